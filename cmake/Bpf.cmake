@@ -1,0 +1,16 @@
+# eBPF support is optional: it needs clang, bpftool, libbpf and the kernel's BTF at build time.
+# PORTWATCH_HAVE_BPF tells the rest of the build whether it is in.
+set(PORTWATCH_HAVE_BPF OFF)
+if(PORTWATCH_BPF)
+  find_program(PORTWATCH_CLANG NAMES clang clang-14)
+  find_program(PORTWATCH_BPFTOOL NAMES bpftool PATHS /usr/sbin /sbin)
+  find_package(PkgConfig QUIET)
+  if(PkgConfig_FOUND)
+    pkg_check_modules(LIBBPF QUIET IMPORTED_TARGET libbpf)
+  endif()
+  if(PORTWATCH_CLANG AND PORTWATCH_BPFTOOL AND LIBBPF_FOUND AND EXISTS /sys/kernel/btf/vmlinux)
+    set(PORTWATCH_HAVE_BPF ON)
+  else()
+    message(STATUS "portwatch: eBPF owner pass disabled (needs clang, bpftool, libbpf, /sys/kernel/btf/vmlinux)")
+  endif()
+endif()

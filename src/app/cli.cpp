@@ -1,0 +1,61 @@
+#include "app/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include "app/exit_code.h"
+
+namespace portwatch::app {
+
+namespace {
+
+constexpr const char* kVersion = "portwatch 0.1.0";
+
+}  // namespace
+
+std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ostream& out,
+                                  std::ostream& err) {
+    CLI::App app("portwatch: find and explain ephemeral port exhaustion", "portwatch");
+    app.set_version_flag("--version", kVersion);
+    app.require_subcommand(1);
+    app.footer(R"(EXAMPLES:
+  portwatch snapshot --state TIME_WAIT      every TIME_WAIT socket
+  portwatch snapshot --json > sockets.json
+
+Run `portwatch COMMAND --help` for a command's options.)");
+    SnapshotArgs snapshot_args;
+    CLI::App* snapshot = add_snapshot_command(app, snapshot_args);
+
+    std::vector<std::string> reversed(args.rbegin(), args.rend() - (args.empty() ? 0 : 1));
+    try {
+        app.parse(reversed);
+    } catch (const CLI::ParseError& e) {
+        int code = app.exit(e, out, err);
+        return std::unexpected(code == 0 ? kExitOk : kExitUsage);
+    }
+    auto usage_error = [&](const Error& e, CLI::App* cmd) {
+        err << "portwatch: " << e.message << "\n\n" << cmd->help("", CLI::AppFormatMode::Normal);
+        return std::unexpected(kExitUsage);
+    };
+    if (snapshot->parsed()) {
+        auto options = finish_snapshot_args(snapshot_args);
+        if (!options) {
+            return usage_error(options.error(), snapshot);
+        }
+        return Cli{*options};
+    }
+    err << app.help();
+    return std::unexpected(kExitUsage);
+}
+
+int run(const Cli& cli, std::ostream& out, std::ostream& err) {
+    return std::visit(
+        [&](const auto& options) -> int {
+            using T = std::decay_t<decltype(options)>;
+            if constexpr (std::is_same_v<T, SnapshotOptions>) {
+                return run_snapshot(options, out, err);
+            }
+        },
+        cli.command);
+}
+
+}  // namespace portwatch::app

@@ -1,0 +1,16 @@
+#pragma once
+// Every exit status portwatch returns, in one place (docs/cli.md lists them).
+
+namespace portwatch::app {
+
+enum ExitCode : int {
+    kExitOk = 0,
+    kExitFailure = 1,  // snapshot: the data could not be read (message on stderr)
+    kExitUsage = 2,    // bad arguments: usage message on stderr
+    // diagnose / analyze follow the Nagios plugin convention:
+    kExitWarning = 1,
+    kExitCritical = 2,
+    kExitUnknown = 3,
+};
+
+}  // namespace portwatch::app

@@ -1,0 +1,170 @@
+#include "collect/netlink/sock_diag.h"
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace portwatch::collect::netlink {
+
+namespace {
+
+// 32 KiB is the most the kernel puts in one dump skb; a larger buffer only costs memory.
+constexpr std::size_t kBufferSize = 64 * 1024;
+// Every TCP state bit, 1..13 (13 = TCP_BOUND_INACTIVE, Linux 6.8+; older kernels ignore it).
+constexpr std::uint32_t kAllStates = 0x3FFE;
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+core::Socket decode(const inet_diag_msg& m, core::Protocol protocol) {
+    core::Socket s;
+    s.protocol = protocol;
+    auto state = static_cast<core::TcpState>(m.idiag_state);
+    if (protocol == core::Protocol::Tcp) {
+        if (state == core::TcpState::NewSynRecv) {
+            state = core::TcpState::SynRecv;
+        } else if (state == core::TcpState::Close) {
+            state = core::TcpState::Bound;  // only bound-inactive sockets dump as CLOSE
+        }
+    }
+    s.state = state;
+    s.timer = static_cast<core::TimerKind>(m.idiag_timer <= 4 ? m.idiag_timer : 0);
+    s.expires_ms = m.idiag_expires;
+    s.rqueue = m.idiag_rqueue;
+    s.wqueue = m.idiag_wqueue;
+    s.inode = m.idiag_inode;
+    s.interface = m.id.idiag_if;
+    s.cookie = static_cast<std::uint64_t>(m.id.idiag_cookie[1]) << 32 | m.id.idiag_cookie[0];
+    // The kernel does not fill uid for TIME_WAIT and request sockets.
+    if (m.idiag_inode != 0 || state == core::TcpState::Listen) {
+        s.uid = m.idiag_uid;
+    }
+    const auto* src = reinterpret_cast<const std::uint8_t*>(m.id.idiag_src);
+    const auto* dst = reinterpret_cast<const std::uint8_t*>(m.id.idiag_dst);
+    if (m.idiag_family == AF_INET) {
+        s.local.address = core::IpAddress::v4_bytes(src);
+        s.remote.address = core::IpAddress::v4_bytes(dst);
+    } else {
+        auto link_local = [](const std::uint8_t* b) { return b[0] == 0xfe && (b[1] & 0xc0) == 0x80; };
+        s.local.address = core::IpAddress::v6_bytes(src, link_local(src) ? m.id.idiag_if : 0);
+        s.remote.address = core::IpAddress::v6_bytes(dst, link_local(dst) ? m.id.idiag_if : 0);
+    }
+    s.local.port = ntohs(m.id.idiag_sport);
+    s.remote.port = ntohs(m.id.idiag_dport);
+    return s;
+}
+
+}  // namespace
+
+Result<SockDiag> SockDiag::create() {
+    int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (fd < 0) {
+        return make_error("netlink sock_diag socket: " + errno_text(errno));
+    }
+    UniqueFd owned(fd);
+    int size = 4 * 1024 * 1024;  // room for bursts; SO_RCVBUFFORCE needs CAP_NET_ADMIN
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0) {
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    }
+    SockDiag diag(std::move(owned));
+    diag.buffer_.resize(kBufferSize);
+    return diag;
+}
+
+template <typename OnMessage>
+Result<void> SockDiag::run(core::Protocol protocol, core::Family family, bool explicit_only,
+                           OnMessage&& on_message) {
+    struct Request {
+        nlmsghdr header;
+        inet_diag_req_v2 body;
+        nlattr bytecode_attr;
+        inet_diag_bc_op ops[2];
+    } request{};
+    const std::uint32_t seq = ++sequence_;
+    request.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    request.header.nlmsg_seq = seq;
+    request.body.sdiag_family = family == core::Family::Ipv4 ? AF_INET : AF_INET6;
+    request.body.sdiag_protocol = protocol == core::Protocol::Tcp ? IPPROTO_TCP : IPPROTO_UDP;
+    request.body.idiag_states = protocol == core::Protocol::Tcp ? kAllStates : 0xFFFFFFFF;
+    std::size_t length = NLMSG_LENGTH(sizeof(inet_diag_req_v2));
+    if (explicit_only) {
+        // "not autobound", compiled as ss compiles `!autobound`: a program accepts a socket
+        // when its jumps end exactly on the last byte (inet_diag_bc_run), and the kernel's
+        // audit wants every `yes` chain to do so, so negation is AUTO then an always-false JMP
+        // whose `no` jumps past the end.
+        request.bytecode_attr.nla_type = INET_DIAG_REQ_BYTECODE;
+        request.bytecode_attr.nla_len = NLA_HDRLEN + sizeof request.ops;
+        request.ops[0] = {INET_DIAG_BC_AUTO, 4, 8};
+        request.ops[1] = {INET_DIAG_BC_JMP, 4, 8};
+        length += NLA_HDRLEN + sizeof request.ops;
+    }
+    request.header.nlmsg_len = static_cast<std::uint32_t>(length);
+
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    if (::sendto(fd_.get(), &request, length, 0, reinterpret_cast<sockaddr*>(&kernel),
+                 sizeof kernel) < 0) {
+        return make_error("sock_diag request: " + errno_text(errno));
+    }
+    for (;;) {
+        ssize_t n = ::recv(fd_.get(), buffer_.data(), buffer_.size(), 0);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return make_error("sock_diag receive: " + errno_text(errno));
+        }
+        if (n == 0) {
+            return make_error("sock_diag: the kernel closed the dump early");
+        }
+        auto* h = reinterpret_cast<nlmsghdr*>(buffer_.data());
+        auto left = static_cast<unsigned>(n);
+        for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+            if (h->nlmsg_seq != seq) {
+                continue;
+            }
+            if (h->nlmsg_type == NLMSG_DONE) {
+                return {};
+            }
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                const auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(h));
+                if (err->error == 0) {
+                    continue;
+                }
+                return make_error("sock_diag: " + errno_text(-err->error));
+            }
+            if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+                h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) {
+                continue;
+            }
+            on_message(*static_cast<const inet_diag_msg*>(NLMSG_DATA(h)));
+        }
+    }
+}
+
+Result<void> SockDiag::dump(core::Protocol protocol, core::Family family,
+                            std::vector<core::Socket>& out) {
+    return run(protocol, family, false,
+               [&](const inet_diag_msg& m) { out.push_back(decode(m, protocol)); });
+}
+
+Result<std::unordered_set<std::uint64_t>> SockDiag::explicitly_bound(core::Protocol protocol,
+                                                                     core::Family family) {
+    std::unordered_set<std::uint64_t> cookies;
+    auto ok = run(protocol, family, true, [&](const inet_diag_msg& m) {
+        cookies.insert(static_cast<std::uint64_t>(m.id.idiag_cookie[1]) << 32 |
+                       m.id.idiag_cookie[0]);
+    });
+    if (!ok) {
+        return std::unexpected(ok.error());
+    }
+    return cookies;
+}
+
+}  // namespace portwatch::collect::netlink

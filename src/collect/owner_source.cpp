@@ -1,0 +1,67 @@
+#include "collect/owner_source.h"
+
+#include <algorithm>
+
+#include "collect/procfs/fd_scan.h"
+#ifdef PORTWATCH_HAVE_BPF
+#include "collect/bpf/bpf_owner_source.h"
+#endif
+
+namespace portwatch::collect {
+
+Result<std::unique_ptr<OwnerSource>> make_owner_source(OwnerMode mode, const std::string& proc_root,
+                                                       [[maybe_unused]] std::vector<core::Warning>& warnings) {
+    if (mode == OwnerMode::Bpf || mode == OwnerMode::Auto) {
+#ifdef PORTWATCH_HAVE_BPF
+        auto bpf = bpf::make_bpf_owner_source();
+        if (bpf) {
+            return std::move(*bpf);
+        }
+        if (mode == OwnerMode::Bpf) {
+            return std::unexpected(bpf.error());
+        }
+        warnings.push_back({"eBPF owner pass unavailable (" + bpf.error().message +
+                            "); reading /proc instead"});
+#else
+        if (mode == OwnerMode::Bpf) {
+            return make_error("this portwatch was built without eBPF support (--owners=bpf)");
+        }
+#endif
+    }
+    if (mode == OwnerMode::None) {
+        return std::unique_ptr<OwnerSource>();
+    }
+    return std::make_unique<procfs::ProcFdScanner>(proc_root);
+}
+
+// Join of sockets to file descriptors, by inode.
+// 1. Sort the (inode, pid) pairs and drop repeats (one process may hold several fds on one
+//    socket; a socket shared after fork() appears once per process).
+// 2. For each socket with an inode, binary-search its run of pairs. TIME_WAIT, request and
+//    orphaned sockets have inode 0 and never match: the kernel keeps no file for them.
+void attach_owners(std::vector<core::Socket>& sockets, OwnerScan& scan) {
+    auto& refs = scan.sockets;
+    std::sort(refs.begin(), refs.end(), [](const SocketRef& a, const SocketRef& b) {
+        return a.inode != b.inode ? a.inode < b.inode : a.pid < b.pid;
+    });
+    refs.erase(std::unique(refs.begin(), refs.end(),
+                           [](const SocketRef& a, const SocketRef& b) {
+                               return a.inode == b.inode && a.pid == b.pid;
+                           }),
+               refs.end());
+    for (auto& socket : sockets) {
+        if (socket.inode == 0) {
+            continue;
+        }
+        auto lo = std::lower_bound(refs.begin(), refs.end(), socket.inode,
+                                   [](const SocketRef& r, std::uint64_t v) { return r.inode < v; });
+        for (auto it = lo; it != refs.end() && it->inode == socket.inode; ++it) {
+            socket.owners.push_back(it->pid);
+        }
+        if (!socket.owners.empty()) {
+            socket.attribution = core::Attribution::Owned;
+        }
+    }
+}
+
+}  // namespace portwatch::collect

@@ -1,0 +1,59 @@
+#pragma once
+// A streaming JSON writer: snapshots of 100k sockets are written element by element with
+// bounded memory, never built as a tree. Strings are escaped per RFC 8259; bytes that are not
+// valid UTF-8 become U+FFFD, so a hostile process name always yields valid JSON.
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portwatch::render {
+
+class JsonWriter {
+public:
+    explicit JsonWriter(std::ostream& out) : out_(out) { buffer_.reserve(kFlushAt + 4096); }
+    JsonWriter(const JsonWriter&) = delete;
+    JsonWriter& operator=(const JsonWriter&) = delete;
+    ~JsonWriter() { flush(); }
+
+    JsonWriter& begin_object();
+    JsonWriter& end_object();
+    JsonWriter& begin_array();
+    JsonWriter& end_array();
+    JsonWriter& key(std::string_view name);
+    JsonWriter& value(std::string_view text);
+    JsonWriter& value(const char* text) { return value(std::string_view(text)); }
+    JsonWriter& value(const std::string& text) { return value(std::string_view(text)); }
+    JsonWriter& value(std::int64_t number);
+    JsonWriter& value(std::uint64_t number);
+    JsonWriter& value(std::int32_t number) { return value(static_cast<std::int64_t>(number)); }
+    JsonWriter& value(std::uint32_t number) { return value(static_cast<std::uint64_t>(number)); }
+    JsonWriter& value(std::uint16_t number) { return value(static_cast<std::uint64_t>(number)); }
+    JsonWriter& value(double number);
+    JsonWriter& value(bool flag);
+    JsonWriter& null();
+    // Whitespace between tokens, for one-element-per-line output.
+    JsonWriter& newline();
+    void flush();
+
+private:
+    static constexpr std::size_t kFlushAt = 64 * 1024;
+    void separate();
+    void maybe_flush() {
+        if (buffer_.size() >= kFlushAt) {
+            flush();
+        }
+    }
+
+    std::ostream& out_;
+    std::string buffer_;
+    std::vector<bool> has_items_;  // per open container
+    bool after_key_ = false;
+};
+
+// Appends `text` as a JSON string literal (quotes included).
+void append_json_string(std::string& out, std::string_view text);
+
+}  // namespace portwatch::render

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace portwatch::render {
+
+// Length of the well-formed UTF-8 sequence at the start of `text` (1..4), or 0 when the bytes
+// there are not one (stray continuation, overlong form, surrogate, past U+10FFFF, truncated).
+std::size_t utf8_sequence_length(std::string_view text);
+
+// Text safe to print on a terminal or in one table cell/CSV field: control characters
+// (C0, DEL, C1: newline and ESC included) become \n, \t, \r or \xNN, bytes that are not UTF-8
+// become \xNN, and a backslash stays a backslash. Printable UTF-8 passes through.
+std::string terminal_safe(std::string_view text);
+
+// Display width in columns: one per code point (wide CJK forms are rare in process names).
+std::size_t display_width(std::string_view safe_text);
+
+}  // namespace portwatch::render
