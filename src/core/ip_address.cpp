@@ -142,7 +142,7 @@ bool parse_v6(std::string_view text, std::uint8_t out[16]) {
 }
 
 void append_v4(std::string& out, const std::uint8_t* b) {
-    char buf[16];
+    char buf[20];
     char* p = buf;
     for (int i = 0; i < 4; ++i) {
         p = std::to_chars(p, buf + sizeof buf, b[i]).ptr;
