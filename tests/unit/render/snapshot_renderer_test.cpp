@@ -1,0 +1,131 @@
+#include "render/snapshot_renderer.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/socket_query.h"
+#include "render/csv_renderer.h"
+
+namespace portwatch::render {
+namespace {
+
+core::Snapshot sample() {
+    core::Snapshot snap;
+    snap.taken_at = std::chrono::system_clock::from_time_t(1764100800);  // 2025-11-25T20:00:00Z
+    snap.hostname = "web01";
+    snap.netns = 4026531840;
+    snap.source = {"netlink", "proc", ""};
+    snap.config.ephemeral = core::PortRange{32768, 60999};
+    snap.config.range_origin = "net.ipv4.ip_local_port_range";
+    core::Socket listen;
+    listen.state = core::TcpState::Listen;
+    listen.local = {*core::IpAddress::parse("0.0.0.0"), 80, {}};
+    listen.remote = {*core::IpAddress::parse("0.0.0.0"), 0, {}};
+    listen.owners = {100, 101};
+    listen.attribution = core::Attribution::Owned;
+    listen.inode = 5000;
+    listen.uid = 33;
+    listen.binding = core::PortBinding::Explicit;
+    core::Socket tw;
+    tw.state = core::TcpState::TimeWait;
+    tw.local = {*core::IpAddress::parse("::1"), 41000, {}};
+    tw.remote = {*core::IpAddress::parse("::1"), 443, {}};
+    tw.timer = core::TimerKind::TimeWait;
+    tw.expires_ms = 59000;
+    tw.binding = core::PortBinding::Auto;
+    core::Socket udp;
+    udp.protocol = core::Protocol::Udp;
+    udp.state = core::TcpState::Close;
+    udp.local = {*core::IpAddress::parse("127.0.0.1"), 53, {}};
+    udp.remote = {*core::IpAddress::parse("0.0.0.0"), 0, {}};
+    udp.owners = {200};
+    udp.attribution = core::Attribution::Owned;
+    snap.sockets = {listen, tw, udp};
+    core::Process nginx{.pid = 100, .name = "nginx", .exe = "/usr/sbin/nginx"};
+    core::Process worker{.pid = 101, .name = "nginx"};
+    core::Process evil{.pid = 200, .name = "evil\n\x1b[31m,\"x\""};
+    evil.uid = 0;
+    evil.user = "root";
+    evil.fd_count = 3;
+    evil.fd_limit = 1024;
+    snap.processes = {nginx, worker, evil};
+    return snap;
+}
+
+std::string render(Format format, const core::Snapshot& snap) {
+    std::ostringstream out;
+    auto selected = core::select(snap, {}, core::SortKey::None);
+    make_snapshot_renderer(format)->render(out, snap, selected);
+    return out.str();
+}
+
+TEST(TableRenderer, LooksLikeNetstatAndIsTerminalSafe) {
+    EXPECT_EQ(render(Format::Table, sample()),
+              "Proto  Local Address  Foreign Address  State      PID      Process\n"
+              "tcp    0.0.0.0:80     0.0.0.0:*        LISTEN     100,101  nginx\n"
+              "tcp6   [::1]:41000    [::1]:443        TIME_WAIT  -        -\n"
+              "udp    127.0.0.1:53   0.0.0.0:*        UNCONN     200      "
+              "evil\\n\\x1b[31m,\"x\"\n");
+}
+
+TEST(CsvRenderer, QuotesAndEscapes) {
+    std::string csv = render(Format::Csv, sample());
+    std::istringstream lines(csv);
+    std::string header, l1, l2, l3, extra;
+    std::getline(lines, header);
+    std::getline(lines, l1);
+    std::getline(lines, l2);
+    std::getline(lines, l3);
+    EXPECT_FALSE(std::getline(lines, extra));  // the hostile name added no line
+    EXPECT_EQ(header.rfind("proto,local_address,local_port,remote_address,remote_port,state,", 0), 0u);
+    EXPECT_EQ(l1, "tcp,0.0.0.0,80,0.0.0.0,0,LISTEN,100;101,nginx;nginx,owned,33,5000,0,off,0,0,0,"
+                  "explicit");
+    EXPECT_EQ(l3, "udp,127.0.0.1,53,0.0.0.0,0,UNCONN,200,\"evil\\n\\x1b[31m,\"\"x\"\"\",owned,,0,0,"
+                  "off,0,0,0,unknown");
+    EXPECT_EQ(csv_field(" padded"), "\" padded\"");
+}
+
+TEST(JsonRenderer, SchemaFields) {
+    auto doc = nlohmann::json::parse(render(Format::Json, sample()));
+    EXPECT_EQ(doc["schema"], "portwatch.snapshot/1");
+    EXPECT_EQ(doc["taken_at"], "2025-11-25T20:00:00.000Z");
+    EXPECT_EQ(doc["hostname"], "web01");
+    EXPECT_EQ(doc["netns"]["inode"], 4026531840u);
+    EXPECT_EQ(doc["source"]["sockets"], "netlink");
+    EXPECT_EQ(doc["ephemeral_range"]["low"], 32768);
+    ASSERT_EQ(doc["sockets"].size(), 3u);
+    const auto& l = doc["sockets"][0];
+    EXPECT_EQ(l["proto"], "tcp");
+    EXPECT_EQ(l["family"], "ipv4");
+    EXPECT_EQ(l["state"], "LISTEN");
+    EXPECT_EQ(l["local"]["address"], "0.0.0.0");
+    EXPECT_EQ(l["local"]["port"], 80);
+    EXPECT_EQ(l["pids"], nlohmann::json::parse("[100,101]"));
+    EXPECT_EQ(l["binding"], "explicit");
+    const auto& tw = doc["sockets"][1];
+    EXPECT_EQ(tw["family"], "ipv6");
+    EXPECT_TRUE(tw["uid"].is_null());
+    EXPECT_EQ(tw["timer"], "timewait");
+    EXPECT_EQ(tw["expires_ms"], 59000);
+    ASSERT_EQ(doc["processes"].size(), 3u);
+    EXPECT_EQ(doc["processes"][2]["name"], "evil\n\x1b[31m,\"x\"");
+    EXPECT_EQ(doc["processes"][2]["fd_limit"], 1024);
+    EXPECT_TRUE(doc["processes"][0]["uid"].is_null());
+}
+
+TEST(JsonRenderer, ListsOnlyOwnersOfSelectedSockets) {
+    auto snap = sample();
+    core::SocketFilter udp_only;
+    udp_only.tcp = false;
+    std::ostringstream out;
+    make_snapshot_renderer(Format::Json)
+        ->render(out, snap, core::select(snap, udp_only, core::SortKey::None));
+    auto doc = nlohmann::json::parse(out.str());
+    ASSERT_EQ(doc["processes"].size(), 1u);
+    EXPECT_EQ(doc["processes"][0]["pid"], 200);
+}
+
+}  // namespace
+}  // namespace portwatch::render
