@@ -1,9 +1,11 @@
 #pragma once
 // What the host (one network namespace of it) says about its port allocation.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace portwatch::core {
 
@@ -21,6 +23,39 @@ struct HostConfig {
     Platform platform = Platform::Linux;
     std::optional<PortRange> ephemeral;  // shared by TCP and UDP on Linux
     std::string range_origin;            // where `ephemeral` came from, said in reports
+    // Ports automatic assignment skips: net.ipv4.ip_local_reserved_ports on Linux, the
+    // excluded port ranges (`netsh int ipv4 show excludedportrange`) on Windows. Empty when
+    // none or unknown.
+    std::vector<PortRange> reserved;
+    // net.ipv4.tcp_tw_reuse (0 off, 1 on, 2 loopback only) and net.ipv4.tcp_timestamps; unset
+    // when unknown (captures), and the pool model then assumes the kernel defaults (2, on).
+    std::optional<std::uint8_t> tcp_tw_reuse;
+    std::optional<bool> tcp_timestamps;
+};
+
+// Neighbouring limits and counters of one network namespace (some are host-wide), read live
+// by collect/host_facts.h. Every field is optional: what could not be read stays unset.
+struct HostFacts {
+    std::string kernel_release;
+    std::optional<bool> ip_autobind_reuse;
+    std::optional<std::uint64_t> tcp_max_tw_buckets;
+    std::optional<std::uint64_t> tcp_max_orphans;           // host-wide
+    std::optional<std::array<std::uint64_t, 3>> tcp_mem;    // pages: min, pressure, max
+    // /proc/net/sockstat(6)
+    std::optional<std::uint64_t> tcp_inuse, tcp6_inuse, udp_inuse, udp6_inuse;
+    std::optional<std::uint64_t> tcp_orphan;     // host-wide
+    std::optional<std::uint64_t> tcp_tw;         // this netns, v4 and v6 together
+    std::optional<std::uint64_t> tcp_mem_pages;  // host-wide
+    // /proc/net/netstat TcpExt (since boot or namespace creation)
+    std::optional<std::uint64_t> tw_overflow;      // TCPTimeWaitOverflow
+    std::optional<std::uint64_t> tw_recycled;      // TWRecycled (TIME_WAIT reused by connect)
+    std::optional<std::uint64_t> tw_killed;        // TWKilled
+    std::optional<std::uint64_t> abort_on_memory;  // TCPAbortOnMemory
+    std::optional<std::uint64_t> memory_pressures; // TCPMemoryPressures
+    // net.netfilter.nf_conntrack_count / _max (absent without the conntrack module)
+    std::optional<std::uint64_t> conntrack_count, conntrack_max;
+    // fs.file-nr (allocated) and fs.file-max
+    std::optional<std::uint64_t> files_allocated, file_max;
 };
 
 }  // namespace portwatch::core

@@ -1,0 +1,72 @@
+#pragma once
+// What portwatch says about a pool or a limit: the culprit, the mechanism, the evidence and
+// the remedy, as data the text and JSON renderers share.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analyze/severity.h"
+
+namespace portwatch::analyze {
+
+enum class Mechanism : std::uint8_t {
+    TimeWaitChurn,      // short connections closed by this side first
+    CloseWaitLeak,      // the peer closed, the application never did
+    Hoarding,           // many ESTABLISHED connections kept open
+    BindBeforeConnect,  // bind(ip, 0) then connect(): one port per connection, all destinations
+    UdpLeak,            // many UDP sockets held by a process (resolvers)
+    NarrowRange,        // the range itself is small
+    ReservedRange,      // ip_local_reserved_ports / excluded ranges eat the range
+    ListenersInRange,   // listeners and explicitly bound ports inside the range tax every pool
+    Mixed,              // no single pattern dominates
+    FdLimit,            // a process near its RLIMIT_NOFILE (EMFILE)
+    FileMax,            // the host near fs.file-max (ENFILE)
+    Conntrack,          // nf_conntrack table near full (packets dropped)
+    TimeWaitBuckets,    // tcp_max_tw_buckets reached (TIME_WAIT dropped early)
+    Orphans,            // tcp_max_orphans (connections reset)
+    TcpMemory,          // tcp_mem pressure/max (socket memory)
+};
+
+std::string_view mechanism_name(Mechanism mechanism);  // "time-wait-churn", ...
+
+struct Culprit {
+    std::int32_t pid = 0;  // 0: no owner could be found
+    std::string name;
+    std::string cmdline;
+    std::uint32_t sockets = 0;
+    double share = 0;      // of the pool's sockets (findings on a limit: 1)
+    bool inferred = false; // some of its sockets were attributed by remote endpoint
+};
+
+struct Finding {
+    Severity severity = Severity::Ok;
+    Mechanism mechanism = Mechanism::Mixed;
+    std::optional<std::size_t> pool;  // index into Report::pools
+    std::string title;                // one plain sentence: what happened, and to whom
+    std::vector<Culprit> culprits;    // who drains it, largest share first
+    std::vector<Culprit> servers;     // processes listening at a local destination
+    std::vector<std::string> evidence;
+    std::string remedy;
+};
+
+enum class LimitKind : std::uint8_t {
+    ProcessFds, FileMax, Conntrack, TimeWaitBuckets, Orphans, TcpMemory
+};
+
+std::string_view limit_kind_name(LimitKind kind);  // "process-fds", "file-max", ...
+
+// A neighbouring limit: checked whenever its numbers are known.
+struct LimitUsage {
+    LimitKind kind = LimitKind::ProcessFds;
+    std::int32_t pid = 0;  // ProcessFds only
+    std::string name;      // process name (ProcessFds) or the sysctl that sets the limit
+    std::uint64_t used = 0;
+    std::uint64_t limit = 0;
+    double utilisation = 0;
+    Severity severity = Severity::Ok;
+};
+
+}  // namespace portwatch::analyze
