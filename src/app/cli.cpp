@@ -25,7 +25,11 @@ Run `portwatch COMMAND --help` for a command's options.)");
     SnapshotArgs snapshot_args;
     CLI::App* snapshot = add_snapshot_command(app, snapshot_args);
 
-    std::vector<std::string> reversed(args.rbegin(), args.rend() - (args.empty() ? 0 : 1));
+    if (args.size() <= 1) {
+        err << app.help();
+        return std::unexpected(kExitUsage);
+    }
+    std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     try {
         app.parse(reversed);
     } catch (const CLI::ParseError& e) {

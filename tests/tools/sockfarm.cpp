@@ -1,7 +1,7 @@
 // sockfarm: builds a known set of sockets in the current network namespace for the oracle test,
 // then writes READY_FILE and waits (SIGTERM, or at most TIMEOUT seconds).
 //
-//   sockfarm READY_FILE [TIMEOUT]
+//   sockfarm READY_FILE [TIMEOUT]        (env SOCKFARM_COMM=NAME renames the process)
 //
 // What it leaves (all on loopback):
 //   TCP listeners 127.0.0.1:7000, [::1]:7001, dual-stack [::]:7002 (shared with a forked child)
@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -115,6 +116,10 @@ int main(int argc, char** argv) {
         return 2;
     }
     int timeout = argc > 2 ? std::atoi(argv[2]) : 120;
+    // SOCKFARM_COMM renames the process (tests of hostile names: escapes, newlines, bad UTF-8).
+    if (const char* comm = std::getenv("SOCKFARM_COMM")) {
+        ::prctl(PR_SET_NAME, comm, 0, 0, 0);
+    }
     std::signal(SIGTERM, on_signal);
     std::signal(SIGINT, on_signal);
 
