@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Times `portwatch snapshot --json` against ss and netstat on ~100k TCP sockets, in a network
+# namespace this script creates and always removes. See bench/README.md.
+#
+# usage: bench/snapshot_bench.sh [--sockets N] [--time-wait N] [--workers N] [--runs N]
+#   --sockets    total TCP sockets to create (default 100000: listeners + 2 x pairs + TIME_WAIT)
+#   --time-wait  how many of them are TIME_WAIT (default 20000)
+#   --workers    sockload processes (default 8; each holds 2 x pairs / workers descriptors,
+#                and RLIMIT_NOFILE is capped at 20000 per process)
+#   --runs       timed runs per tool (default 5), interleaved round by round
+# Environment: PORTWATCH_BUILD_DIR (default build/release, built with scripts/build.sh; any
+# other directory is built with cmake --build).
+#
+# TIME_WAIT lasts 60 s, longer than the whole run, so before every round the old entries are
+# removed (`ss -K state time-wait`, sock_diag SOCK_DESTROY) and sockload makes them again:
+# every timed run sees the same population. The tools run in the namespace through nsenter
+# (a bare setns, cheaper than `ip netns exec`); portwatch uses its own --netns.
+set -euo pipefail
+
+sockets=100000
+time_wait=20000
+workers=8
+runs=5
+listener_ports=4  # per family: 2 x 4 listeners
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sockets) sockets="$2"; shift 2 ;;
+    --time-wait) time_wait="$2"; shift 2 ;;
+    --workers) workers="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "snapshot_bench: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+listeners=$((2 * listener_ports))
+pairs=$(((sockets - listeners - time_wait) / 2))
+if [ "$pairs" -lt 0 ] || [ "$runs" -lt 1 ]; then
+  echo "snapshot_bench: --sockets must exceed --time-wait + $listeners, --runs >= 1" >&2
+  exit 2
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "snapshot_bench: needs root (network namespaces, every process's fd table)" >&2
+  exit 1
+fi
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${PORTWATCH_BUILD_DIR:-$root/build/release}"
+pw="$build/src/app/portwatch"
+sockload="$build/bench/sockload"
+if [ "$build" = "$root/build/release" ]; then
+  built() { "$root/scripts/build.sh" --target portwatch sockload >"/tmp/pwbench-build.$$.log" 2>&1; }
+else
+  built() { cmake --build "$build" --target portwatch sockload >"/tmp/pwbench-build.$$.log" 2>&1; }
+fi
+if ! built; then
+  if [ ! -x "$pw" ] || [ ! -x "$sockload" ]; then
+    tail -n 20 "/tmp/pwbench-build.$$.log" >&2
+    rm -f "/tmp/pwbench-build.$$.log"
+    echo "snapshot_bench: build failed" >&2
+    exit 1
+  fi
+  echo "snapshot_bench: warning: build failed, timing the binaries already in $build" >&2
+fi
+rm -f "/tmp/pwbench-build.$$.log"
+
+ns="pwbench-$$"
+tmp="$(mktemp -d /tmp/pwbench.XXXXXX)"
+load_pid=""
+cleanup() {
+  trap - EXIT INT TERM
+  if [ -n "$load_pid" ]; then
+    kill -TERM "$load_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$load_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$load_pid" 2>/dev/null || true
+    wait "$load_pid" 2>/dev/null || true
+  fi
+  ip netns pids "$ns" 2>/dev/null | while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
+  ip netns del "$ns" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+in_ns() { nsenter --net="/run/netns/$ns" "$@"; }
+
+# --- load ---------------------------------------------------------------------------------
+# nsenter (no PID namespace) execs sockload itself, so $! is sockload's pid.
+nsenter --net="/run/netns/$ns" "$sockload" --pairs "$pairs" --time-wait "$time_wait" \
+  --workers "$workers" --ports "$listener_ports" --ready-file "$tmp/ready" --timeout 1800 \
+  >"$tmp/sockload.out" 2>"$tmp/sockload.err" </dev/null &
+load_pid=$!
+
+wait_generation() {  # $1: generation to wait for; 180 s at most
+  for _ in $(seq 1800); do
+    if grep -q "generation=$1 " "$tmp/ready" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$load_pid" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  echo "snapshot_bench: sockload did not get ready:" >&2
+  cat "$tmp/sockload.err" >&2
+  exit 1
+}
+generation=0
+wait_generation 0
+load_line="$(cat "$tmp/ready")"
+refresh_time_wait() {
+  in_ns ss -K state time-wait >/dev/null 2>&1 || true
+  generation=$((generation + 1))
+  kill -USR1 "$load_pid"
+  wait_generation "$generation"
+}
+
+# --- the tools ----------------------------------------------------------------------------
+keys=(pw_proc pw_bpf pw_none ss_p ss netstat_p)
+declare -A label=([pw_proc]="portwatch --owners=proc" [pw_bpf]="portwatch --owners=bpf"
+                  [pw_none]="portwatch --owners=none" [ss_p]="ss -tanp" [ss]="ss -tan"
+                  [netstat_p]="netstat -tanp")
+command_for() {  # sets cmd=(...) for key $1
+  case "$1" in
+    pw_proc) cmd=("$pw" snapshot --json --netns "$ns" --owners=proc) ;;
+    pw_bpf) cmd=("$pw" snapshot --json --netns "$ns" --owners=bpf) ;;
+    pw_none) cmd=("$pw" snapshot --json --netns "$ns" --owners=none) ;;
+    ss_p) cmd=(nsenter --net="/run/netns/$ns" ss -tanp) ;;
+    ss) cmd=(nsenter --net="/run/netns/$ns" ss -tan) ;;
+    netstat_p) cmd=(nsenter --net="/run/netns/$ns" netstat -tanp) ;;
+  esac
+}
+
+bpf_status="available"
+if ! "$pw" snapshot --json --netns "$ns" --owners=bpf >/dev/null 2>"$tmp/bpf.err"; then
+  reason="$(grep -v 'warning:' "$tmp/bpf.err" | tail -n 1 | sed 's/^portwatch: //')"
+  bpf_status="unavailable (${reason:-no reason given})"
+fi
+active=()
+for k in "${keys[@]}"; do
+  if [ "$k" = pw_bpf ] && [ "$bpf_status" != available ]; then continue; fi
+  active+=("$k")
+done
+
+# Sanity, untimed, on a fresh TIME_WAIT generation: TCP sockets each tool lists, and how
+# many it names an owner for.
+refresh_time_wait
+declare -A seen owned
+for k in "${active[@]}"; do
+  command_for "$k"
+  "${cmd[@]}" >"$tmp/out" 2>"$tmp/err.$k" || true
+  case "$k" in
+    pw_*)
+      seen[$k]=$(grep -c '"proto":"tcp"' "$tmp/out" || true)
+      owned[$k]=$(grep -c '"attribution":"owned"' "$tmp/out" || true) ;;
+    ss_p | ss)
+      seen[$k]=$(($(wc -l <"$tmp/out") - 1))
+      owned[$k]=$(grep -c 'users:' "$tmp/out" || true) ;;
+    netstat_p)
+      seen[$k]=$(grep -c '^tcp' "$tmp/out" || true)
+      owned[$k]=$(awk '/^tcp/ && $7 != "-"' "$tmp/out" | wc -l) ;;
+  esac
+done
+rm -f "$tmp/out"
+
+# Timed rounds: every tool once per round, each round starting one tool later, so slow
+# drifts (TIME_WAIT refresh, other load) spread evenly. Wall time by the clock around
+# /usr/bin/time, which reports the peak RSS.
+for r in $(seq "$runs"); do
+  refresh_time_wait
+  n=${#active[@]}
+  for i in $(seq 0 $((n - 1))); do
+    k=${active[$(((i + r) % n))]}
+    command_for "$k"
+    start=$(date +%s%N)
+    /usr/bin/time -f %M -o "$tmp/rss" "${cmd[@]}" >/dev/null 2>&1 || true
+    end=$(date +%s%N)
+    echo $(((end - start) / 1000)) >>"$tmp/t.$k"
+    tail -n 1 "$tmp/rss" >>"$tmp/rss.$k"
+  done
+done
+
+# --- report -------------------------------------------------------------------------------
+median() { sort -n "$1" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+sec() { awk -v u="$1" 'BEGIN {printf "%.3f", u / 1e6}'; }
+declare -A med
+echo "portwatch snapshot benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "host: kernel $(uname -r), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "load: sockload $load_line"
+echo "runs: $runs per tool, interleaved; TIME_WAIT remade before every round"
+echo "bpf: $bpf_status"
+echo
+printf '%-26s %8s %8s %9s %8s %8s %9s\n' tool tcp owned median_s min_s max_s rss_MiB
+for k in "${active[@]}"; do
+  med[$k]=$(median "$tmp/t.$k")
+  min=$(sort -n "$tmp/t.$k" | head -n 1)
+  max=$(sort -n "$tmp/t.$k" | tail -n 1)
+  rss=$(sort -n "$tmp/rss.$k" | tail -n 1)
+  printf '%-26s %8s %8s %9s %8s %8s %9s\n' "${label[$k]}" "${seen[$k]}" \
+    "$([ "$k" = ss ] && echo - || echo "${owned[$k]}")" "$(sec "${med[$k]}")" "$(sec "$min")" \
+    "$(sec "$max")" "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')"
+done
+echo
+echo "targets (medians):"
+failed=0
+check() {  # $1 label, $2 value us, $3 limit us, $4 limit text
+  local verdict=PASS
+  if [ "$2" -gt "$3" ]; then verdict=FAIL; failed=1; fi
+  printf '  %-44s %7s s <= %7s s  (%s)  %s\n' "$1" "$(sec "$2")" "$(sec "$3")" "$4" "$verdict"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+check "portwatch --owners=proc <= ss -tanp / 10" "${med[pw_proc]}" $((med[ss_p] / 10)) \
+  "ratio $(ratio "${med[pw_proc]}" "${med[ss_p]}")"
+check "portwatch --owners=proc <= 2 x ss -tan" "${med[pw_proc]}" $((2 * med[ss])) \
+  "ratio $(ratio "${med[pw_proc]}" "${med[ss]}")"
+if [ "$bpf_status" = available ]; then
+  check "portwatch --owners=bpf <= ss -tan" "${med[pw_bpf]}" "${med[ss]}" \
+    "ratio $(ratio "${med[pw_bpf]}" "${med[ss]}")"
+else
+  echo "  portwatch --owners=bpf <= ss -tan: not measured, bpf $bpf_status"
+fi
+for k in pw_proc pw_bpf pw_none; do
+  [ -f "$tmp/rss.$k" ] || continue
+  rss=$(sort -n "$tmp/rss.$k" | tail -n 1)
+  verdict=PASS
+  if [ "$rss" -gt $((64 * 1024)) ]; then verdict=FAIL; failed=1; fi
+  printf '  %-44s %7s MiB <= 64 MiB  %s\n' "peak RSS ${label[$k]}" \
+    "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')" "$verdict"
+done
+for k in pw_proc pw_bpf pw_none; do
+  if [ -s "$tmp/err.$k" ]; then
+    echo "stderr of ${label[$k]}: $(head -c 300 "$tmp/err.$k" | tr '\n' ' ')"
+  fi
+done
+exit "$failed"
