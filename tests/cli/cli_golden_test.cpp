@@ -92,6 +92,19 @@ TEST(CliGolden, MissingNamespaceIsARuntimeError) {
     EXPECT_NE(r.err.find("network namespace 'pw-no-such-namespace'"), std::string::npos) << r.err;
 }
 
+TEST(CliGolden, NonRootRunSaysWhatItCouldNotSee) {
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "runs portwatch as nobody from root";
+    }
+    auto r = sh("setpriv --reuid=65534 --regid=65534 --clear-groups " + kBin + " snapshot");
+    EXPECT_EQ(r.code, 0);
+    EXPECT_NE(r.err.find("denied access to their file descriptors (not root: sockets of other "
+                         "users' processes show no owner)"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(r.out.rfind("Proto  Local Address", 0), 0u);
+}
+
 TEST(CliGolden, HostileProcessNameCannotCorruptOutput) {
     if (::geteuid() != 0) {
         if (std::getenv("CI") != nullptr) {
