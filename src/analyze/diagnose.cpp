@@ -1,0 +1,100 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "analyze/findings.h"
+#include "analyze/limits.h"
+#include "analyze/pool_model.h"
+#include "analyze/report.h"
+
+namespace portwatch::analyze {
+
+namespace {
+
+std::string ok_summary(const Report& r) {
+    return fmt::format(
+        "OK: no port pool is under pressure. Checked {} sockets ({} TCP, {} UDP) in {} connect() "
+        "pools, {} local TCP pools and {} UDP pools against the range {}-{} ({} usable ports), "
+        "and {} neighbouring limits{}.",
+        r.checked.sockets, r.checked.tcp, r.checked.udp, r.checked.connect_pools,
+        r.checked.local_pools, r.checked.udp_pools, r.range.low, r.range.high, r.range_size,
+        r.checked.limits, r.checked.host_facts ? "" : " (host limits not available)");
+}
+
+}  // namespace
+
+Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
+                const Thresholds& thresholds) {
+    Report r;
+    r.hostname = snapshot.hostname;
+    r.netns = snapshot.netns;
+    r.netns_name = snapshot.netns_name;
+    r.taken_at = snapshot.taken_at;
+    r.source = snapshot.source;
+    r.platform = snapshot.config.platform;
+    r.warnings = snapshot.warnings;
+
+    auto owners = EffectiveOwners::build(snapshot);
+    PoolModel model = build_pools(snapshot, owners, thresholds);
+    r.range = model.range;
+    r.range_origin = model.range_origin;
+    r.range_size = model.tcp_size;
+    r.reserved = model.reserved;
+    r.bind_owned = model.bind_owned;
+    r.listeners_in_range = model.listeners_in_range;
+    r.tcp_tw_reuse = model.tcp_tw_reuse;
+    r.tw_reuse_assumed = model.tw_reuse_assumed;
+
+    auto& c = r.checked;
+    c.sockets = static_cast<std::uint32_t>(snapshot.sockets.size());
+    for (const auto& s : snapshot.sockets) {
+        (s.protocol == core::Protocol::Tcp ? c.tcp : c.udp) += 1;
+    }
+    c.processes = static_cast<std::uint32_t>(snapshot.processes.size());
+    for (const auto& p : model.pools) {
+        switch (p.key.kind) {
+            case PoolKind::TcpConnect: ++c.connect_pools; break;
+            case PoolKind::TcpLocal: ++c.local_pools; break;
+            case PoolKind::UdpLocal: ++c.udp_pools; break;
+        }
+    }
+    c.time_wait_inferred = owners.inferred_count();
+    c.time_wait_unowned = owners.unowned_time_wait();
+    c.host_facts = facts != nullptr;
+
+    r.findings = pool_findings(snapshot, model, thresholds);
+    r.limits = check_limits(snapshot, facts, thresholds);
+    c.limits = static_cast<std::uint32_t>(r.limits.size());
+    auto limit = limit_findings(r.limits, facts);
+    r.findings.insert(r.findings.end(), std::make_move_iterator(limit.begin()),
+                      std::make_move_iterator(limit.end()));
+    std::stable_sort(r.findings.begin(), r.findings.end(),
+                     [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
+    r.pools = std::move(model.pools);
+
+    if (snapshot.source.sockets.empty() && snapshot.sockets.empty()) {
+        r.unknown = true;
+        r.summary = "UNKNOWN: no sockets could be read, so no verdict is possible.";
+        return r;
+    }
+    if (model.range_origin.starts_with("assumed")) {
+        r.warnings.push_back({fmt::format("the ephemeral range is not known; assumed the {} default "
+                                          "{}-{}",
+                                          r.platform == core::Platform::Windows ? "Windows" : "Linux",
+                                          r.range.low, r.range.high)});
+    }
+    if (r.findings.empty()) {
+        r.verdict = Severity::Ok;
+        r.summary = ok_summary(r);
+        return r;
+    }
+    r.verdict = r.findings.front().severity;
+    r.summary = fmt::format("{}: {}", severity_name(r.verdict), r.findings.front().title);
+    if (r.findings.size() > 1) {
+        r.summary += fmt::format(" ({} more finding{} below.)", r.findings.size() - 1,
+                                 r.findings.size() > 2 ? "s" : "");
+    }
+    return r;
+}
+
+}  // namespace portwatch::analyze

@@ -1,0 +1,417 @@
+#include "analyze/pool_model.h"
+
+#include <algorithm>
+#include <bitset>
+#include <memory>
+#include <tuple>
+
+#include "analyze/prebound.h"
+
+namespace portwatch::analyze {
+
+/*
+ * The pool model (reference: linux-port-allocation.md §0, §8; net/ipv4/inet_hashtables.c,
+ * inet_connection_sock.c, udp.c).
+ *
+ * 1. Candidates. Automatic assignment draws from ip_local_port_range minus
+ *    ip_local_reserved_ports. TCP (connect() and bind(0)) scans `remaining = hi - lo + 1`
+ *    rounded down to even (4.6+), so an odd-sized range never hands out its top port; UDP
+ *    uses the whole range. Windows: the dynamic range minus excluded ranges.
+ * 2. Bind-owned ports. A port whose bind bucket was made by bind() or listen()
+ *    (fastreuse >= 0) is skipped by every connect() autobind, for every destination and
+ *    local address (__inet_hash_connect ignores the address). We count LISTEN and BOUND
+ *    sockets, sockets sock_diag reports with SOCK_BINDPORT_LOCK (explicit port), and sockets
+ *    in the bind-before-connect shape (prebound.h): bind(ip, 0) does not set the lock but
+ *    makes the bucket bind-owned all the same.
+ * 3. connect() pools. Without a bound port, connect() takes a candidate port p, not
+ *    bind-owned, whose 4-tuple (saddr, p, daddr, dport) is not in the established hash;
+ *    every ehash state counts (SYN_SENT ... TIME_WAIT); LISTEN does not. So the pool is per
+ *    destination D = (netns, family, saddr, daddr, dport), v4-mapped IPv6 folded into IPv4
+ *    (the kernel hands such sockets to the IPv4 tables), and
+ *        free(D) = |candidates| - |bind-owned| - |ports with a 4-tuple to D| + |reusable TW|.
+ *    EADDRNOTAVAIL happens exactly when free(D) reaches 0. The server side of connections
+ *    (children of a listener, SYN_RECV) uses the listener's port and is not in any pool.
+ * 4. TIME_WAIT reuse. tcp_twsk_unique() lets connect() take over a TIME_WAIT 4-tuple when
+ *    tcp_tw_reuse is 1 (or 2 and the connection is over loopback), the peer sent timestamps
+ *    (assumed when net.ipv4.tcp_timestamps is on: a TIME_WAIT shows no tcp_info) and it is
+ *    at least 1 s old (TCP_TIMEWAIT_LEN 60 s minus the time left).
+ * 5. bind(0) pools (Linux TcpLocal). bind(A, 0) conflicts with any socket, in any state and
+ *    to any destination, on the same port whose local address overlaps A (a wildcard
+ *    overlaps everything); SO_REUSEADDR does not help (relax = false). One pool per local
+ *    address plus the wildcard pool. A busy host's plain connect() sockets fill these
+ *    without harming connect(), so they are rated only when the bind-before-connect shape
+ *    holds at least half of the used ports; otherwise capped at OK, with a note.
+ * 6. UDP pools. udp_lib_get_port() never looks at the remote address: every UDP socket,
+ *    connected or not, holds its port against any overlapping local address. connect() and
+ *    sendto() on an unbound socket autobind with the wildcard, so the wildcard pool is the
+ *    one a resolver exhausts (EAGAIN). No TIME_WAIT; freed at close().
+ * 7. Windows (TcpLocal). One pool per local address: every distinct local port in the
+ *    dynamic range counts, in every state (TIME_WAIT and BOUND included), whatever the
+ *    destination.
+ */
+
+namespace {
+
+using core::Protocol;
+using core::TcpState;
+using PortSet = std::bitset<65536>;
+
+constexpr std::uint32_t kTimeWaitMs = 60'000;
+constexpr std::uint32_t kTwReuseDelayMs = 1'000;
+
+bool in_ehash(TcpState state) {
+    switch (state) {
+        case TcpState::Established:
+        case TcpState::SynSent:
+        case TcpState::FinWait1:
+        case TcpState::FinWait2:
+        case TcpState::TimeWait:
+        case TcpState::CloseWait:
+        case TcpState::LastAck:
+        case TcpState::Closing:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool holds_port(const core::Socket& s, core::Platform platform) {
+    if (s.protocol == Protocol::Udp) {
+        return true;
+    }
+    if (platform == core::Platform::Windows) {
+        return true;
+    }
+    return s.state != TcpState::Close && s.state != TcpState::Unknown;
+}
+
+// Tallies sockets by owner, then keeps the top ones with their names.
+class OwnerTally {
+public:
+    void add(std::span<const std::int32_t> pids, bool inferred) {
+        if (pids.empty()) {
+            bump(0, false);
+        }
+        for (auto pid : pids) {
+            bump(pid, inferred);
+        }
+    }
+    std::vector<OwnerShare> top(const core::Snapshot& snapshot, std::size_t n) {
+        std::sort(rows_.begin(), rows_.end(), [](const OwnerShare& a, const OwnerShare& b) {
+            return std::tie(b.sockets, a.pid) < std::tie(a.sockets, b.pid);
+        });
+        if (rows_.size() > n) {
+            rows_.resize(n);
+        }
+        for (auto& row : rows_) {
+            if (const auto* p = row.pid != 0 ? snapshot.find_process(row.pid) : nullptr) {
+                row.name = p->name;
+            }
+        }
+        return std::move(rows_);
+    }
+
+private:
+    void bump(std::int32_t pid, bool inferred) {
+        auto it = std::find_if(rows_.begin(), rows_.end(),
+                               [pid](const OwnerShare& r) { return r.pid == pid; });
+        if (it == rows_.end()) {
+            rows_.push_back({pid, {}, 0, 0});
+            it = rows_.end() - 1;
+        }
+        ++it->sockets;
+        it->inferred += inferred;
+    }
+    std::vector<OwnerShare> rows_;
+};
+
+std::vector<DestinationShare> top_destinations(std::vector<core::Endpoint> remotes, std::size_t n) {
+    auto less = [](const core::Endpoint& a, const core::Endpoint& b) {
+        return std::tie(a.address, a.port) < std::tie(b.address, b.port);
+    };
+    std::sort(remotes.begin(), remotes.end(), less);
+    std::vector<DestinationShare> rows;
+    for (std::size_t a = 0; a < remotes.size();) {
+        std::size_t b = a;
+        while (b < remotes.size() && !less(remotes[a], remotes[b])) {
+            ++b;
+        }
+        rows.push_back({remotes[a], static_cast<std::uint32_t>(b - a)});
+        a = b;
+    }
+    auto keep = std::min(n, rows.size());
+    std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep), rows.end(),
+                      [](const DestinationShare& a, const DestinationShare& b) {
+                          return a.sockets > b.sockets;
+                      });
+    rows.resize(keep);
+    return rows;
+}
+
+void finish(Pool& pool, const Thresholds& t) {
+    std::uint64_t gone = std::uint64_t{pool.taxed} + pool.occupied;
+    gone = gone > pool.reusable ? gone - pool.reusable : 0;
+    pool.free = gone >= pool.size ? 0 : static_cast<std::uint32_t>(pool.size - gone);
+    pool.utilisation = pool.size == 0 ? 1.0 : 1.0 - static_cast<double>(pool.free) / pool.size;
+    pool.severity = rate(pool.utilisation, pool.free, t);
+}
+
+struct Context {
+    const core::Snapshot& snap;
+    const EffectiveOwners& owners;
+    const Thresholds& t;
+    core::Platform platform;
+    PortSet tcp_candidates;
+    PortSet udp_candidates;
+    PortSet bind_owned;
+    std::vector<bool> passive;
+    std::vector<bool> prebound;
+    std::uint64_t netns(const core::Socket& s) const { return s.netns ? s.netns : snap.netns; }
+};
+
+// Step 3 and 4: one pool per destination.
+void connect_pools(const Context& c, PoolModel& model) {
+    const auto& sockets = c.snap.sockets;
+    std::vector<std::uint32_t> members;
+    for (std::size_t i = 0; i < sockets.size(); ++i) {
+        const auto& s = sockets[i];
+        if (s.protocol == Protocol::Tcp && !c.passive[i] && in_ehash(s.state) &&
+            s.remote.port != 0 && s.remote.name.empty()) {
+            members.push_back(static_cast<std::uint32_t>(i));
+        }
+    }
+    auto key = [&](std::uint32_t i) {
+        const auto& s = sockets[i];
+        return std::make_tuple(c.netns(s), s.local.address.normalized(),
+                               s.remote.address.normalized(), s.remote.port, s.local.port);
+    };
+    std::vector<decltype(key(0))> keys;
+    keys.reserve(members.size());
+    std::vector<std::uint32_t> order(members.size());
+    for (std::size_t k = 0; k < members.size(); ++k) {
+        keys.push_back(key(members[k]));
+        order[k] = static_cast<std::uint32_t>(k);
+    }
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return keys[a] < keys[b]; });
+    bool reuse_on = model.tcp_tw_reuse == 1;
+    bool timestamps = c.snap.config.tcp_timestamps.value_or(true);
+
+    for (std::size_t a = 0; a < order.size();) {
+        const auto& ka = keys[order[a]];
+        std::size_t b = a;
+        while (b < order.size() && std::get<0>(keys[order[b]]) == std::get<0>(ka) &&
+               std::get<1>(keys[order[b]]) == std::get<1>(ka) &&
+               std::get<2>(keys[order[b]]) == std::get<2>(ka) &&
+               std::get<3>(keys[order[b]]) == std::get<3>(ka)) {
+            ++b;
+        }
+        Pool pool;
+        const auto& src = std::get<1>(ka);
+        const auto& dst = std::get<2>(ka);
+        pool.key = {PoolKind::TcpConnect, std::get<0>(ka), src.family(), src,
+                    core::Endpoint{dst, std::get<3>(ka), {}}};
+        pool.size = model.tcp_size;
+        pool.taxed = model.bind_owned;
+        bool loopback = src.is_loopback() || dst.is_loopback();
+        bool reusable_here = timestamps && (reuse_on || (model.tcp_tw_reuse == 2 && loopback));
+        OwnerTally tally;
+        for (std::size_t p = a; p < b;) {  // one local port at a time
+            std::uint16_t port = std::get<4>(keys[order[p]]);
+            std::size_t q = p;
+            bool all_old_tw = true;
+            for (; q < b && std::get<4>(keys[order[q]]) == port; ++q) {
+                std::uint32_t i = members[order[q]];
+                const auto& s = sockets[i];
+                ++pool.sockets;
+                pool.states.add(s.state);
+                tally.add(c.owners.of(i), c.owners.inferred(i));
+                all_old_tw = all_old_tw && s.state == TcpState::TimeWait &&
+                             kTimeWaitMs - std::min(s.expires_ms, kTimeWaitMs) >= kTwReuseDelayMs;
+            }
+            if (c.tcp_candidates.test(port) && !c.bind_owned.test(port)) {
+                ++pool.occupied;
+                pool.reusable += reusable_here && all_old_tw;
+            }
+            p = q;
+        }
+        pool.owners = tally.top(c.snap, c.t.top);
+        finish(pool, c.t);
+        model.pools.push_back(std::move(pool));
+        a = b;
+    }
+}
+
+// Steps 5-7: one pool per local address plus the wildcard pool.
+void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
+    const auto& sockets = c.snap.sockets;
+    const PortSet& candidates = protocol == Protocol::Tcp && c.platform == core::Platform::Linux
+                                    ? c.tcp_candidates
+                                    : c.udp_candidates;
+    PoolKind kind = protocol == Protocol::Tcp ? PoolKind::TcpLocal : PoolKind::UdpLocal;
+    std::vector<std::pair<core::IpAddress, std::uint32_t>> specific;  // address, socket
+    std::vector<std::uint32_t> wildcard;
+    for (std::size_t i = 0; i < sockets.size(); ++i) {
+        const auto& s = sockets[i];
+        if (s.protocol != protocol || !holds_port(s, c.platform) || !s.local.name.empty() ||
+            !candidates.test(s.local.port)) {
+            continue;
+        }
+        auto address = s.local.address.normalized();
+        if (address.is_unspecified()) {
+            wildcard.push_back(static_cast<std::uint32_t>(i));
+        } else {
+            specific.push_back({address, static_cast<std::uint32_t>(i)});
+        }
+    }
+    std::sort(specific.begin(), specific.end());
+    std::uint32_t size = protocol == Protocol::Tcp && c.platform == core::Platform::Linux
+                             ? model.tcp_size
+                             : model.udp_size;
+
+    auto build = [&](const core::IpAddress& local, auto&& for_each_member) {
+        Pool pool;
+        pool.key = {kind, c.snap.netns, local.family(), local, {}};
+        pool.size = size;
+        PortSet used, prebound;
+        OwnerTally tally;
+        std::vector<core::Endpoint> remotes;
+        for_each_member([&](std::uint32_t i) {
+            const auto& s = sockets[i];
+            used.set(s.local.port);
+            if (c.prebound[i]) {
+                prebound.set(s.local.port);
+            }
+            ++pool.sockets;
+            pool.states.add(s.state);
+            tally.add(c.owners.of(i), c.owners.inferred(i));
+            if (s.remote.port != 0 && s.remote.name.empty()) {
+                remotes.push_back(core::Endpoint{s.remote.address.normalized(), s.remote.port, {}});
+            }
+        });
+        pool.occupied = static_cast<std::uint32_t>(used.count());
+        pool.prebound = static_cast<std::uint32_t>(prebound.count());
+        pool.owners = tally.top(c.snap, c.t.top);
+        pool.destinations = top_destinations(std::move(remotes), c.t.top);
+        finish(pool, c.t);
+        if (kind == PoolKind::TcpLocal && c.platform == core::Platform::Linux &&
+            pool.prebound * 2 < pool.occupied && pool.severity != Severity::Ok) {
+            pool.severity = Severity::Ok;
+            pool.severity_capped = true;
+        }
+        model.pools.push_back(std::move(pool));
+    };
+
+    build(core::IpAddress{}, [&](auto&& visit) {
+        for (auto i : wildcard) visit(i);
+        for (const auto& e : specific) visit(e.second);
+    });
+    for (std::size_t a = 0; a < specific.size();) {
+        std::size_t b = a;
+        while (b < specific.size() && specific[b].first == specific[a].first) {
+            ++b;
+        }
+        build(specific[a].first, [&](auto&& visit) {
+            for (auto i : wildcard) visit(i);
+            for (std::size_t k = a; k < b; ++k) visit(specific[k].second);
+        });
+        a = b;
+    }
+}
+
+}  // namespace
+
+core::PortRange default_range(core::Platform platform) {
+    return platform == core::Platform::Windows ? core::PortRange{49152, 65535}
+                                               : core::PortRange{32768, 60999};
+}
+
+PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
+                      const Thresholds& t) {
+    PoolModel model;
+    auto ctx = std::make_unique<Context>(Context{snap, owners, t, snap.config.platform, {}, {}, {}, {}, {}});
+    Context& c = *ctx;
+    const auto& cfg = snap.config;
+    bool linux_host = c.platform == core::Platform::Linux;
+    if (cfg.ephemeral && cfg.ephemeral->size() > 0) {
+        model.range = *cfg.ephemeral;
+        model.range_origin = cfg.range_origin.empty() ? "snapshot" : cfg.range_origin;
+    } else {
+        model.range = default_range(c.platform);
+        model.range_origin = "assumed default (not in the snapshot)";
+    }
+    model.tcp_tw_reuse = cfg.tcp_tw_reuse.value_or(2);
+    model.tw_reuse_assumed = !cfg.tcp_tw_reuse.has_value();
+
+    // Step 1: candidates.
+    PortSet reserved;
+    for (const auto& r : cfg.reserved) {
+        for (std::uint32_t p = r.low; p <= r.high && r.high >= r.low; ++p) {
+            reserved.set(p);
+        }
+    }
+    for (std::uint32_t p = model.range.low; p <= model.range.high; ++p) {
+        if (reserved.test(p)) {
+            ++model.reserved;
+        } else {
+            c.udp_candidates.set(p);
+        }
+    }
+    c.tcp_candidates = c.udp_candidates;
+    if (linux_host && model.range.size() > 1 && model.range.size() % 2 == 1) {
+        c.tcp_candidates.reset(model.range.high);
+    }
+    model.tcp_size = static_cast<std::uint32_t>(c.tcp_candidates.count());
+    model.udp_size = static_cast<std::uint32_t>(c.udp_candidates.count());
+
+    // Step 2: listeners, the server side, bind-owned ports.
+    PortSet listening, bound_here;
+    for (const auto& s : snap.sockets) {
+        if (s.protocol == Protocol::Tcp && (s.state == TcpState::Listen || s.state == TcpState::Bound)) {
+            listening.set(s.local.port);
+        }
+    }
+    c.passive.assign(snap.sockets.size(), false);
+    for (std::size_t i = 0; i < snap.sockets.size(); ++i) {
+        const auto& s = snap.sockets[i];
+        if (s.protocol != Protocol::Tcp) {
+            continue;
+        }
+        bool is_listener = s.state == TcpState::Listen || s.state == TcpState::Bound;
+        c.passive[i] = !is_listener && (s.state == TcpState::SynRecv ||
+                                        s.state == TcpState::NewSynRecv ||
+                                        listening.test(s.local.port));
+        if (is_listener || (s.binding == core::PortBinding::Explicit && !c.passive[i])) {
+            bound_here.set(s.local.port);
+        }
+    }
+    c.prebound = linux_host ? detect_prebound(snap, owners, c.passive, model.tcp_size)
+                            : std::vector<bool>(snap.sockets.size(), false);
+    for (std::size_t i = 0; i < snap.sockets.size(); ++i) {
+        model.prebound_sockets += c.prebound[i];
+    }
+    for (std::uint32_t p = model.range.low; p <= model.range.high; ++p) {
+        model.listeners_in_range += bound_here.test(p);
+    }
+    if (linux_host) {
+        c.bind_owned = bound_here;
+        for (std::size_t i = 0; i < snap.sockets.size(); ++i) {
+            if (c.prebound[i]) {
+                c.bind_owned.set(snap.sockets[i].local.port);
+            }
+        }
+        c.bind_owned &= c.tcp_candidates;
+        model.bind_owned = static_cast<std::uint32_t>(c.bind_owned.count());
+        connect_pools(c, model);
+    }
+    local_pools(c, Protocol::Tcp, model);
+    local_pools(c, Protocol::Udp, model);
+
+    std::stable_sort(model.pools.begin(), model.pools.end(), [](const Pool& a, const Pool& b) {
+        return std::tie(b.severity, b.utilisation, b.sockets) <
+               std::tie(a.severity, a.utilisation, a.sockets);
+    });
+    return model;
+}
+
+}  // namespace portwatch::analyze
