@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Socket owners from inside the kernel: an iter/task_file program, run once per (task, open
+// file) by read() on an iterator fd, writes one pw_fd_record per descriptor.
+//
+// 1. The kernel's task_file iterator skips a thread whose file table is its group leader's
+//    (kernel/bpf/task_iter.c, skip_if_dup_files), so a table shared by all threads is walked
+//    once. A thread that unshared its table (CLONE_FILES cleared) is walked too: its records
+//    carry no PW_FD_LEADER_TABLE flag, so user space can keep /proc's per-process fd count.
+// 2. The program is stateless on purpose: when a record overflows the seq_file buffer, the
+//    kernel discards it and runs the program again for the same file on the next read(), so
+//    any counter kept here would count that file twice. User space counts instead.
+// 3. task->tgid is the id in the initial pid namespace; /proc shows the id in the namespace of
+//    the process reading it. The iterator only visits tasks visible in the namespace of the
+//    task that created it (the reader), so the tgid at the reader's level always exists.
+
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#include "owners.h"
+
+#define PW_S_IFMT 00170000
+#define PW_S_IFSOCK 0140000
+#define PW_MAX_PID_NS_LEVEL 32
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+// The upid (number, namespace) of `pid` at pid-namespace `level`; 0 when it has none there.
+static __always_inline struct upid *upid_at(struct pid *pid, unsigned int level)
+{
+    if (level > PW_MAX_PID_NS_LEVEL || BPF_CORE_READ(pid, level) < level) {
+        return 0;
+    }
+    unsigned long base = (unsigned long)pid + bpf_core_field_offset(struct pid, numbers);
+    return (struct upid *)(base + level * bpf_core_type_size(struct upid));
+}
+
+// The task's process id as the reader's pid namespace numbers it; -1 when it has none there.
+static __always_inline int tgid_for_reader(struct task_struct *task, __u32 *tgid)
+{
+    struct task_struct *reader = bpf_get_current_task_btf();
+    struct pid *reader_pid = BPF_CORE_READ(reader, thread_pid);
+    unsigned int level = BPF_CORE_READ(reader_pid, level);
+    if (level == 0) {
+        *tgid = task->tgid;
+        return 0;
+    }
+    struct upid *mine = upid_at(reader_pid, level);
+    struct upid *theirs = upid_at(BPF_CORE_READ(task, signal, pids[PIDTYPE_TGID]), level);
+    if (!mine || !theirs || BPF_CORE_READ(mine, ns) != BPF_CORE_READ(theirs, ns)) {
+        return -1;
+    }
+    *tgid = BPF_CORE_READ(theirs, nr);
+    return 0;
+}
+
+SEC("iter/task_file")
+int dump_task_file(struct bpf_iter__task_file *ctx)
+{
+    struct task_struct *task = ctx->task;
+    struct file *file = ctx->file;
+    if (!task || !file) {
+        return 0;  // the final call, made once the walk is over
+    }
+    struct pw_fd_record record = {};
+    if (tgid_for_reader(task, &record.tgid) != 0) {
+        return 0;
+    }
+    struct inode *inode = file->f_inode;
+    if ((inode->i_mode & PW_S_IFMT) == PW_S_IFSOCK) {
+        record.inode = inode->i_ino;
+        record.flags |= PW_FD_SOCKET;
+    }
+    if (task->pid == task->tgid) {
+        record.flags |= PW_FD_LEADER_TABLE;
+    }
+    bpf_seq_write(ctx->meta->seq, &record, sizeof record);
+    return 0;
+}
