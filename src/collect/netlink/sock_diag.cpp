@@ -21,8 +21,8 @@ constexpr std::uint32_t kAllStates = 0x3FFE;
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-core::Socket decode(const inet_diag_msg& m, core::Protocol protocol) {
-    core::Socket s;
+// Fills `s`, a default-constructed socket already in its vector (no temporary to move).
+void decode(const inet_diag_msg& m, core::Protocol protocol, core::Socket& s) {
     s.protocol = protocol;
     auto state = static_cast<core::TcpState>(m.idiag_state);
     if (protocol == core::Protocol::Tcp) {
@@ -56,7 +56,6 @@ core::Socket decode(const inet_diag_msg& m, core::Protocol protocol) {
     }
     s.local.port = ntohs(m.id.idiag_sport);
     s.remote.port = ntohs(m.id.idiag_dport);
-    return s;
 }
 
 }  // namespace
@@ -76,23 +75,25 @@ Result<SockDiag> SockDiag::create() {
     return diag;
 }
 
-template <typename OnMessage>
-Result<void> SockDiag::run(core::Protocol protocol, core::Family family, bool explicit_only,
-                           OnMessage&& on_message) {
-    struct Request {
-        nlmsghdr header;
-        inet_diag_req_v2 body;
-        nlattr bytecode_attr;
-        inet_diag_bc_op ops[2];
-    } request{};
-    const std::uint32_t seq = ++sequence_;
-    request.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+namespace {
+
+// A dump request: the netlink header, the inet_diag request (v2, or the compat one that asks
+// for both families), and optionally the bytecode that keeps only explicitly bound sockets.
+template <typename Body>
+struct Request {
+    nlmsghdr header;
+    Body body;
+    nlattr bytecode_attr;
+    inet_diag_bc_op ops[2];
+};
+
+template <typename Body>
+Result<void> send_request(int fd, Request<Body>& request, std::uint16_t type, std::uint32_t seq,
+                          bool explicit_only) {
+    request.header.nlmsg_type = type;
     request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     request.header.nlmsg_seq = seq;
-    request.body.sdiag_family = family == core::Family::Ipv4 ? AF_INET : AF_INET6;
-    request.body.sdiag_protocol = protocol == core::Protocol::Tcp ? IPPROTO_TCP : IPPROTO_UDP;
-    request.body.idiag_states = protocol == core::Protocol::Tcp ? kAllStates : 0xFFFFFFFF;
-    std::size_t length = NLMSG_LENGTH(sizeof(inet_diag_req_v2));
+    std::size_t length = NLMSG_LENGTH(sizeof(Body));
     if (explicit_only) {
         // "not autobound", compiled as ss compiles `!autobound`: a program accepts a socket
         // when its jumps end exactly on the last byte (inet_diag_bc_run), and the kernel's
@@ -105,12 +106,40 @@ Result<void> SockDiag::run(core::Protocol protocol, core::Family family, bool ex
         length += NLA_HDRLEN + sizeof request.ops;
     }
     request.header.nlmsg_len = static_cast<std::uint32_t>(length);
-
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
-    if (::sendto(fd_.get(), &request, length, 0, reinterpret_cast<sockaddr*>(&kernel),
-                 sizeof kernel) < 0) {
+    if (::sendto(fd, &request, length, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
         return make_error("sock_diag request: " + errno_text(errno));
+    }
+    return {};
+}
+
+}  // namespace
+
+template <typename OnMessage>
+Result<void> SockDiag::run(core::Protocol protocol, std::optional<core::Family> family,
+                           bool explicit_only, OnMessage&& on_message) {
+    const std::uint32_t seq = ++sequence_;
+    Result<void> sent;
+    if (family) {
+        Request<inet_diag_req_v2> request{};
+        request.body.sdiag_family = *family == core::Family::Ipv4 ? AF_INET : AF_INET6;
+        request.body.sdiag_protocol = protocol == core::Protocol::Tcp ? IPPROTO_TCP : IPPROTO_UDP;
+        request.body.idiag_states = protocol == core::Protocol::Tcp ? kAllStates : 0xFFFFFFFF;
+        sent = send_request(fd_.get(), request, SOCK_DIAG_BY_FAMILY, seq, explicit_only);
+    } else {
+        // The compat request exists for TCP only; the kernel turns it into a v2 request with
+        // sdiag_family = AF_UNSPEC, which its table walk treats as "any family".
+        if (protocol != core::Protocol::Tcp) {
+            return make_error("sock_diag: a dump of both families is TCP only");
+        }
+        Request<inet_diag_req> request{};
+        request.body.idiag_family = AF_INET;
+        request.body.idiag_states = kAllStates;
+        sent = send_request(fd_.get(), request, TCPDIAG_GETSOCK, seq, explicit_only);
+    }
+    if (!sent) {
+        return sent;
     }
     for (;;) {
         ssize_t n = ::recv(fd_.get(), buffer_.data(), buffer_.size(), 0);
@@ -139,7 +168,7 @@ Result<void> SockDiag::run(core::Protocol protocol, core::Family family, bool ex
                 }
                 return make_error("sock_diag: " + errno_text(-err->error));
             }
-            if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+            if ((h->nlmsg_type != SOCK_DIAG_BY_FAMILY && h->nlmsg_type != TCPDIAG_GETSOCK) ||
                 h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) {
                 continue;
             }
@@ -148,14 +177,34 @@ Result<void> SockDiag::run(core::Protocol protocol, core::Family family, bool ex
     }
 }
 
-Result<void> SockDiag::dump(core::Protocol protocol, core::Family family,
+Result<void> SockDiag::dump(core::Protocol protocol, std::optional<core::Family> family,
                             std::vector<core::Socket>& out) {
-    return run(protocol, family, false,
-               [&](const inet_diag_msg& m) { out.push_back(decode(m, protocol)); });
+    if (family) {
+        return run(protocol, family, false,
+                   [&](const inet_diag_msg& m) { decode(m, protocol, out.emplace_back()); });
+    }
+    // Both families in one walk, delivered IPv4 first as two per-family dumps would be (each
+    // walks the same tables in the same order): IPv6 messages wait, as 72-byte kernel records
+    // rather than decoded sockets, until the walk ends.
+    std::vector<inet_diag_msg> v6;
+    auto ok = run(protocol, family, false, [&](const inet_diag_msg& m) {
+        if (m.idiag_family == AF_INET) {
+            decode(m, protocol, out.emplace_back());
+        } else {
+            v6.push_back(m);
+        }
+    });
+    if (!ok) {
+        return ok;
+    }
+    for (const auto& m : v6) {
+        decode(m, protocol, out.emplace_back());
+    }
+    return {};
 }
 
-Result<std::unordered_set<std::uint64_t>> SockDiag::explicitly_bound(core::Protocol protocol,
-                                                                     core::Family family) {
+Result<std::unordered_set<std::uint64_t>> SockDiag::explicitly_bound(
+    core::Protocol protocol, std::optional<core::Family> family) {
     std::unordered_set<std::uint64_t> cookies;
     auto ok = run(protocol, family, true, [&](const inet_diag_msg& m) {
         cookies.insert(static_cast<std::uint64_t>(m.id.idiag_cookie[1]) << 32 |

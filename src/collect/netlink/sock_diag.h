@@ -1,7 +1,9 @@
 #pragma once
-// NETLINK_SOCK_DIAG: the kernel's socket table, one dump per family and protocol.
+// NETLINK_SOCK_DIAG: the kernel's socket table, one dump per protocol and family (or, for TCP,
+// both families in one walk).
 
 #include <cstdint>
+#include <optional>
 #include <unordered_set>
 #include <vector>
 
@@ -17,21 +19,24 @@ public:
     static Result<SockDiag> create();
 
     // Appends every socket of that protocol and family, TCP in all states (TIME_WAIT, request
-    // sockets and, on 6.8+, bound-only sockets included).
-    Result<void> dump(core::Protocol protocol, core::Family family,
+    // sockets and, on 6.8+, bound-only sockets included). No family (TCP only) means both,
+    // in one walk of the kernel's hash tables instead of two: the inet_diag compat request
+    // (TCPDIAG_GETSOCK) filters with AF_UNSPEC. Either way sockets come in the order of the
+    // per-family dumps: IPv4, then IPv6, each in the kernel's walk order.
+    Result<void> dump(core::Protocol protocol, std::optional<core::Family> family,
                       std::vector<core::Socket>& out);
 
     // Cookies of the sockets whose local port was bound explicitly: the kernel runs the
     // INET_DIAG_BC_AUTO test (port not locked by bind()) negated, the way `ss` filters
-    // `autobound`. TIME_WAIT entries always count as automatic.
+    // `autobound`. TIME_WAIT entries always count as automatic. Families as for dump().
     Result<std::unordered_set<std::uint64_t>> explicitly_bound(core::Protocol protocol,
-                                                               core::Family family);
+                                                               std::optional<core::Family> family);
 
 private:
     explicit SockDiag(UniqueFd fd) : fd_(std::move(fd)) {}
     template <typename OnMessage>
-    Result<void> run(core::Protocol protocol, core::Family family, bool explicit_only,
-                     OnMessage&& on_message);
+    Result<void> run(core::Protocol protocol, std::optional<core::Family> family,
+                     bool explicit_only, OnMessage&& on_message);
 
     UniqueFd fd_;
     std::vector<char> buffer_;
