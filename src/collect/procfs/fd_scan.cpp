@@ -4,10 +4,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "collect/unique_fd.h"
 
@@ -36,66 +40,115 @@ std::string plural(std::size_t n, const char* one, const char* many) {
     return std::to_string(n) + ' ' + (n == 1 ? one : many);
 }
 
+// What one scanning thread found.
+struct Partial {
+    OwnerScan scan;
+    std::size_t denied = 0;
+    std::size_t vanished = 0;
+};
+
+// Reads /proc/<pid>/fd: one readlinkat() per descriptor, keeping "socket:[inode]" links.
+void scan_process(int proc_fd, std::int32_t pid, Partial& out) {
+    char path[32];
+    char link[64];
+    auto [end, ec] = std::to_chars(path, path + sizeof path - 4, pid);
+    std::memcpy(end, "/fd", 4);
+    int fd_dir = ::openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd_dir < 0) {
+        (errno == ENOENT || errno == ESRCH ? out.vanished : out.denied)++;
+        return;
+    }
+    DIR* fds = ::fdopendir(fd_dir);
+    if (fds == nullptr) {
+        ::close(fd_dir);
+        return;
+    }
+    std::uint32_t count = 0;
+    int list_error = 0;
+    for (;;) {
+        errno = 0;
+        const dirent* fd = ::readdir(fds);
+        if (fd == nullptr) {
+            list_error = errno;
+            break;
+        }
+        if (fd->d_name[0] == '.') {
+            continue;
+        }
+        ++count;
+        ssize_t n = ::readlinkat(fd_dir, fd->d_name, link, sizeof link);
+        std::uint64_t inode = 0;
+        if (n > 0 && socket_inode(std::string_view(link, static_cast<std::size_t>(n)), inode)) {
+            out.scan.sockets.push_back({inode, pid});
+        }
+    }
+    if (list_error == 0) {
+        out.scan.fd_counts.push_back({pid, count});
+    } else {
+        (list_error == EACCES || list_error == EPERM ? out.denied : out.vanished)++;
+    }
+    ::closedir(fds);
+}
+
+// Every pid under /proc, or an error when it cannot be listed.
+Result<std::vector<std::int32_t>> list_pids(int proc_fd, const std::string& proc_root) {
+    DIR* top = ::fdopendir(::dup(proc_fd));
+    if (top == nullptr) {
+        return make_error("cannot list " + proc_root + ": " + std::strerror(errno));
+    }
+    std::vector<std::int32_t> pids;
+    while (const dirent* entry = ::readdir(top)) {
+        std::int32_t pid = 0;
+        if (parse_pid(entry->d_name, pid)) {
+            pids.push_back(pid);
+        }
+    }
+    ::closedir(top);
+    return pids;
+}
+
 }  // namespace
 
+// The pass is nearly all kernel work (path lookup, d_path) at a few microseconds per
+// descriptor, 0.3 s for 100k sockets on one core, and processes are independent: threads
+// take the next pid from a shared counter, one per core (at most kMaxThreads), and the
+// results are concatenated; attach_owners() sorts them anyway.
 Result<OwnerScan> ProcFdScanner::scan() {
+    constexpr unsigned kMaxThreads = 4;
     UniqueFd proc(::open(proc_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!proc) {
         return make_error("cannot open " + proc_root_ + ": " + std::strerror(errno));
     }
-    DIR* top = ::fdopendir(::dup(proc.get()));
-    if (top == nullptr) {
-        return make_error("cannot list " + proc_root_ + ": " + std::strerror(errno));
+    auto pids = list_pids(proc.get(), proc_root_);
+    if (!pids) {
+        return std::unexpected(pids.error());
     }
-    OwnerScan out;
-    std::size_t denied = 0;
-    std::size_t vanished = 0;
-    char path[32];
-    char link[64];
-    while (const dirent* entry = ::readdir(top)) {
-        std::int32_t pid = 0;
-        if (!parse_pid(entry->d_name, pid)) {
-            continue;
+    const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
+    std::vector<Partial> parts(threads);
+    std::atomic<std::size_t> next{0};
+    auto work = [&](Partial& part) {
+        for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < pids->size();) {
+            scan_process(proc.get(), (*pids)[i], part);
         }
-        auto [end, ec] = std::to_chars(path, path + sizeof path - 4, pid);
-        std::memcpy(end, "/fd", 4);
-        int fd_dir = ::openat(proc.get(), path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd_dir < 0) {
-            (errno == ENOENT || errno == ESRCH ? vanished : denied)++;
-            continue;
+    };
+    {
+        std::vector<std::jthread> helpers;
+        for (unsigned t = 1; t < threads; ++t) {
+            helpers.emplace_back(work, std::ref(parts[t]));
         }
-        DIR* fds = ::fdopendir(fd_dir);
-        if (fds == nullptr) {
-            ::close(fd_dir);
-            continue;
-        }
-        std::uint32_t count = 0;
-        int list_error = 0;
-        for (;;) {
-            errno = 0;
-            const dirent* fd = ::readdir(fds);
-            if (fd == nullptr) {
-                list_error = errno;
-                break;
-            }
-            if (fd->d_name[0] == '.') {
-                continue;
-            }
-            ++count;
-            ssize_t n = ::readlinkat(fd_dir, fd->d_name, link, sizeof link);
-            std::uint64_t inode = 0;
-            if (n > 0 && socket_inode(std::string_view(link, static_cast<std::size_t>(n)), inode)) {
-                out.sockets.push_back({inode, pid});
-            }
-        }
-        if (list_error == 0) {
-            out.fd_counts.push_back({pid, count});
-        } else {
-            (list_error == EACCES || list_error == EPERM ? denied : vanished)++;
-        }
-        ::closedir(fds);
+        work(parts[0]);
     }
-    ::closedir(top);
+    OwnerScan out = std::move(parts[0].scan);
+    std::size_t denied = parts[0].denied;
+    std::size_t vanished = parts[0].vanished;
+    for (unsigned t = 1; t < threads; ++t) {
+        auto& part = parts[t];
+        out.sockets.insert(out.sockets.end(), part.scan.sockets.begin(), part.scan.sockets.end());
+        out.fd_counts.insert(out.fd_counts.end(), part.scan.fd_counts.begin(),
+                             part.scan.fd_counts.end());
+        denied += part.denied;
+        vanished += part.vanished;
+    }
     if (denied > 0) {
         out.warnings.push_back(
             {plural(denied, "process", "processes") + " denied access to their file descriptors" +
