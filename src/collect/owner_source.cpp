@@ -18,7 +18,7 @@ Result<std::unique_ptr<OwnerSource>> make_owner_source(OwnerMode mode, const std
             return std::move(*bpf);
         }
         if (mode == OwnerMode::Bpf) {
-            return std::unexpected(bpf.error());
+            return make_error("eBPF owner pass (--owners=bpf) unavailable: " + bpf.error().message);
         }
         warnings.push_back({"eBPF owner pass unavailable (" + bpf.error().message +
                             "); reading /proc instead"});
