@@ -1,0 +1,97 @@
+#pragma once
+// Saved captures (netstat, ss, /proc/net, PowerShell, tcpvcon, netsh output) read into
+// core::Snapshots. The formats are recognised line by line, so one file may hold several
+// (a netsh block appended to a netstat capture), no header at all (what findstr leaves), or
+// several captures of the same host in a row (a `netstat -ano >> file` loop): each
+// "Active Connections" title or "# taken at" line after socket rows starts a new snapshot.
+//
+// Bounded by design (docs/analyze.md): input is streamed (LineReader); a file may hold at most
+// CaptureOptions::max_sockets TCP/UDP sockets in all its snapshots together (an error past
+// that, naming the line); unrecognised lines are counted, and only the first few are kept as
+// examples.
+
+#include <chrono>
+#include <cstdint>
+#include <istream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "capture/code_page.h"
+#include "capture/line_reader.h"
+#include "core/result.h"
+#include "core/snapshot.h"
+
+namespace portwatch::capture {
+
+// The formats, as they are named in reports (Snapshot::source.sockets).
+enum class Format : std::uint8_t {
+    WindowsNetstat,   // netstat -an / -ano / -anob / -anoq / -anobq / -anbv
+    NetTools,         // Linux netstat -tanp / -tunap / -aeep
+    Ss,               // ss -tanp / -tuanp / -tulpen / -a
+    ProcNet,          // /proc/net/tcp, tcp6, udp, udp6
+    PowerShellCsv,    // Get-NetTCPConnection / Get-NetUDPEndpoint | Export-Csv
+    PowerShellTable,  // the same, default table view
+    Tcpvcon,          // tcpvcon -a -c -n
+};
+constexpr std::size_t kFormatCount = 7;
+
+std::string_view format_name(Format format);
+core::Platform format_platform(Format format);
+
+struct CaptureOptions {
+    // 300,000 sockets take about 75 MiB; with the 1 MiB read buffer and the owner tables a
+    // run stays under 128 MiB.
+    static constexpr std::size_t kDefaultMaxSockets = 300'000;
+
+    LegacyCodePage code_page = LegacyCodePage::Cp850;
+    std::size_t max_sockets = kDefaultMaxSockets;
+};
+
+struct CaptureSnapshot {
+    core::Snapshot snapshot;  // sockets, processes, warnings, source; config.platform set
+    std::optional<std::chrono::system_clock::time_point> taken_at;  // from "# taken at"
+    std::uint64_t first_line = 0;
+    std::uint32_t formats = 0;  // bit (1 << Format) for each format seen
+    bool has_bound_rows = false;
+};
+
+struct NetshRange {
+    core::Protocol protocol;
+    core::PortRange range;
+    std::uint64_t line = 0;
+};
+
+struct CaptureStats {
+    std::uint64_t lines = 0;
+    std::uint64_t socket_rows = 0;
+    std::uint64_t skipped_sockets = 0;  // unix, raw, netlink, packet
+    std::uint64_t unrecognised = 0;
+    std::uint64_t transcoded = 0;       // lines read in the legacy code page
+    std::uint64_t bytes = 0;
+};
+
+struct Capture {
+    std::string name;  // file name, or "-" for stdin
+    Encoding encoding = Encoding::Utf8;
+    std::vector<CaptureSnapshot> snapshots;
+    std::vector<NetshRange> netsh;  // dynamicport blocks found
+    bool xp_component_chains = false;  // -anbv component lines: XP/2003 netstat
+    CaptureStats stats;
+    std::vector<core::Warning> warnings;  // about the file as a whole
+};
+
+// Reads a whole capture from `in`. Errors (a refusal-only file, a file with nothing
+// recognisable, too many sockets, a read error) name the file and the line.
+Result<Capture> read_capture(std::istream& in, std::string name, const CaptureOptions& options);
+
+// The same on text in memory (tests, fuzzing).
+Result<Capture> parse_capture_text(std::string_view text, std::string name,
+                                   const CaptureOptions& options = {});
+
+// "2026-11-25T19:52:30Z", "2026-11-25 19:52:30+01:00", "2026-11-25T19:52" (UTC when no
+// offset is given).
+std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text);
+
+}  // namespace portwatch::capture

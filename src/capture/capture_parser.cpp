@@ -1,0 +1,567 @@
+#include "capture/capture_parser.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "capture/nettools_netstat.h"
+#include "capture/ss_output.h"
+#include "capture/tcpvcon_csv.h"
+#include "capture/tokens.h"
+#include "capture/windows_netstat.h"
+#include "collect/procfs/proc_net.h"
+
+namespace portwatch::capture {
+
+namespace {
+
+constexpr std::size_t kMaxServicesPerProcess = 32;
+constexpr std::size_t kExampleBytes = 120;
+
+// netstat's "Active Connections" title in the languages portwatch reads.
+constexpr std::array<std::string_view, 7> kWindowsTitles = {
+    "Active Connections",  "Aktive Verbindungen", "Connexions actives", "Conexiones activas",
+    "Connessioni attive",  "Conexões ativas",     "Connessioni attive:"};
+
+std::string example(const Line& line) {
+    std::string text(line.text.substr(0, kExampleBytes));
+    if (line.text.size() > kExampleBytes) {
+        text += "...";
+    }
+    return "line " + std::to_string(line.number) + ": '" + text + "'";
+}
+
+std::string plural(std::uint64_t n, std::string_view one, std::string_view many) {
+    return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
+}  // namespace
+
+std::string_view format_name(Format format) {
+    switch (format) {
+        case Format::WindowsNetstat: return "netstat (Windows)";
+        case Format::NetTools: return "netstat (Linux net-tools)";
+        case Format::Ss: return "ss";
+        case Format::ProcNet: return "/proc/net";
+        case Format::PowerShellCsv: return "Get-NetTCPConnection CSV";
+        case Format::PowerShellTable: return "Get-NetTCPConnection table";
+        case Format::Tcpvcon: return "tcpvcon CSV";
+    }
+    return "unknown";
+}
+
+core::Platform format_platform(Format format) {
+    switch (format) {
+        case Format::NetTools:
+        case Format::Ss:
+        case Format::ProcNet:
+            return core::Platform::Linux;
+        default:
+            return core::Platform::Windows;
+    }
+}
+
+CaptureParser::CaptureParser(std::string name, const CaptureOptions& options)
+    : name_(std::move(name)), options_(options) {
+    capture_.name = name_;
+}
+
+void CaptureParser::start_snapshot(std::uint64_t line_no) {
+    current_ = CaptureSnapshot{};
+    current_.first_line = line_no;
+    current_.taken_at = pending_time_;
+    pending_time_.reset();
+    processes_.clear();
+    current_open_ = true;
+}
+
+void CaptureParser::end_snapshot() {
+    if (!current_open_) {
+        return;
+    }
+    current_open_ = false;
+    auto& snap = current_.snapshot;
+    auto& w = snap.warnings;
+    auto warn = [&](std::string text) { w.push_back(core::Warning{std::move(text)}); };
+
+    snap.processes.reserve(processes_.size());
+    for (auto& [pid, process] : processes_) {
+        snap.processes.push_back(std::move(process));
+    }
+    processes_.clear();
+    std::sort(snap.processes.begin(), snap.processes.end(),
+              [](const core::Process& a, const core::Process& b) { return a.pid < b.pid; });
+
+    std::string formats;
+    bool windows = false;
+    for (std::size_t i = 0; i < kFormatCount; ++i) {
+        if (current_.formats & (1u << i)) {
+            if (!formats.empty()) {
+                formats += " + ";
+            }
+            formats += format_name(static_cast<Format>(i));
+            windows = windows || format_platform(static_cast<Format>(i)) == core::Platform::Windows;
+        }
+    }
+    snap.source.sockets = formats.empty() ? "capture" : formats;
+    snap.source.owners = snap.processes.empty() ? "none" : "capture";
+    snap.source.detail = name_;
+    snap.config.platform = windows ? core::Platform::Windows : core::Platform::Linux;
+    if (windows && (current_.formats & ~((1u << static_cast<int>(Format::WindowsNetstat)) |
+                                          (1u << static_cast<int>(Format::PowerShellCsv)) |
+                                          (1u << static_cast<int>(Format::PowerShellTable)) |
+                                          (1u << static_cast<int>(Format::Tcpvcon))))) {
+        warn("this capture mixes Windows and Linux formats; it is read as Windows");
+    }
+
+    const Tally& t = tally_;
+    if (t.unrecognised > 0) {
+        warn(plural(t.unrecognised, "line was", "lines were") + " not recognised and skipped (" +
+             t.first_unrecognised + (t.unrecognised > 1 ? ", ..." : "") + ")");
+    }
+    if (t.unknown_state > 0) {
+        warn(plural(t.unknown_state, "row has", "rows have") +
+             " a state word portwatch does not know (" + t.first_unknown_state +
+             "); kept with state UNKNOWN");
+    }
+    if (t.named > 0) {
+        warn(plural(t.named, "row prints", "rows print") +
+             " host or service names instead of numbers (netstat without -n, ss without -n): "
+             "kept as names; their ports cannot be placed in a pool. Capture with -n.");
+    }
+    if (t.rows > 0 && t.without_pid_column == t.rows) {
+        warn("the capture has no owner column: sockets cannot be attributed to processes "
+             "(capture with netstat -anoq / -anobq on Windows, ss -tanp or netstat -tanp as root "
+             "on Linux)");
+    } else if (t.without_pid_column > 0) {
+        warn(plural(t.without_pid_column, "row has", "rows have") + " no owner column");
+    }
+    if (t.owner_unavailable > 0) {
+        warn("netstat -b could not name the owner of " +
+             plural(t.owner_unavailable, "socket", "sockets") +
+             " (\"Can not obtain ownership information\": protected or system processes)");
+    }
+    if (t.names_without_pid > 0) {
+        warn(plural(t.names_without_pid, "owner line follows a row", "owner lines follow rows") +
+             " without a PID column (netstat -anb): the names cannot be joined to sockets; "
+             "capture with -anob");
+    }
+    if (t.orphan_system > 0) {
+        warn(plural(t.orphan_system, "socket shows", "sockets show") +
+             " [System] for a PID other than 4: its process had exited, the kernel still holds "
+             "the port");
+    }
+    if (t.without_ports > 0) {
+        warn(plural(t.without_ports, "row has", "rows have") +
+             " no port numbers (tcpvcon 4.x CSV): sockets are counted but cannot be placed in "
+             "the dynamic range; capture with netstat -anoq");
+    }
+    if (t.skipped > 0) {
+        warn("skipped " + plural(t.skipped, "socket", "sockets") +
+             " that are neither TCP nor UDP (unix, raw, netlink, packet)");
+    }
+    if ((current_.formats & (1u << static_cast<int>(Format::WindowsNetstat))) &&
+        !current_.has_bound_rows && t.rows > 0) {
+        warn("no BOUND rows: without -q netstat hides ports held by bound, unconnected sockets, "
+             "which count against the pool; capture with netstat -anoq (Windows 10 / 2012 R2 "
+             "and later)");
+    }
+    capture_.snapshots.push_back(std::move(current_));
+    current_ = CaptureSnapshot{};
+    tally_ = Tally{};
+}
+
+void CaptureParser::unrecognised(const Line& line, std::string_view why) {
+    ++capture_.stats.unrecognised;
+    if (tally_.unrecognised++ == 0) {
+        tally_.first_unrecognised = example(line);
+        if (!why.empty()) {
+            tally_.first_unrecognised += " ";
+            tally_.first_unrecognised += why;
+        }
+    }
+}
+
+bool CaptureParser::try_row(std::string_view text, Row& row, Format& format) {
+    auto attempt = [&](Format f) -> RowResult {
+        switch (f) {
+            case Format::WindowsNetstat:
+                return parse_windows_netstat_row(text, row);
+            case Format::NetTools:
+                return parse_nettools_row(text, row);
+            case Format::Ss:
+                return parse_ss_row(text, section_ == Section::SsNoNetid && ss_udp_table_, row);
+            case Format::ProcNet: {
+                std::string_view t = trim(text);
+                auto colon = t.find(':');
+                if (colon == std::string_view::npos || colon == 0 ||
+                    !all_digits(t.substr(0, colon))) {
+                    return RowResult::Mismatch;
+                }
+                auto protocol = proc_protocol_;
+                if (!protocol) {  // no header: udp rows have 13 fields, tcp rows 12 or 17
+                    protocol = split_fields<20>(t).total == 13 ? core::Protocol::Udp
+                                                               : core::Protocol::Tcp;
+                }
+                auto socket = collect::procfs::parse_proc_net_line(t, *protocol);
+                if (!socket) {
+                    return RowResult::Mismatch;
+                }
+                row = Row{};
+                row.socket = std::move(*socket);
+                return RowResult::Socket;
+            }
+            case Format::PowerShellCsv:
+                return ps_csv_ ? parse_powershell_csv_row(text, *ps_csv_, row)
+                               : RowResult::Mismatch;
+            case Format::PowerShellTable:
+                return ps_table_udp_ ? parse_powershell_table_row(text, *ps_table_udp_, row)
+                                     : RowResult::Mismatch;
+            case Format::Tcpvcon:
+                return text.find(',') != std::string_view::npos ? parse_tcpvcon_row(text, row)
+                                                                : RowResult::Mismatch;
+        }
+        return RowResult::Mismatch;
+    };
+    auto handle = [&](Format f, RowResult r) {
+        if (r == RowResult::Mismatch) {
+            return false;
+        }
+        format = f;
+        last_format_ = f;
+        if (r == RowResult::Skipped) {
+            ++tally_.skipped;
+            ++capture_.stats.skipped_sockets;
+            row.owner_count = 0;
+            row.socket.protocol = core::Protocol::Tcp;
+            row.state_text = "skipped";  // marks the row as not a socket for the caller
+        }
+        return true;
+    };
+    if (last_format_ && handle(*last_format_, attempt(*last_format_))) {
+        return true;
+    }
+    for (std::size_t i = 0; i < kFormatCount; ++i) {
+        auto f = static_cast<Format>(i);
+        if (last_format_ && f == *last_format_) {
+            continue;
+        }
+        if (handle(f, attempt(f))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+Result<void> CaptureParser::add_row(Row& row, Format format, std::uint64_t line_no) {
+    if (!current_open_) {
+        start_snapshot(line_no);
+    }
+    if (total_sockets_ >= options_.max_sockets) {
+        return make_error(name_ + ":" + std::to_string(line_no) + ": more than " +
+                          std::to_string(options_.max_sockets) +
+                          " sockets in this capture (the limit that keeps analyze under 128 MiB, "
+                          "see docs/analyze.md); split the file, or raise --max-sockets");
+    }
+    ++total_sockets_;
+    ++capture_.stats.socket_rows;
+    ++tally_.rows;
+    current_.formats |= 1u << static_cast<int>(format);
+    auto& s = row.socket;
+    if (row.named) {
+        ++tally_.named;
+    }
+    if (!row.state_text.empty()) {
+        if (tally_.unknown_state++ == 0) {
+            tally_.first_unknown_state =
+                "'" + std::string(row.state_text.substr(0, 40)) + "' at line " + std::to_string(line_no);
+        }
+    }
+    if (!row.pid_column) {
+        ++tally_.without_pid_column;
+    }
+    if (!row.has_ports) {
+        ++tally_.without_ports;
+    }
+    if (s.state == core::TcpState::Bound) {
+        current_.has_bound_rows = true;
+    }
+    for (std::size_t i = 0; i < row.owner_count; ++i) {
+        const auto& owner = row.owners[i];
+        s.owners.push_back(owner.pid);
+        auto [it, inserted] = processes_.try_emplace(owner.pid);
+        if (inserted) {
+            it->second.pid = owner.pid;
+        }
+        if (it->second.name.empty() && !owner.name.empty()) {
+            it->second.name = std::string(owner.name);
+        }
+    }
+    if (s.owners.size() > 1) {
+        std::sort(s.owners.begin(), s.owners.end());
+        s.owners.erase(std::unique(s.owners.begin(), s.owners.end()), s.owners.end());
+    }
+    s.attribution = s.owners.empty() ? core::Attribution::Unknown : core::Attribution::Owned;
+    current_.snapshot.sockets.push_back(std::move(s));
+    return {};
+}
+
+void CaptureParser::owner_line(std::string_view text) {
+    auto o = classify_owner_line(text);
+    switch (o.kind) {
+        case OwnerLineKind::Executable:
+            if (!block_pid_) {
+                ++tally_.names_without_pid;
+                return;
+            }
+            if (o.text == "System" && *block_pid_ != 4) {
+                ++tally_.orphan_system;
+                return;
+            }
+            if (auto it = processes_.find(*block_pid_); it != processes_.end() && it->second.name.empty()) {
+                it->second.name = std::string(o.text);
+            }
+            return;
+        case OwnerLineKind::Service:
+            if (block_pid_) {
+                if (auto it = processes_.find(*block_pid_); it != processes_.end()) {
+                    auto& services = it->second.services;
+                    if (services.size() < kMaxServicesPerProcess &&
+                        std::find(services.begin(), services.end(), o.text) == services.end()) {
+                        services.emplace_back(o.text);
+                    }
+                }
+            }
+            return;
+        case OwnerLineKind::Component:
+            capture_.xp_component_chains = true;
+            return;
+        case OwnerLineKind::Unavailable:
+            ++tally_.owner_unavailable;
+            return;
+    }
+}
+
+bool CaptureParser::header_or_title(std::string_view text, bool& starts_capture) {
+    starts_capture = false;
+    auto f = split_fields<4>(text);
+    std::string_view first = f.at[0];
+    if (first == "Proto") {
+        return true;  // netstat's header, any language: columns are read from the rows
+    }
+    if (first == "Netid") {
+        section_ = Section::None;
+        return true;
+    }
+    if (first == "State" && f.size > 1 && f.at[1] == "Recv-Q") {
+        section_ = Section::SsNoNetid;
+        ss_udp_table_ = false;
+        return true;
+    }
+    if (text.find("local_address") != std::string_view::npos &&
+        text.find("rem_address") != std::string_view::npos) {
+        proc_protocol_ =
+            text.find("drops") != std::string_view::npos ? core::Protocol::Udp : core::Protocol::Tcp;
+        return true;
+    }
+    if (auto columns = parse_powershell_csv_header(text)) {
+        ps_csv_ = columns;
+        return true;
+    }
+    bool udp = false;
+    if (is_powershell_table_header(text, udp)) {
+        ps_table_udp_ = udp;
+        return true;
+    }
+    std::string_view t = trim(text);
+    if (!t.empty() && t.find_first_not_of("- ") == std::string_view::npos) {
+        return true;  // the dashes under a PowerShell table header
+    }
+    for (auto title : kWindowsTitles) {
+        if (t == title) {
+            starts_capture = true;
+            return true;
+        }
+    }
+    if (t.starts_with("Active Internet connections")) {
+        starts_capture = true;
+        section_ = Section::None;
+        return true;
+    }
+    if (t.starts_with("Active ")) {  // "Active UNIX domain sockets", "Active Bluetooth ..."
+        return true;
+    }
+    return false;
+}
+
+Result<void> CaptureParser::feed(const Line& line) {
+    ++capture_.stats.lines;
+    if (line.truncated) {
+        block_open_ = false;
+        unrecognised(line, "(longer than 65536 bytes)");
+        return {};
+    }
+    std::string_view text = line.text;
+    std::string_view t = trim(text);
+    if (t.empty()) {
+        block_open_ = false;  // XP's -v output ends each owner block with a blank line
+        return {};
+    }
+    if (t.front() == '#') {
+        block_open_ = false;
+        std::string_view rest = trim(t.substr(1));
+        if (rest.size() >= 8 && iequals(rest.substr(0, 8), "taken at")) {
+            auto when = parse_timestamp(rest.substr(8));
+            if (!when) {
+                unrecognised(line, "(expected '# taken at YYYY-MM-DDTHH:MM:SS[Z|+HH:MM]')");
+                return {};
+            }
+            ++recognised_lines_;
+            if (current_open_ && tally_.rows > 0) {
+                end_snapshot();
+            }
+            if (current_open_) {
+                current_.taken_at = when;
+            } else {
+                pending_time_ = when;
+            }
+            return {};
+        }
+        ++recognised_lines_;  // comments, PowerShell's #TYPE line
+        return {};
+    }
+    Row row;
+    Format format{};
+    if (try_row(text, row, format)) {
+        ++recognised_lines_;
+        if (row.state_text == "skipped") {
+            block_open_ = false;
+            return {};
+        }
+        if (format == Format::Ss && section_ == Section::SsNoNetid &&
+            row.socket.protocol == core::Protocol::Udp) {
+            ss_udp_table_ = true;
+        }
+        block_open_ = format == Format::WindowsNetstat;
+        block_pid_.reset();
+        if (row.owner_count == 1) {
+            block_pid_ = row.owners[0].pid;
+        }
+        return add_row(row, format, line.number);
+    }
+    auto first = split_fields<1>(text);
+    if (first.size == 1 && (first.at[0] == "TCP" || first.at[0] == "UDP" ||
+                            first.at[0] == "tcp" || first.at[0] == "udp")) {
+        block_open_ = false;
+        unrecognised(line, "(expected PROTO LOCAL-ADDRESS:PORT REMOTE-ADDRESS:PORT [STATE] [PID])");
+        return {};
+    }
+    if (block_open_ && (is_space(text.front()) || text.front() == '[')) {
+        ++recognised_lines_;
+        owner_line(text);
+        return {};
+    }
+    block_open_ = false;
+    bool starts_capture = false;
+    if (header_or_title(text, starts_capture)) {
+        ++recognised_lines_;
+        if (starts_capture && current_open_ && tally_.rows > 0) {
+            end_snapshot();
+        }
+        return {};
+    }
+    if (netsh_.feed(text)) {
+        ++recognised_lines_;
+        if (auto block = netsh_.take_block()) {
+            if (block->range) {
+                capture_.netsh.push_back(NetshRange{block->protocol, *block->range, line.number});
+            } else {
+                capture_.warnings.push_back(core::Warning{
+                    name_ + ":" + std::to_string(line.number) + ": " + block->range.error().message});
+            }
+        }
+        return {};
+    }
+    if (is_elevation_refusal(text)) {
+        ++recognised_lines_;
+        if (elevation_line_ == 0) {
+            elevation_line_ = line.number;
+        }
+        return {};
+    }
+    unrecognised(line, {});
+    return {};
+}
+
+Result<Capture> CaptureParser::finish(Encoding encoding, std::uint64_t bytes,
+                                      std::uint64_t transcoded) {
+    Tally leftover;
+    if (current_open_) {
+        end_snapshot();
+    } else {
+        leftover = tally_;
+    }
+    capture_.encoding = encoding;
+    capture_.stats.bytes = bytes;
+    capture_.stats.transcoded = transcoded;
+    if (capture_.stats.socket_rows == 0) {
+        if (elevation_line_ != 0) {
+            return make_error(
+                name_ + ":" + std::to_string(elevation_line_) +
+                ": netstat refused to run (\"The requested operation requires elevation.\"): "
+                "-b needs an elevated prompt. Open Command Prompt with \"Run as administrator\" "
+                "and rerun netstat -anobq, or capture without -b (netstat -anoq)");
+        }
+        if (recognised_lines_ == 0) {
+            std::string why = name_ + ": no capture recognised";
+            if (!leftover.first_unrecognised.empty()) {
+                why += " (" + leftover.first_unrecognised + ")";
+            } else if (capture_.stats.lines == 0) {
+                why += " (the file is empty)";
+            }
+            return make_error(
+                why + ": expected the output of netstat -ano[b][q] (Windows), netstat -tanp or "
+                      "ss -tanp (Linux), /proc/net/tcp, Get-NetTCPConnection (Export-Csv or "
+                      "table), tcpvcon -a -c -n, or netsh int ipv4 show dynamicport tcp");
+        }
+    }
+    if (elevation_line_ != 0 && capture_.stats.socket_rows > 0) {
+        capture_.warnings.push_back(core::Warning{
+            name_ + ":" + std::to_string(elevation_line_) +
+            ": the file also holds netstat's \"requires elevation\" refusal: part of it was "
+            "captured without an elevated prompt"});
+    }
+    if (leftover.unrecognised > 0) {
+        capture_.warnings.push_back(core::Warning{
+            plural(leftover.unrecognised, "line", "lines") + " after the last socket row were " +
+            "not recognised (" + leftover.first_unrecognised + ")"});
+    }
+    if (transcoded > 0) {
+        capture_.warnings.push_back(core::Warning{
+            plural(transcoded, "line was", "lines were") +
+            " not UTF-8 and were read in the OEM code page (--code-page to change it)"});
+    }
+    return std::move(capture_);
+}
+
+Result<Capture> read_capture(std::istream& in, std::string name, const CaptureOptions& options) {
+    LineReader reader(in, options.code_page);
+    CaptureParser parser(name, options);
+    while (auto line = reader.next()) {
+        if (auto ok = parser.feed(*line); !ok) {
+            return std::unexpected(ok.error());
+        }
+    }
+    if (reader.read_failed()) {
+        return make_error(name + ": read error after " + std::to_string(reader.bytes_read()) +
+                          " bytes");
+    }
+    return parser.finish(reader.encoding(), reader.bytes_read(), reader.transcoded_lines());
+}
+
+Result<Capture> parse_capture_text(std::string_view text, std::string name,
+                                   const CaptureOptions& options) {
+    std::istringstream in{std::string(text)};
+    return read_capture(in, std::move(name), options);
+}
+
+}  // namespace portwatch::capture

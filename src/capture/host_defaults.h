@@ -1,0 +1,34 @@
+#pragma once
+// Which ephemeral range a capture is judged against, and where it came from (reports say it):
+// --range beats a netsh dynamicport output, which beats --os, which beats the platform's
+// documented default.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "capture/capture.h"
+#include "core/host_config.h"
+#include "core/result.h"
+
+namespace portwatch::capture {
+
+enum class OsPreset : std::uint8_t { Xp, VistaPlus, Linux };
+
+// "xp", "2003", "vista+", "vista", "2008", "win10", "linux", ... (case-insensitive).
+std::optional<OsPreset> parse_os_preset(std::string_view text);
+// "49152-65535", "1025-5000".
+Result<core::PortRange> parse_port_range(std::string_view text);
+
+struct RangeChoice {
+    std::optional<core::PortRange> range;  // --range
+    std::optional<OsPreset> os;            // --os
+};
+
+// Sets snapshot.config (platform from the format unless --os says otherwise, range and
+// range_origin) for every snapshot of `capture`. `netsh` are the dynamicport blocks found in
+// any of the files analysed together.
+void apply_host_config(Capture& capture, const RangeChoice& choice,
+                       const std::vector<NetshRange>& netsh, std::string_view netsh_file);
+
+}  // namespace portwatch::capture
