@@ -7,17 +7,29 @@
 
 namespace portwatch::render {
 
+namespace {
+
+// Bytes that go into a JSON string unchanged: printable ASCII other than '"' and '\\'.
+constexpr bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
     out += '"';
     std::size_t i = 0;
     while (i < text.size()) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-            out += static_cast<char>(c);
-            ++i;
-            continue;
+        // Runs of plain bytes (nearly everything: addresses, names, keys) are copied at once.
+        std::size_t run = i;
+        while (run < text.size() && plain(static_cast<unsigned char>(text[run]))) {
+            ++run;
         }
+        out.append(text.data() + i, run - i);
+        i = run;
+        if (i == text.size()) {
+            break;
+        }
+        auto c = static_cast<unsigned char>(text[i]);
         if (c < 0x80) {
             switch (c) {
                 case '"': out += "\\\""; break;
