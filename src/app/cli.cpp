@@ -20,10 +20,13 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     app.footer(R"(EXAMPLES:
   portwatch snapshot --state TIME_WAIT      every TIME_WAIT socket
   portwatch snapshot --json > sockets.json
+  portwatch diagnose                        verdict, culprit and remedy
 
 Run `portwatch COMMAND --help` for a command's options.)");
     SnapshotArgs snapshot_args;
     CLI::App* snapshot = add_snapshot_command(app, snapshot_args);
+    DiagnoseArgs diagnose_args;
+    CLI::App* diagnose = add_diagnose_command(app, diagnose_args);
 
     if (args.size() <= 1) {
         err << app.help();
@@ -47,6 +50,13 @@ Run `portwatch COMMAND --help` for a command's options.)");
         }
         return Cli{*options};
     }
+    if (diagnose->parsed()) {
+        auto options = finish_diagnose_args(diagnose_args);
+        if (!options) {
+            return usage_error(options.error(), diagnose);
+        }
+        return Cli{*options};
+    }
     err << app.help();
     return std::unexpected(kExitUsage);
 }
@@ -57,6 +67,8 @@ int run(const Cli& cli, std::ostream& out, std::ostream& err) {
             using T = std::decay_t<decltype(options)>;
             if constexpr (std::is_same_v<T, SnapshotOptions>) {
                 return run_snapshot(options, out, err);
+            } else if constexpr (std::is_same_v<T, DiagnoseOptions>) {
+                return run_diagnose(options, out, err);
             }
         },
         cli.command);

@@ -7,11 +7,12 @@
 #include <variant>
 #include <vector>
 
+#include "app/diagnose_command.h"
 #include "app/snapshot_command.h"
 
 namespace portwatch::app {
 
-using Command = std::variant<SnapshotOptions>;
+using Command = std::variant<SnapshotOptions, DiagnoseOptions>;
 
 struct Cli {
     Command command;

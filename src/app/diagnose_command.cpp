@@ -1,0 +1,146 @@
+#include "app/diagnose_command.h"
+
+#include "app/exit_code.h"
+#include "collect/host_facts.h"
+#include "collect/netns_list.h"
+#include "render/utf8.h"
+
+namespace portwatch::app {
+
+CLI::App* add_diagnose_command(CLI::App& app, DiagnoseArgs& a) {
+    CLI::App* cmd = app.add_subcommand(
+        "diagnose", "Which port pool is running dry, who drains it, and what to do (verdict first)");
+    cmd->add_flag("--json", a.json, "JSON document (schema: docs/diagnose.md)");
+    cmd->add_option("--netns", a.netns,
+                    "network namespace: a name from `ip netns`, a pid, a path, or `all` for "
+                    "every namespace on the host (each container)");
+    cmd->add_option("--warning", a.warning, "utilisation (%) at which a pool is WARNING")
+        ->capture_default_str();
+    cmd->add_option("--critical", a.critical, "utilisation (%) at which a pool is CRITICAL")
+        ->capture_default_str();
+    cmd->add_option("--pools", a.pools, "pools listed in the text output")->capture_default_str();
+    cmd->add_option("--top", a.top, "owners and destinations kept per pool")->capture_default_str();
+    cmd->add_option("--owners", a.owners, "how to find owning processes: auto, proc, bpf, none")
+        ->capture_default_str();
+    cmd->add_option("--source", a.source, "where to read sockets: auto, netlink, procfs")
+        ->capture_default_str();
+    cmd->footer(R"(EXIT STATUS (Nagios plugin convention):
+  0 OK, 1 WARNING, 2 CRITICAL or EXHAUSTED, 3 UNKNOWN (the sockets could not be read)
+
+EXAMPLES:
+  portwatch diagnose                        this host (its own network namespace)
+  portwatch diagnose --netns all            every network namespace, each container
+  portwatch diagnose --netns 4242 --json    the namespace of pid 4242, as JSON
+  portwatch diagnose --warning 60 --critical 80
+
+diagnose opens no TCP/UDP port of its own: it works on a host whose ranges are exhausted.
+Run as root to see every process's sockets and other namespaces.)");
+    return cmd;
+}
+
+Result<DiagnoseOptions> finish_diagnose_args(const DiagnoseArgs& a) {
+    DiagnoseOptions o;
+    if (!(a.warning > 0 && a.warning <= a.critical && a.critical <= 100)) {
+        return make_error("thresholds must satisfy 0 < --warning <= --critical <= 100");
+    }
+    if (a.top == 0) {
+        return make_error("--top must be at least 1");
+    }
+    o.thresholds = {a.warning / 100.0, a.critical / 100.0, a.top};
+    o.report.max_pools = a.pools;
+    o.json = a.json;
+    if (a.netns == "all") {
+        o.all_netns = true;
+    } else {
+        o.live.netns = a.netns;
+    }
+    if (a.owners == "auto") {
+        o.live.owners = collect::OwnerMode::Auto;
+    } else if (a.owners == "proc") {
+        o.live.owners = collect::OwnerMode::Proc;
+    } else if (a.owners == "bpf") {
+        o.live.owners = collect::OwnerMode::Bpf;
+    } else if (a.owners == "none") {
+        o.live.owners = collect::OwnerMode::None;
+    } else {
+        return make_error("--owners must be auto, proc, bpf or none");
+    }
+    if (a.source == "auto") {
+        o.live.sockets = collect::SocketMode::Auto;
+    } else if (a.source == "netlink") {
+        o.live.sockets = collect::SocketMode::Netlink;
+    } else if (a.source == "procfs") {
+        o.live.sockets = collect::SocketMode::Procfs;
+    } else {
+        return make_error("--source must be auto, netlink or procfs");
+    }
+    return o;
+}
+
+analyze::Report diagnose_live(const collect::LiveOptions& live, const std::string& label,
+                              const analyze::Thresholds& thresholds) {
+    auto snapshot = collect::take_live_snapshot(live);
+    if (!snapshot) {
+        analyze::Report r;
+        r.unknown = true;
+        r.netns_name = label;
+        r.taken_at = std::chrono::system_clock::now();
+        r.summary = "UNKNOWN: " + snapshot.error().message;
+        return r;
+    }
+    if (!label.empty()) {
+        snapshot->netns_name = label;
+    }
+    auto facts = collect::read_host_facts({live.netns, live.proc_root}, snapshot->config,
+                                          snapshot->warnings);
+    if (!facts) {
+        snapshot->warnings.push_back({"host facts: " + facts.error().message});
+    }
+    return analyze::diagnose(*snapshot, facts ? &*facts : nullptr, thresholds);
+}
+
+int exit_code_for(std::span<const analyze::Report> reports) {
+    auto v = render::overall_verdict(reports);
+    if (v.unknown) {
+        return kExitUnknown;
+    }
+    switch (v.severity) {
+        case analyze::Severity::Ok: return kExitOk;
+        case analyze::Severity::Warning: return kExitWarning;
+        case analyze::Severity::Critical:
+        case analyze::Severity::Exhausted: return kExitCritical;
+    }
+    return kExitUnknown;
+}
+
+int run_diagnose(const DiagnoseOptions& options, std::ostream& out, std::ostream& err) {
+    std::vector<analyze::Report> reports;
+    if (options.all_netns) {
+        auto list = collect::list_network_namespaces(options.live.proc_root);
+        if (!list) {
+            err << "portwatch: " << list.error().message << '\n';
+            return kExitUnknown;
+        }
+        for (const auto& ns : *list) {
+            auto live = options.live;
+            live.netns = ns.spec;
+            reports.push_back(diagnose_live(live, ns.label, options.thresholds));
+        }
+    } else {
+        reports.push_back(diagnose_live(options.live, options.live.netns, options.thresholds));
+    }
+    for (const auto& r : reports) {
+        if (r.unknown) {
+            err << "portwatch: " << render::terminal_safe(r.summary) << '\n';
+        }
+    }
+    if (options.json) {
+        render::render_reports_json(out, reports, options.report);
+    } else {
+        render::render_reports_text(out, reports, options.report);
+    }
+    out.flush();
+    return out ? exit_code_for(reports) : kExitUnknown;
+}
+
+}  // namespace portwatch::app

@@ -1,0 +1,45 @@
+#pragma once
+// `portwatch diagnose`: which pool is running dry, who drains it, what to do; Nagios exit codes.
+
+#include <CLI/CLI.hpp>
+#include <ostream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "analyze/report.h"
+#include "collect/live_snapshot.h"
+#include "core/result.h"
+#include "render/report_renderer.h"
+
+namespace portwatch::app {
+
+struct DiagnoseOptions {
+    collect::LiveOptions live;  // live.netns: one namespace; see all_netns
+    bool all_netns = false;
+    analyze::Thresholds thresholds;
+    render::ReportOptions report;
+    bool json = false;
+};
+
+// Raw option text as CLI11 fills it.
+struct DiagnoseArgs {
+    bool json = false;
+    std::string netns, owners = "auto", source = "auto";
+    double warning = 70, critical = 90;
+    std::size_t pools = 8, top = 5;
+};
+
+CLI::App* add_diagnose_command(CLI::App& app, DiagnoseArgs& args);
+Result<DiagnoseOptions> finish_diagnose_args(const DiagnoseArgs& args);
+int run_diagnose(const DiagnoseOptions& options, std::ostream& out, std::ostream& err);
+
+// Live snapshot + host facts + engine for one namespace (`netns` empty: the caller's own).
+// Failure to read is a report with `unknown` set, never an exception.
+analyze::Report diagnose_live(const collect::LiveOptions& live, const std::string& label,
+                              const analyze::Thresholds& thresholds);
+
+// Nagios: 0 OK, 1 WARNING, 2 CRITICAL (and EXHAUSTED), 3 UNKNOWN.
+int exit_code_for(std::span<const analyze::Report> reports);
+
+}  // namespace portwatch::app

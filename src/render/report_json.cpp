@@ -1,0 +1,204 @@
+// The "portwatch.diagnose/1" JSON document (docs/diagnose.md).
+
+#include <algorithm>
+
+#include "render/json_writer.h"
+#include "render/report_renderer.h"
+#include "render/snapshot_renderer.h"
+
+namespace portwatch::render {
+
+namespace {
+
+using analyze::Report;
+
+constexpr std::size_t kMinJsonPools = 50;
+
+void endpoint(JsonWriter& j, const core::Endpoint& e) {
+    j.begin_object();
+    j.key("address").value(e.address.to_string());
+    j.key("port").value(e.port);
+    j.end_object();
+}
+
+void culprits(JsonWriter& j, const std::vector<analyze::Culprit>& list) {
+    j.begin_array();
+    for (const auto& c : list) {
+        j.begin_object();
+        j.key("pid").value(c.pid);
+        j.key("name").value(c.name);
+        j.key("cmdline").value(c.cmdline);
+        j.key("sockets").value(c.sockets);
+        j.key("share").value(c.share);
+        j.key("inferred").value(c.inferred);
+        j.end_object();
+    }
+    j.end_array();
+}
+
+void pool(JsonWriter& j, const analyze::Pool& p) {
+    j.begin_object();
+    j.key("kind").value(analyze::pool_kind_name(p.key.kind));
+    j.key("severity").value(analyze::severity_name(p.severity));
+    j.key("severity_capped").value(p.severity_capped);
+    j.key("netns").value(p.key.netns);
+    j.key("family").value(p.key.family == core::Family::Ipv4 ? "ipv4" : "ipv6");
+    j.key("local").value(p.key.local.to_string());
+    j.key("remote");
+    if (p.key.kind == analyze::PoolKind::TcpConnect) {
+        endpoint(j, p.key.remote);
+    } else {
+        j.null();
+    }
+    j.key("size").value(p.size);
+    j.key("taxed").value(p.taxed);
+    j.key("occupied").value(p.occupied);
+    j.key("reusable").value(p.reusable);
+    j.key("free").value(p.free);
+    j.key("utilisation").value(p.utilisation);
+    j.key("sockets").value(p.sockets);
+    j.key("prebound").value(p.prebound);
+    j.key("states").begin_object();
+    auto protocol = p.key.kind == analyze::PoolKind::UdpLocal ? core::Protocol::Udp : core::Protocol::Tcp;
+    for (std::size_t s = 0; s < p.states.by_state.size(); ++s) {
+        if (p.states.by_state[s] != 0) {
+            j.key(core::state_name(protocol, static_cast<core::TcpState>(s))).value(p.states.by_state[s]);
+        }
+    }
+    j.end_object();
+    j.key("owners").begin_array();
+    for (const auto& o : p.owners) {
+        j.begin_object();
+        j.key("pid").value(o.pid);
+        j.key("name").value(o.name);
+        j.key("sockets").value(o.sockets);
+        j.key("inferred").value(o.inferred);
+        j.end_object();
+    }
+    j.end_array();
+    j.key("destinations").begin_array();
+    for (const auto& d : p.destinations) {
+        j.begin_object();
+        j.key("address").value(d.remote.address.to_string());
+        j.key("port").value(d.remote.port);
+        j.key("sockets").value(d.sockets);
+        j.end_object();
+    }
+    j.end_array();
+    j.end_object();
+}
+
+void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
+    j.begin_object();
+    j.key("verdict").value(r.unknown ? "UNKNOWN" : analyze::severity_name(r.verdict));
+    j.key("summary").value(r.summary);
+    j.key("hostname").value(r.hostname);
+    j.key("netns").value(r.netns);
+    j.key("netns_name").value(r.netns_name);
+    j.key("taken_at").value(iso_time(r.taken_at));
+    j.key("source").begin_object();
+    j.key("sockets").value(r.source.sockets);
+    j.key("owners").value(r.source.owners);
+    j.key("detail").value(r.source.detail);
+    j.end_object();
+    j.key("platform").value(r.platform == core::Platform::Windows ? "windows" : "linux");
+    j.key("range").begin_object();
+    j.key("low").value(r.range.low);
+    j.key("high").value(r.range.high);
+    j.key("origin").value(r.range_origin);
+    j.key("usable").value(r.range_size);
+    j.key("reserved").value(r.reserved);
+    j.key("bind_owned").value(r.bind_owned);
+    j.key("listeners_in_range").value(r.listeners_in_range);
+    j.end_object();
+    j.key("tcp_tw_reuse").value(static_cast<std::uint32_t>(r.tcp_tw_reuse));
+    j.key("tcp_tw_reuse_assumed").value(r.tw_reuse_assumed);
+
+    j.key("findings").begin_array();
+    std::size_t pools_shown = std::min(r.pools.size(), std::max(o.max_pools, kMinJsonPools));
+    for (const auto& f : r.findings) {
+        if (f.pool) pools_shown = std::max(pools_shown, *f.pool + 1);
+        j.newline().begin_object();
+        j.key("severity").value(analyze::severity_name(f.severity));
+        j.key("mechanism").value(analyze::mechanism_name(f.mechanism));
+        j.key("pool");
+        if (f.pool) {
+            j.value(static_cast<std::uint64_t>(*f.pool));
+        } else {
+            j.null();
+        }
+        j.key("title").value(f.title);
+        j.key("culprits");
+        culprits(j, f.culprits);
+        j.key("servers");
+        culprits(j, f.servers);
+        j.key("evidence").begin_array();
+        for (const auto& e : f.evidence) j.value(e);
+        j.end_array();
+        j.key("remedy").value(f.remedy);
+        j.end_object();
+    }
+    j.end_array();
+
+    j.key("pools_total").value(static_cast<std::uint64_t>(r.pools.size()));
+    j.key("pools").begin_array();
+    for (std::size_t i = 0; i < pools_shown; ++i) {
+        j.newline();
+        pool(j, r.pools[i]);
+    }
+    j.end_array();
+
+    j.key("limits").begin_array();
+    for (const auto& l : r.limits) {
+        j.begin_object();
+        j.key("kind").value(analyze::limit_kind_name(l.kind));
+        j.key("pid").value(l.pid);
+        j.key("name").value(l.name);
+        j.key("used").value(l.used);
+        j.key("limit").value(l.limit);
+        j.key("utilisation").value(l.utilisation);
+        j.key("severity").value(analyze::severity_name(l.severity));
+        j.end_object();
+    }
+    j.end_array();
+
+    const auto& c = r.checked;
+    j.key("checked").begin_object();
+    j.key("sockets").value(c.sockets);
+    j.key("tcp").value(c.tcp);
+    j.key("udp").value(c.udp);
+    j.key("processes").value(c.processes);
+    j.key("connect_pools").value(c.connect_pools);
+    j.key("local_pools").value(c.local_pools);
+    j.key("udp_pools").value(c.udp_pools);
+    j.key("limits").value(c.limits);
+    j.key("time_wait_inferred").value(c.time_wait_inferred);
+    j.key("time_wait_unowned").value(c.time_wait_unowned);
+    j.key("host_facts").value(c.host_facts);
+    j.end_object();
+    j.key("warnings").begin_array();
+    for (const auto& w : r.warnings) j.value(w.message);
+    j.end_array();
+    j.end_object();
+}
+
+}  // namespace
+
+void render_reports_json(std::ostream& out, std::span<const Report> reports, const ReportOptions& o) {
+    JsonWriter j(out);
+    auto v = overall_verdict(reports);
+    j.begin_object();
+    j.key("schema").value("portwatch.diagnose/1");
+    j.key("verdict").value(v.unknown ? "UNKNOWN" : analyze::severity_name(v.severity));
+    j.key("reports").begin_array();
+    for (const auto& r : reports) {
+        j.newline();
+        report(j, r, o);
+    }
+    j.end_array();
+    j.end_object();
+    j.newline();
+    j.flush();
+}
+
+}  // namespace portwatch::render

@@ -1,0 +1,34 @@
+#pragma once
+// Renderers of diagnose reports, shared by `portwatch diagnose` (live) and `portwatch analyze`
+// (captures). Text: verdict first, then evidence, in 80 columns. JSON: the
+// "portwatch.diagnose/1" document of docs/diagnose.md.
+
+#include <cstddef>
+#include <ostream>
+#include <span>
+
+#include "analyze/report.h"
+
+namespace portwatch::render {
+
+struct ReportOptions {
+    std::size_t max_pools = 8;  // pools listed in text (JSON: at least 50, and every one a finding cites)
+    std::size_t width = 80;
+};
+
+// Reports of one or more namespaces; with several, each gets a heading and the overall verdict
+// comes first.
+void render_reports_text(std::ostream& out, std::span<const analyze::Report> reports,
+                         const ReportOptions& options);
+void render_reports_json(std::ostream& out, std::span<const analyze::Report> reports,
+                         const ReportOptions& options);
+
+// The worst verdict of several reports (an unknown report counts as unknown only when no
+// other report is worse than OK).
+struct OverallVerdict {
+    analyze::Severity severity = analyze::Severity::Ok;
+    bool unknown = false;
+};
+OverallVerdict overall_verdict(std::span<const analyze::Report> reports);
+
+}  // namespace portwatch::render

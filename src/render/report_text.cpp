@@ -1,0 +1,207 @@
+// Text rendering of diagnose reports: verdict first, then evidence, within `width` columns.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "render/report_renderer.h"
+#include "render/snapshot_renderer.h"
+#include "render/utf8.h"
+
+namespace portwatch::render {
+
+namespace {
+
+using analyze::Finding;
+using analyze::Pool;
+using analyze::Report;
+using analyze::Severity;
+
+// Word-wraps already terminal-safe text: the first line after `first`, the rest after `rest`.
+void wrap(std::ostream& out, const std::string& text, const std::string& first,
+          const std::string& rest, std::size_t width) {
+    std::string line = first;
+    std::size_t line_width = display_width(first);
+    bool empty = true;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && text[i] == ' ') ++i;
+        std::size_t j = text.find(' ', i);
+        if (j == std::string::npos) j = text.size();
+        if (j == i) break;
+        std::string word = text.substr(i, j - i);
+        std::size_t w = display_width(word);
+        if (!empty && line_width + 1 + w > width) {
+            out << line << '\n';
+            line = rest;
+            line_width = display_width(rest);
+            empty = true;
+        }
+        if (!empty) {
+            line += ' ';
+            ++line_width;
+        }
+        line += word;
+        line_width += w;
+        empty = false;
+        i = j;
+    }
+    out << line << '\n';
+}
+
+std::string pct(double f) { return fmt::format("{:.0f}%", f * 100.0); }
+
+std::string who(std::int32_t pid, const std::string& name) {
+    return pid == 0 ? std::string("(no owner found)")
+                    : fmt::format("{} (pid {})", terminal_safe(name), pid);
+}
+
+std::string pool_label(const Pool& p) {
+    switch (p.key.kind) {
+        case analyze::PoolKind::TcpConnect:
+            return fmt::format("{} -> {}", p.key.local.to_string(), p.key.remote.to_string());
+        case analyze::PoolKind::TcpLocal:
+        case analyze::PoolKind::UdpLocal:
+            return p.key.local.is_unspecified() ? std::string("any local address")
+                                                : p.key.local.to_string();
+    }
+    return {};
+}
+
+void render_finding(std::ostream& out, const Finding& f, std::size_t n, std::size_t total,
+                    std::size_t width) {
+    out << fmt::format("Finding {} of {}: {}, {}\n", n, total, analyze::severity_name(f.severity),
+                       analyze::mechanism_name(f.mechanism));
+    wrap(out, terminal_safe(f.title), "  ", "  ", width);
+    for (const auto& c : f.culprits) {
+        if (c.pid == 0) continue;
+        wrap(out,
+             fmt::format("{} holds {} sockets ({}){}", who(c.pid, c.name), c.sockets, pct(c.share),
+                         c.inferred ? ", TIME_WAIT share inferred" : ""),
+             "  Culprit: ", "           ", width);
+        if (!c.cmdline.empty()) {
+            std::string cmd = terminal_safe(c.cmdline);
+            if (display_width(cmd) > width - 20) cmd = cmd.substr(0, width - 23) + "...";
+            out << "           command: " << cmd << '\n';
+        }
+    }
+    for (const auto& s : f.servers) {
+        out << "  Server:  " << who(s.pid, s.name) << " (the other end, same host)\n";
+    }
+    if (!f.evidence.empty()) {
+        out << "  Evidence:\n";
+        for (const auto& e : f.evidence) {
+            wrap(out, terminal_safe(e), "    - ", "      ", width);
+        }
+    }
+    if (!f.remedy.empty()) {
+        out << "  Remedy:\n";
+        wrap(out, terminal_safe(f.remedy), "    ", "    ", width);
+    }
+}
+
+void render_pools(std::ostream& out, const Report& r, std::size_t max) {
+    std::size_t n = std::min(max, r.pools.size());
+    if (n == 0) return;
+    out << fmt::format("Pools (worst {} of {}):\n", n, r.pools.size());
+    out << "  SEVERITY      USED/SIZE   FREE  KIND         POOL\n";
+    for (std::size_t i = 0; i < n; ++i) {
+        const Pool& p = r.pools[i];
+        std::string used = fmt::format("{}/{}", p.size - p.free, p.size);
+        std::string label = pool_label(p);
+        if (label.size() > 38) label = label.substr(0, 35) + "...";
+        out << fmt::format("  {:<10} {:>13} {:>6}  {:<12} {}{}\n", analyze::severity_name(p.severity),
+                           used, p.free, analyze::pool_kind_name(p.key.kind), label,
+                           p.severity_capped ? " *" : "");
+    }
+    if (std::any_of(r.pools.begin(), r.pools.begin() + static_cast<std::ptrdiff_t>(n),
+                    [](const Pool& p) { return p.severity_capped; })) {
+        wrap(out,
+             "* full of plain connect() sockets: only bind() to port 0 would fail there; "
+             "connect() pools are per destination.",
+             "  ", "    ", 80);
+    }
+}
+
+void render_limits(std::ostream& out, const Report& r) {
+    if (r.limits.empty()) return;
+    out << "Neighbouring limits:\n";
+    for (const auto& l : r.limits) {
+        std::string name = l.kind == analyze::LimitKind::ProcessFds
+                               ? "open files of " + who(l.pid, l.name)
+                               : terminal_safe(l.name);
+        out << fmt::format("  {:<44} {:>9}/{:<11} {:>4}  {}\n", name.substr(0, 44), l.used,
+                           l.limit, pct(l.utilisation), analyze::severity_name(l.severity));
+    }
+}
+
+void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
+    std::string where = r.netns_name.empty() ? fmt::format("netns {}", r.netns)
+                                             : fmt::format("netns {} ({})", terminal_safe(r.netns_name), r.netns);
+    out << fmt::format("{}  {} on {}, {}\n",
+                       r.unknown ? "UNKNOWN" : analyze::severity_name(r.verdict), where,
+                       terminal_safe(r.hostname.empty() ? "this host" : r.hostname),
+                       iso_time(r.taken_at));
+    wrap(out, terminal_safe(r.summary), "", "", o.width);
+    for (std::size_t i = 0; i < r.findings.size(); ++i) {
+        out << '\n';
+        render_finding(out, r.findings[i], i + 1, r.findings.size(), o.width);
+    }
+    out << '\n';
+    render_pools(out, r, o.max_pools);
+    render_limits(out, r);
+    const auto& c = r.checked;
+    wrap(out,
+         fmt::format("{} sockets ({} TCP, {} UDP) of {} processes; {} connect() pools, {} local "
+                     "TCP pools, {} UDP pools; range {}-{} ({} usable, {}; {} reserved, {} "
+                     "bind-owned); tcp_tw_reuse={}{}; {} TIME_WAIT attributed by remote endpoint "
+                     "(inferred), {} without owner; sockets from {}, owners from {}.",
+                     c.sockets, c.tcp, c.udp, c.processes, c.connect_pools, c.local_pools,
+                     c.udp_pools, r.range.low, r.range.high, r.range_size,
+                     terminal_safe(r.range_origin), r.reserved, r.bind_owned, r.tcp_tw_reuse,
+                     r.tw_reuse_assumed ? " (assumed)" : "", c.time_wait_inferred,
+                     c.time_wait_unowned, terminal_safe(r.source.sockets),
+                     terminal_safe(r.source.owners.empty() ? "none" : r.source.owners)),
+         "Checked: ", "  ", o.width);
+    for (const auto& w : r.warnings) {
+        wrap(out, terminal_safe(w.message), "Warning: ", "  ", o.width);
+    }
+}
+
+}  // namespace
+
+OverallVerdict overall_verdict(std::span<const Report> reports) {
+    OverallVerdict v;
+    bool any_unknown = false;
+    for (const auto& r : reports) {
+        if (r.unknown) {
+            any_unknown = true;
+            continue;
+        }
+        v.severity = std::max(v.severity, r.verdict);
+    }
+    v.unknown = reports.empty() || (any_unknown && v.severity == Severity::Ok);
+    return v;
+}
+
+void render_reports_text(std::ostream& out, std::span<const Report> reports, const ReportOptions& o) {
+    if (reports.size() > 1) {
+        auto v = overall_verdict(reports);
+        std::size_t bad = std::count_if(reports.begin(), reports.end(), [](const Report& r) {
+            return r.unknown || r.verdict != Severity::Ok;
+        });
+        out << fmt::format("{}  {} network namespaces checked, {} not OK\n",
+                           v.unknown ? "UNKNOWN" : analyze::severity_name(v.severity),
+                           reports.size(), bad);
+        for (const auto& r : reports) {
+            out << '\n' << std::string(std::min<std::size_t>(o.width, 80), '=') << '\n';
+            render_one(out, r, o);
+        }
+        return;
+    }
+    for (const auto& r : reports) {
+        render_one(out, r, o);
+    }
+}
+
+}  // namespace portwatch::render
