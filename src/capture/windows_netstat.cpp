@@ -60,6 +60,23 @@ RowResult parse_windows_netstat_row(std::string_view line, Row& row) {
         }
         --state_end;
     }
+    if (!row.pid_column && state_end > state_begin) {
+        // "SCHLIESSEN_WARTEN2288": a state word as long as its column, glued to the PID.
+        std::string_view last = f.at[state_end - 1];
+        std::size_t digits = last.size();
+        while (digits > 0 && last[digits - 1] >= '0' && last[digits - 1] <= '9') {
+            --digits;
+        }
+        std::int32_t pid = 0;
+        if (digits > 0 && digits < last.size() && parse_state_word(last.substr(0, digits)) &&
+            parse_decimal(last.substr(digits), pid)) {
+            row.pid_column = true;
+            if (pid != 0) {
+                row.add_owner(pid, {});
+            }
+            f.at[state_end - 1] = last.substr(0, digits);
+        }
+    }
     std::string_view state;
     if (state_end > state_begin) {
         std::size_t from = f.offsets[state_begin];
