@@ -70,6 +70,28 @@ std::size_t socket_count_hint(const std::string& proc_root) {
     return total + total / 32 + 64;  // room for sockets made while we dump
 }
 
+// The owner side of a snapshot, made on its own thread.
+struct OwnerPass {
+    Result<void> created;                   // no source (e.g. --owners=bpf without eBPF)
+    std::string name = "none";              // the source used
+    std::optional<Result<OwnerScan>> scan;  // empty with --owners=none
+    std::vector<core::Warning> warnings;    // from choosing the source
+};
+
+OwnerPass run_owner_pass(const LiveOptions& options) {
+    OwnerPass pass;
+    auto source = make_owner_source(options.owners, options.proc_root, pass.warnings);
+    if (!source) {
+        pass.created = std::unexpected(source.error());
+        return pass;
+    }
+    if (*source) {
+        pass.name = (*source)->name();
+        pass.scan = (*source)->scan();
+    }
+    return pass;  // releases the source (an eBPF program: closing it) off the main thread
+}
+
 bool wanted(const LiveOptions& o, const Table& t) {
     return (t.protocol == core::Protocol::Tcp ? o.tcp : o.udp) &&
            (t.family == core::Family::Ipv4 ? o.ipv4 : o.ipv6);
@@ -185,15 +207,12 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
         snap.netns = *inode;
     }
 
-    auto owners = make_owner_source(options.owners, options.proc_root, snap.warnings);
-    if (!owners) {
-        return std::unexpected(owners.error());
-    }
-    // The fd-table pass and the socket dump are independent: run them on both cores.
-    Result<OwnerScan> scan = OwnerScan{};
+    // The owner pass and the socket dump are independent: run them on both cores. Making the
+    // owner source belongs to the pass: loading the eBPF program parses the kernel's BTF.
+    OwnerPass pass;
     std::jthread scanner;
-    if (*owners) {
-        scanner = std::jthread([&] { scan = (*owners)->scan(); });
+    if (options.owners != OwnerMode::None) {
+        scanner = std::jthread([&] { pass = run_owner_pass(options); });
     }
 
     Result<void> dumped = make_error("no socket source tried");
@@ -216,14 +235,20 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     if (scanner.joinable()) {
         scanner.join();
     }
+    // Choosing the source is the first thing a snapshot reports on.
+    snap.warnings.insert(snap.warnings.begin(), pass.warnings.begin(), pass.warnings.end());
+    if (!pass.created) {
+        return std::unexpected(pass.created.error());
+    }
     if (!dumped) {
         return std::unexpected(dumped.error());
     }
 
-    snap.source.owners = *owners ? std::string((*owners)->name()) : "none";
-    if (!*owners) {
+    snap.source.owners = pass.name;
+    if (!pass.scan) {
         return snap;
     }
+    auto& scan = *pass.scan;
     if (!scan) {
         snap.warnings.push_back({"owner pass failed: " + scan.error().message});
         return snap;
