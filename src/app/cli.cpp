@@ -21,12 +21,15 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
   portwatch snapshot --state TIME_WAIT      every TIME_WAIT socket
   portwatch snapshot --json > sockets.json
   portwatch diagnose                        verdict, culprit and remedy
+  sudo portwatch lab churn                  watch portwatch catch a real exhaustion
 
 Run `portwatch COMMAND --help` for a command's options.)");
     SnapshotArgs snapshot_args;
     CLI::App* snapshot = add_snapshot_command(app, snapshot_args);
     DiagnoseArgs diagnose_args;
     CLI::App* diagnose = add_diagnose_command(app, diagnose_args);
+    LabArgs lab_args;
+    CLI::App* lab = add_lab_command(app, lab_args);
 
     if (args.size() <= 1) {
         err << app.help();
@@ -57,6 +60,13 @@ Run `portwatch COMMAND --help` for a command's options.)");
         }
         return Cli{*options};
     }
+    if (lab->parsed()) {
+        auto options = finish_lab_args(lab_args);
+        if (!options) {
+            return usage_error(options.error(), lab);
+        }
+        return Cli{*options};
+    }
     err << app.help();
     return std::unexpected(kExitUsage);
 }
@@ -69,6 +79,8 @@ int run(const Cli& cli, std::ostream& out, std::ostream& err) {
                 return run_snapshot(options, out, err);
             } else if constexpr (std::is_same_v<T, DiagnoseOptions>) {
                 return run_diagnose(options, out, err);
+            } else if constexpr (std::is_same_v<T, LabCommandOptions>) {
+                return run_lab(options, out, err);
             }
         },
         cli.command);

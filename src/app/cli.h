@@ -8,11 +8,12 @@
 #include <vector>
 
 #include "app/diagnose_command.h"
+#include "app/lab_command.h"
 #include "app/snapshot_command.h"
 
 namespace portwatch::app {
 
-using Command = std::variant<SnapshotOptions, DiagnoseOptions>;
+using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions>;
 
 struct Cli {
     Command command;

@@ -1,0 +1,301 @@
+#include "lab/lab.h"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "lab/patterns.h"
+
+namespace portwatch::lab {
+
+namespace {
+
+using detail::Report;
+
+constexpr std::uint16_t kRangeLow = 40000;
+constexpr int kStartTimeoutMs = 30'000;
+constexpr rlim_t kFdWanted = 20000;  // the most a test process may have
+
+constexpr std::array<PatternInfo, 6> kPatterns{{
+    {Pattern::Churn, "churn", "pwlab-churn",
+     "TIME_WAIT churn: short connections to one server, closed by the client first"},
+    {Pattern::CloseWait, "close-wait", "pwlab-leaky",
+     "CLOSE_WAIT leak: the server closes, the client never does"},
+    {Pattern::Hoard, "hoard", "pwlab-hoarder",
+     "hoarding: ESTABLISHED connections to one server kept open"},
+    {Pattern::BindBeforeConnect, "bind-before-connect", "pwlab-binder",
+     "bind(127.0.0.1, 0) before each connect(), to 50 destinations"},
+    {Pattern::UdpLeak, "udp-leak", "pwlab-resolver",
+     "UDP socket leak: a resolver that connects a new UDP socket per query and never closes it"},
+    {Pattern::Healthy, "healthy", "pwlab-busy",
+     "a healthy busy namespace: 3000 connections over 60 destinations, some churn"},
+}};
+
+std::string errno_text(int e) {
+    const char* name = e == EADDRNOTAVAIL ? "EADDRNOTAVAIL"
+                       : e == EADDRINUSE  ? "EADDRINUSE"
+                       : e == EAGAIN      ? "EAGAIN"
+                       : e == EMFILE      ? "EMFILE"
+                                          : "errno";
+    return fmt::format("{} ({})", name, std::strerror(e));
+}
+
+bool write_all(int fd, const void* data, std::size_t size) {
+    return ::write(fd, data, size) == static_cast<ssize_t>(size);
+}
+
+// Reads one Report, waiting at most `timeout_ms`.
+bool read_report(int fd, Report& r, int timeout_ms) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) != 1) {
+        return false;
+    }
+    return ::read(fd, &r, sizeof r) == static_cast<ssize_t>(sizeof r);
+}
+
+bool write_text(const char* path, const std::string& text) {
+    int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool ok = write_all(fd, text.data(), text.size());
+    ::close(fd);
+    return ok;
+}
+
+[[noreturn]] void holder_fail(int fd, const char* what) {
+    Report r;
+    r.status = errno ? errno : EINVAL;
+    std::snprintf(r.message, sizeof r.message, "%s: %s", what, std::strerror(r.status));
+    write_all(fd, &r, sizeof r);
+    ::_exit(1);
+}
+
+pid_t fork_child(Pattern pattern, std::uint32_t range_size, bool server, int& read_end) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        ::close(fds[0]);
+        if (server) {
+            detail::run_server(pattern, fds[1]);
+        }
+        detail::run_client(pattern, range_size, fds[1]);
+    }
+    ::close(fds[1]);
+    read_end = fds[0];
+    return pid;
+}
+
+// The holder: owns the namespace, starts both ends, reports, and on EOF of `control`
+// stops them. Never returns.
+[[noreturn]] void run_holder(Pattern pattern, std::uint32_t range_size, int report_fd, int control) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    ::prctl(PR_SET_NAME, "pwlab-holder");
+    if (::unshare(CLONE_NEWNET) != 0) {
+        holder_fail(report_fd, "unshare(CLONE_NEWNET) (needs root)");
+    }
+    int s = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);  // for the ioctl only: no port
+    ifreq ifr{};
+    std::strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+    if (s < 0 || ::ioctl(s, SIOCGIFFLAGS, &ifr) != 0 ||
+        (ifr.ifr_flags |= IFF_UP, ::ioctl(s, SIOCSIFFLAGS, &ifr) != 0)) {
+        holder_fail(report_fd, "bringing up lo");
+    }
+    ::close(s);
+    std::string range = fmt::format("{} {}", kRangeLow, kRangeLow + range_size - 1);
+    if (!write_text("/proc/sys/net/ipv4/ip_local_port_range", range)) {
+        holder_fail(report_fd, "setting net.ipv4.ip_local_port_range");
+    }
+    // As on a host talking to a remote server: loopback TIME_WAIT reuse (the default 2) off.
+    if (!write_text("/proc/sys/net/ipv4/tcp_tw_reuse", "0")) {
+        holder_fail(report_fd, "setting net.ipv4.tcp_tw_reuse");
+    }
+    rlimit fds{};
+    ::getrlimit(RLIMIT_NOFILE, &fds);
+    fds.rlim_cur = std::min(fds.rlim_max, kFdWanted);
+    ::setrlimit(RLIMIT_NOFILE, &fds);
+
+    int server_end = -1, client_end = -1;
+    pid_t server = fork_child(pattern, range_size, true, server_end);
+    Report sr;
+    if (server < 0 || !read_report(server_end, sr, kStartTimeoutMs) || sr.status != 0) {
+        if (server > 0) ::kill(server, SIGKILL);
+        write_all(report_fd, &sr, sizeof sr);
+        ::_exit(1);
+    }
+    pid_t client = fork_child(pattern, range_size, false, client_end);
+    Report cr;
+    if (client < 0 || !read_report(client_end, cr, kStartTimeoutMs)) {
+        cr.status = ETIMEDOUT;
+        std::snprintf(cr.message, sizeof cr.message, "the lab client did not report in time");
+    } else {
+        // The pids travel in the message field.
+        std::snprintf(cr.message, sizeof cr.message, "%d %d", static_cast<int>(server),
+                      static_cast<int>(client));
+    }
+    write_all(report_fd, &cr, sizeof cr);
+    ::close(report_fd);
+    char byte;
+    while (::read(control, &byte, 1) > 0) {
+    }
+    ::kill(client, SIGKILL);
+    ::kill(server, SIGKILL);
+    ::waitpid(client, nullptr, 0);
+    ::waitpid(server, nullptr, 0);
+    ::_exit(0);
+}
+
+std::string story(const LabOutcome& o, std::uint32_t range_size) {
+    std::string who = fmt::format("{} (pid {})", o.client_name, o.client_pid);
+    std::string dst = o.destination.to_string();
+    std::string range = fmt::format("a {}-port range ({}-{}), tcp_tw_reuse=0", range_size,
+                                    o.range_low, o.range_high);
+    std::string failure =
+        o.error ? fmt::format(" Then {} failed: {}.", o.failed_call, errno_text(o.error))
+                : std::string(" Nothing failed.");
+    switch (o.pattern) {
+        case Pattern::Churn:
+            return fmt::format("{} kept one connection to {} open and opened {} more, closing "
+                               "each one itself right away, in {}.{}",
+                               who, dst, o.succeeded - 1, range, failure);
+        case Pattern::CloseWait:
+            return fmt::format("{} opened {} connections to {} in {}; the server ({}) closed "
+                               "each one, the client never did.{}",
+                               who, o.succeeded, dst, range, o.server_name, failure);
+        case Pattern::Hoard:
+            return fmt::format("{} opened {} connections to {} in {} and kept them all open.{}",
+                               who, o.succeeded, dst, range, failure);
+        case Pattern::BindBeforeConnect:
+            return fmt::format("{} called bind(127.0.0.1, 0) and then connect() {} times, to {} "
+                               "destinations ({} ...) in {}.{}",
+                               who, o.succeeded, o.destinations, dst, range, failure);
+        case Pattern::UdpLeak:
+            return fmt::format("{} connected {} UDP sockets to {} ({}) and closed none, in {}.{}",
+                               who, o.succeeded, dst, o.server_name, range, failure);
+        case Pattern::Healthy:
+            return fmt::format("{} opened {} connections to {} destinations and closed one in "
+                               "seven right away, in {}.{}",
+                               who, o.succeeded, o.destinations, range, failure);
+    }
+    return {};
+}
+
+}  // namespace
+
+std::span<const PatternInfo> patterns() { return kPatterns; }
+
+const PatternInfo& info(Pattern pattern) {
+    for (const auto& p : kPatterns) {
+        if (p.pattern == pattern) return p;
+    }
+    return kPatterns[0];
+}
+
+std::optional<Pattern> parse_pattern(std::string_view name) {
+    for (const auto& p : kPatterns) {
+        if (p.name == name) return p.pattern;
+    }
+    return std::nullopt;
+}
+
+Result<Lab> Lab::start(const LabOptions& options) {
+    std::uint32_t size = options.range_size
+                             ? options.range_size
+                             : (options.pattern == Pattern::Healthy ? 5000u : 200u);
+    if (size < 16 || size > 20000) {
+        return make_error("lab range size must be between 16 and 20000 ports");
+    }
+    int report[2], control[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) {
+        return make_error(std::string("pipe: ") + std::strerror(errno));
+    }
+    if (::pipe2(control, O_CLOEXEC) != 0) {
+        ::close(report[0]);
+        ::close(report[1]);
+        return make_error(std::string("pipe: ") + std::strerror(errno));
+    }
+    pid_t holder = ::fork();
+    if (holder < 0) {
+        return make_error(std::string("fork: ") + std::strerror(errno));
+    }
+    if (holder == 0) {
+        ::close(report[0]);
+        ::close(control[1]);
+        run_holder(options.pattern, size, report[1], control[0]);
+    }
+    ::close(report[1]);
+    ::close(control[0]);
+    Lab lab;
+    lab.holder_ = holder;
+    lab.control_ = control[1];
+    Report r;
+    bool got = read_report(report[0], r, 2 * kStartTimeoutMs);
+    ::close(report[0]);
+    if (!got) {
+        return make_error("the lab did not start (no report from its namespace)");
+    }
+    if (r.status != 0) {
+        return make_error(std::string("lab setup failed: ") + r.message);
+    }
+    auto& o = lab.outcome_;
+    o.pattern = options.pattern;
+    o.holder_pid = holder;
+    int server = 0, client = 0;
+    std::sscanf(r.message, "%d %d", &server, &client);
+    o.server_pid = server;
+    o.client_pid = client;
+    o.client_name = info(options.pattern).client_name;
+    o.server_name = options.pattern == Pattern::UdpLeak ? "pwlab-dns" : "pwlab-server";
+    o.range_low = kRangeLow;
+    o.range_high = static_cast<std::uint16_t>(kRangeLow + size - 1);
+    o.destination = core::Endpoint{core::IpAddress::parse(r.dest_addr).value_or(core::IpAddress{}),
+                                   r.dest_port, {}};
+    o.destinations = r.destinations;
+    o.succeeded = r.succeeded;
+    o.error = r.error;
+    o.failed_call = r.failed_call;
+    o.netns = fmt::format("/proc/{}/ns/net", holder);
+    o.story = story(o, size);
+    return lab;
+}
+
+Lab::Lab(Lab&& other) noexcept
+    : outcome_(std::move(other.outcome_)),
+      holder_(std::exchange(other.holder_, -1)),
+      control_(std::exchange(other.control_, -1)) {}
+
+Lab::~Lab() {
+    if (control_ >= 0) {
+        ::close(control_);  // the holder stops both ends and exits; the namespace goes with it
+    }
+    if (holder_ <= 0) {
+        return;
+    }
+    for (int i = 0; i < 100; ++i) {
+        if (::waitpid(holder_, nullptr, WNOHANG) == holder_) {
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ::kill(holder_, SIGKILL);  // its children die with it (PR_SET_PDEATHSIG)
+    ::waitpid(holder_, nullptr, 0);
+}
+
+}  // namespace portwatch::lab

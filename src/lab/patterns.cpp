@@ -1,0 +1,286 @@
+#include "lab/patterns.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace portwatch::lab::detail {
+
+namespace {
+
+constexpr std::uint32_t kHealthyConnections = 3000;
+constexpr std::uint32_t kHealthyChurn = 500;
+constexpr std::uint32_t kHealthyHosts = 30;     // 127.0.0.2 .. 127.0.0.31, two ports each
+constexpr std::uint32_t kBindDestinations = 50; // 127.0.0.2 .. 127.0.0.51
+constexpr auto kSettle = std::chrono::milliseconds(400);
+
+sockaddr_in address(std::uint32_t host_order, std::uint16_t port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(host_order);
+    a.sin_port = htons(port);
+    return a;
+}
+
+constexpr std::uint32_t kLoopback = 0x7f000001;  // 127.0.0.1
+
+void send_report(int fd, const Report& r) {
+    // One write: the size is far below PIPE_BUF.
+    [[maybe_unused]] auto n = ::write(fd, &r, sizeof r);
+    ::close(fd);
+}
+
+[[noreturn]] void hold_forever() {
+    for (;;) {
+        ::pause();
+    }
+}
+
+[[noreturn]] void fail_setup(int fd, const char* what) {
+    Report r;
+    r.status = errno ? errno : EINVAL;
+    std::snprintf(r.message, sizeof r.message, "%s: %s", what, std::strerror(r.status));
+    send_report(fd, r);
+    ::_exit(1);
+}
+
+int listen_on(std::uint32_t host, std::uint16_t port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    auto a = address(host, port);
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::listen(fd, 4096) != 0) {
+        return -1;
+    }
+    return fd;
+}
+
+// Accepts everything; closes a connection at once (CloseWait), or when the peer closes it.
+[[noreturn]] void serve_tcp(std::vector<int> listeners, bool close_at_once) {
+    std::vector<pollfd> fds;
+    for (int l : listeners) {
+        fds.push_back({l, POLLIN, 0});
+    }
+    const std::size_t n_listeners = fds.size();
+    char buffer[512];
+    for (;;) {
+        if (::poll(fds.data(), fds.size(), -1) < 0) {
+            continue;
+        }
+        for (std::size_t i = n_listeners; i < fds.size(); ++i) {
+            if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+                auto got = ::read(fds[i].fd, buffer, sizeof buffer);
+                if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) {
+                    ::close(fds[i].fd);
+                    fds[i].fd = -1;
+                }
+            }
+        }
+        std::erase_if(fds, [](const pollfd& p) { return p.fd < 0; });
+        for (std::size_t i = 0; i < n_listeners; ++i) {
+            if (!(fds[i].revents & POLLIN)) continue;
+            for (;;) {
+                int c = ::accept4(fds[i].fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (c < 0) break;
+                if (close_at_once) {
+                    ::close(c);
+                } else {
+                    fds.push_back({c, POLLIN, 0});
+                }
+            }
+        }
+        for (auto& p : fds) p.revents = 0;
+    }
+}
+
+}  // namespace
+
+void run_server(Pattern pattern, int report_fd) {
+    ::prctl(PR_SET_NAME, pattern == Pattern::UdpLeak ? "pwlab-dns" : "pwlab-server");
+    Report r;
+    if (pattern == Pattern::UdpLeak) {
+        int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        auto a = address(kLoopback, kUdpPort);
+        if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+            fail_setup(report_fd, "server bind(127.0.0.1:5353/udp)");
+        }
+        send_report(report_fd, r);
+        hold_forever();  // the resolver's queries are never answered: it only needs ports
+    }
+    std::vector<int> listeners;
+    bool wildcard = pattern == Pattern::BindBeforeConnect || pattern == Pattern::Healthy;
+    int l = listen_on(wildcard ? 0 : kLoopback, kTcpPort);
+    if (l < 0) fail_setup(report_fd, "server listen(:9000)");
+    listeners.push_back(l);
+    if (pattern == Pattern::Healthy) {
+        int l2 = listen_on(0, kTcpPort2);
+        if (l2 < 0) fail_setup(report_fd, "server listen(:9001)");
+        listeners.push_back(l2);
+    }
+    send_report(report_fd, r);
+    serve_tcp(std::move(listeners), pattern == Pattern::CloseWait);
+}
+
+namespace {
+
+struct Attempt {
+    int fd = -1;
+    int error = 0;
+    const char* call = "";
+};
+
+Attempt tcp_connect(std::uint32_t host, std::uint16_t port, bool bind_first) {
+    Attempt a;
+    a.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (a.fd < 0) {
+        a.error = errno;
+        a.call = "socket()";
+        return a;
+    }
+    if (bind_first) {
+        auto local = address(kLoopback, 0);  // bind(127.0.0.1, 0): the port is taken now
+        if (::bind(a.fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+            a.error = errno;
+            a.call = "bind()";
+            ::close(a.fd);
+            a.fd = -1;
+            return a;
+        }
+    }
+    auto remote = address(host, port);
+    if (::connect(a.fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
+        a.error = errno;
+        a.call = "connect()";
+        ::close(a.fd);
+        a.fd = -1;
+    }
+    return a;
+}
+
+void set_destination(Report& r, std::uint32_t host, std::uint16_t port) {
+    in_addr in{htonl(host)};
+    ::inet_ntop(AF_INET, &in, r.dest_addr, sizeof r.dest_addr);
+    r.dest_port = port;
+}
+
+}  // namespace
+
+void run_client(Pattern pattern, std::uint32_t range_size, int report_fd) {
+    ::prctl(PR_SET_NAME, std::string(info(pattern).client_name).c_str());
+    Report r;
+    std::vector<int> held;
+    const std::uint32_t bound = 4 * range_size + 100;  // every loop ends
+    auto record = [&](const Attempt& a) {
+        r.error = a.error;
+        std::snprintf(r.failed_call, sizeof r.failed_call, "%s", a.call);
+    };
+    switch (pattern) {
+        case Pattern::Churn: {
+            set_destination(r, kLoopback, kTcpPort);
+            r.destinations = 1;
+            Attempt keep = tcp_connect(kLoopback, kTcpPort, false);  // one long-lived connection
+            if (keep.fd < 0) {
+                record(keep);
+                break;
+            }
+            held.push_back(keep.fd);
+            ++r.succeeded;
+            for (std::uint32_t i = 0; i < bound; ++i) {
+                Attempt a = tcp_connect(kLoopback, kTcpPort, false);
+                if (a.fd < 0) {
+                    record(a);
+                    break;
+                }
+                ::close(a.fd);  // the client closes first: its side goes to TIME_WAIT
+                ++r.succeeded;
+            }
+            break;
+        }
+        case Pattern::CloseWait:
+        case Pattern::Hoard: {
+            set_destination(r, kLoopback, kTcpPort);
+            r.destinations = 1;
+            for (std::uint32_t i = 0; i < bound; ++i) {
+                Attempt a = tcp_connect(kLoopback, kTcpPort, false);
+                if (a.fd < 0) {
+                    record(a);
+                    break;
+                }
+                held.push_back(a.fd);  // never closed, even after the server closes its end
+                ++r.succeeded;
+            }
+            break;
+        }
+        case Pattern::BindBeforeConnect: {
+            set_destination(r, kLoopback + 1, kTcpPort);
+            r.destinations = kBindDestinations;
+            for (std::uint32_t i = 0; i < bound; ++i) {
+                Attempt a = tcp_connect(kLoopback + 1 + i % kBindDestinations, kTcpPort, true);
+                if (a.fd < 0) {
+                    record(a);
+                    break;
+                }
+                held.push_back(a.fd);
+                ++r.succeeded;
+            }
+            break;
+        }
+        case Pattern::UdpLeak: {
+            set_destination(r, kLoopback, kUdpPort);
+            r.destinations = 1;
+            auto remote = address(kLoopback, kUdpPort);
+            for (std::uint32_t i = 0; i < bound; ++i) {
+                int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                if (fd < 0) {
+                    record({-1, errno, "socket()"});
+                    break;
+                }
+                // connect() autobinds a port, like a resolver's per-query socket.
+                if (::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
+                    record({-1, errno, "connect()"});
+                    ::close(fd);
+                    break;
+                }
+                held.push_back(fd);
+                ++r.succeeded;
+            }
+            break;
+        }
+        case Pattern::Healthy: {
+            set_destination(r, kLoopback + 1, kTcpPort);
+            r.destinations = 2 * kHealthyHosts;
+            for (std::uint32_t i = 0; i < kHealthyConnections + kHealthyChurn; ++i) {
+                std::uint32_t host = kLoopback + 1 + i % kHealthyHosts;
+                std::uint16_t port = (i / kHealthyHosts) % 2 ? kTcpPort2 : kTcpPort;
+                Attempt a = tcp_connect(host, port, false);
+                if (a.fd < 0) {
+                    record(a);
+                    break;
+                }
+                ++r.succeeded;
+                if (i % 7 == 0 && i / 7 < kHealthyChurn) {
+                    ::close(a.fd);  // some short requests, some TIME_WAIT
+                } else {
+                    held.push_back(a.fd);
+                }
+            }
+            break;
+        }
+    }
+    std::this_thread::sleep_for(kSettle);  // let the peer's FINs and closes land
+    send_report(report_fd, r);
+    hold_forever();
+}
+
+}  // namespace portwatch::lab::detail

@@ -1,0 +1,34 @@
+#pragma once
+// The two ends of each lab pattern. Both run in forked processes inside the lab namespace and
+// never return: they report once over a pipe, then hold their sockets until killed.
+
+#include <cstdint>
+
+#include "lab/lab.h"
+
+namespace portwatch::lab::detail {
+
+// Sent over a pipe (fixed size, well under PIPE_BUF, so one write is atomic).
+struct Report {
+    std::int32_t status = 0;  // 0 ok, else errno of a setup failure
+    std::uint32_t succeeded = 0;
+    std::int32_t error = 0;
+    std::uint32_t destinations = 0;
+    std::uint16_t dest_port = 0;
+    char dest_addr[48] = {};
+    char failed_call[16] = {};
+    char message[160] = {};
+};
+
+inline constexpr std::uint16_t kTcpPort = 9000;   // outside every lab range
+inline constexpr std::uint16_t kTcpPort2 = 9001;  // Healthy's second service
+inline constexpr std::uint16_t kUdpPort = 5353;
+
+// Listens (TCP) or binds (UDP) for the pattern, writes a Report to `report_fd`, serves.
+[[noreturn]] void run_server(Pattern pattern, int report_fd);
+
+// Runs the pattern until the kernel refuses (or, for Healthy, to its planned size), waits for
+// the states to settle, writes a Report to `report_fd`, holds its sockets.
+[[noreturn]] void run_client(Pattern pattern, std::uint32_t range_size, int report_fd);
+
+}  // namespace portwatch::lab::detail
