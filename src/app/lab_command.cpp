@@ -70,7 +70,8 @@ int run_lab(const LabCommandOptions& options, std::ostream& out, std::ostream& e
     }
     const auto& pinfo = lab::info(options.lab.pattern);
     std::ostream& story_out = options.json ? err : out;
-    story_out << fmt::format("Lab {}: {}.\n", pinfo.name, pinfo.description);
+    render::write_wrapped(story_out, fmt::format("Lab {}: {}.", pinfo.name, pinfo.description),
+                          options.report.width);
     story_out.flush();
     auto lab = lab::Lab::start(options.lab);
     if (!lab) {
@@ -78,7 +79,8 @@ int run_lab(const LabCommandOptions& options, std::ostream& out, std::ostream& e
         return kExitUnknown;
     }
     const auto& o = lab->outcome();
-    story_out << "What happened: " << o.story << "\n\n";
+    render::write_wrapped(story_out, "What happened: " + o.story, options.report.width);
+    story_out << '\n';
     story_out << fmt::format("`portwatch diagnose --netns {}` says:\n\n", o.holder_pid);
     story_out.flush();
 

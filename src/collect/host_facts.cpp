@@ -47,6 +47,20 @@ private:
 
 Result<core::HostFacts> read_host_facts(const HostFactsOptions& options, core::HostConfig& config,
                                         std::vector<core::Warning>& warnings) {
+    core::HostFacts f;
+    struct utsname u{};
+    if (::uname(&u) == 0) {
+        f.kernel_release = u.release;
+    }
+    Reader r(options.proc_root, warnings);
+    using namespace procfs;
+    // Host-wide limits first, from our own namespace: a child namespace does not show
+    // tcp_mem and tcp_max_orphans at all (nor does a container, hence no warning).
+    f.tcp_max_orphans = r.parsed<std::uint64_t>("/sys/net/ipv4/tcp_max_orphans", parse_sysctl_number, false);
+    f.tcp_mem = r.parsed<std::array<std::uint64_t, 3>>("/sys/net/ipv4/tcp_mem", parse_number_triple, false);
+    f.files_allocated = r.parsed<std::uint64_t>("/sys/fs/file-nr", parse_file_nr);
+    f.file_max = r.parsed<std::uint64_t>("/sys/fs/file-max", parse_sysctl_number);
+
     std::optional<NetnsGuard> guard;
     if (!options.netns.empty()) {
         auto entered = NetnsGuard::enter(options.netns);
@@ -55,15 +69,8 @@ Result<core::HostFacts> read_host_facts(const HostFactsOptions& options, core::H
         }
         guard.emplace(std::move(*entered));
     }
-    core::HostFacts f;
-    struct utsname u{};
-    if (::uname(&u) == 0) {
-        f.kernel_release = u.release;
-    }
     // /proc/sys/net follows the reading thread's namespace; /proc/net is the process's, so the
     // counters are read through thread-self.
-    Reader r(options.proc_root, warnings);
-    using namespace procfs;
     if (auto range = r.parsed<core::PortRange>("/sys/net/ipv4/ip_local_port_range", parse_port_range)) {
         config.ephemeral = *range;
         config.range_origin = "net.ipv4.ip_local_port_range";
@@ -82,14 +89,10 @@ Result<core::HostFacts> read_host_facts(const HostFactsOptions& options, core::H
         f.ip_autobind_reuse = *v != 0;
     }
     f.tcp_max_tw_buckets = r.parsed<std::uint64_t>("/sys/net/ipv4/tcp_max_tw_buckets", parse_sysctl_number);
-    f.tcp_max_orphans = r.parsed<std::uint64_t>("/sys/net/ipv4/tcp_max_orphans", parse_sysctl_number);
-    f.tcp_mem = r.parsed<std::array<std::uint64_t, 3>>("/sys/net/ipv4/tcp_mem", parse_number_triple);
     f.conntrack_count = r.parsed<std::uint64_t>("/sys/net/netfilter/nf_conntrack_count",
                                                 parse_sysctl_number, false);
     f.conntrack_max = r.parsed<std::uint64_t>("/sys/net/netfilter/nf_conntrack_max",
                                               parse_sysctl_number, false);
-    f.files_allocated = r.parsed<std::uint64_t>("/sys/fs/file-nr", parse_file_nr);
-    f.file_max = r.parsed<std::uint64_t>("/sys/fs/file-max", parse_sysctl_number);
     if (auto t = r.text("/thread-self/net/sockstat")) {
         apply_sockstat(*t, f);
     }

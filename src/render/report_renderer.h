@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <ostream>
 #include <span>
+#include <string_view>
 
 #include "analyze/report.h"
 
@@ -22,6 +23,9 @@ void render_reports_text(std::ostream& out, std::span<const analyze::Report> rep
                          const ReportOptions& options);
 void render_reports_json(std::ostream& out, std::span<const analyze::Report> reports,
                          const ReportOptions& options);
+
+// Word-wraps untrusted text (made terminal-safe first) to `width` columns.
+void write_wrapped(std::ostream& out, std::string_view text, std::size_t width);
 
 // The worst verdict of several reports (an unknown report counts as unknown only when no
 // other report is worse than OK).

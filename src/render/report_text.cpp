@@ -49,6 +49,14 @@ void wrap(std::ostream& out, const std::string& text, const std::string& first,
     out << line << '\n';
 }
 
+// At most `n` bytes of terminal-safe text, never splitting a UTF-8 sequence, "..." when cut.
+std::string shorten(const std::string& text, std::size_t n) {
+    if (text.size() <= n) return text;
+    std::size_t cut = n - 3;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    return text.substr(0, cut) + "...";
+}
+
 std::string pct(double f) { return fmt::format("{:.0f}%", f * 100.0); }
 
 std::string who(std::int32_t pid, const std::string& name) {
@@ -81,12 +89,13 @@ void render_finding(std::ostream& out, const Finding& f, std::size_t n, std::siz
              "  Culprit: ", "           ", width);
         if (!c.cmdline.empty()) {
             std::string cmd = terminal_safe(c.cmdline);
-            if (display_width(cmd) > width - 20) cmd = cmd.substr(0, width - 23) + "...";
+            cmd = shorten(cmd, width - 20);
             out << "           command: " << cmd << '\n';
         }
     }
     for (const auto& s : f.servers) {
-        out << "  Server:  " << who(s.pid, s.name) << " (the other end, same host)\n";
+        wrap(out, who(s.pid, s.name) + " (the other end, same host)", "  Server:  ", "           ",
+             width);
     }
     if (!f.evidence.empty()) {
         out << "  Evidence:\n";
@@ -109,7 +118,7 @@ void render_pools(std::ostream& out, const Report& r, std::size_t max) {
         const Pool& p = r.pools[i];
         std::string used = fmt::format("{}/{}", p.size - p.free, p.size);
         std::string label = pool_label(p);
-        if (label.size() > 38) label = label.substr(0, 35) + "...";
+        label = shorten(label, 30);
         out << fmt::format("  {:<10} {:>13} {:>6}  {:<12} {}{}\n", analyze::severity_name(p.severity),
                            used, p.free, analyze::pool_kind_name(p.key.kind), label,
                            p.severity_capped ? " *" : "");
@@ -130,7 +139,8 @@ void render_limits(std::ostream& out, const Report& r) {
         std::string name = l.kind == analyze::LimitKind::ProcessFds
                                ? "open files of " + who(l.pid, l.name)
                                : terminal_safe(l.name);
-        out << fmt::format("  {:<44} {:>9}/{:<11} {:>4}  {}\n", name.substr(0, 44), l.used,
+        name = shorten(name, 40);
+        out << fmt::format("  {:<40} {:>9}/{:<11} {:>4}  {}\n", name, l.used,
                            l.limit, pct(l.utilisation), analyze::severity_name(l.severity));
     }
 }
@@ -138,10 +148,11 @@ void render_limits(std::ostream& out, const Report& r) {
 void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
     std::string where = r.netns_name.empty() ? fmt::format("netns {}", r.netns)
                                              : fmt::format("netns {} ({})", terminal_safe(r.netns_name), r.netns);
-    out << fmt::format("{}  {} on {}, {}\n",
-                       r.unknown ? "UNKNOWN" : analyze::severity_name(r.verdict), where,
-                       terminal_safe(r.hostname.empty() ? "this host" : r.hostname),
-                       iso_time(r.taken_at));
+    wrap(out,
+         fmt::format("{}  {} on {}, {}", r.unknown ? "UNKNOWN" : analyze::severity_name(r.verdict),
+                     where, terminal_safe(r.hostname.empty() ? "this host" : r.hostname),
+                     iso_time(r.taken_at)),
+         "", "  ", o.width);
     wrap(out, terminal_safe(r.summary), "", "", o.width);
     for (std::size_t i = 0; i < r.findings.size(); ++i) {
         out << '\n';
@@ -169,6 +180,10 @@ void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
 }
 
 }  // namespace
+
+void write_wrapped(std::ostream& out, std::string_view text, std::size_t width) {
+    wrap(out, terminal_safe(text), "", "", width);
+}
 
 OverallVerdict overall_verdict(std::span<const Report> reports) {
     OverallVerdict v;

@@ -1,0 +1,105 @@
+// The binary end to end: `portwatch lab` and `portwatch diagnose`, their JSON and exit codes.
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+struct Run {
+    int status = -1;
+    std::string out;
+};
+
+Run run(const std::string& args) {
+    Run r;
+    std::string command = std::string(PORTWATCH_BINARY) + " " + args + " 2>/dev/null";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (!pipe) return r;
+    std::array<char, 4096> buf;
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) {
+        r.out.append(buf.data(), n);
+    }
+    int status = ::pclose(pipe);
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+bool require_root() {
+    if (::geteuid() == 0) return true;
+    if (std::getenv("CI")) ADD_FAILURE() << "needs root, and CI is set";
+    return false;
+}
+
+TEST(DiagnoseCli, LabChurnTellsANewUserWhatHappened) {
+    if (!require_root()) GTEST_SKIP() << "needs root";
+    auto r = run("lab churn");
+    EXPECT_EQ(r.status, 2) << r.out;  // Nagios CRITICAL: the pool is exhausted
+    for (const char* words : {"What happened: pwlab-churn", "EADDRNOTAVAIL", "EXHAUSTED",
+                              "time-wait-churn", "Culprit: pwlab-churn", "Server:  pwlab-server",
+                              "Remedy:", "keep-alive"}) {
+        EXPECT_NE(r.out.find(words), std::string::npos) << words << "\n" << r.out;
+    }
+    std::size_t start = 0;
+    while (start < r.out.size()) {  // readable in 80 columns
+        std::size_t end = r.out.find('\n', start);
+        if (end == std::string::npos) end = r.out.size();
+        EXPECT_LE(end - start, 80u) << r.out.substr(start, end - start);
+        start = end + 1;
+    }
+}
+
+TEST(DiagnoseCli, LabJsonIsTheDiagnoseDocument) {
+    if (!require_root()) GTEST_SKIP() << "needs root";
+    auto r = run("lab udp-leak --json");
+    EXPECT_EQ(r.status, 2);
+    auto doc = nlohmann::json::parse(r.out);
+    EXPECT_EQ(doc["schema"], "portwatch.diagnose/1");
+    EXPECT_EQ(doc["verdict"], "EXHAUSTED");
+    const auto& report = doc["reports"][0];
+    const auto& finding = report["findings"][0];
+    EXPECT_EQ(finding["mechanism"], "udp-leak");
+    EXPECT_EQ(finding["culprits"][0]["name"], "pwlab-resolver");
+    const auto& pool = report["pools"][finding["pool"].get<std::size_t>()];
+    EXPECT_EQ(pool["kind"], "udp-local");
+    EXPECT_EQ(pool["free"], 0);
+    EXPECT_EQ(report["range"]["low"], 40000);
+}
+
+TEST(DiagnoseCli, EveryNamespaceAsJson) {
+    if (!require_root()) GTEST_SKIP() << "needs root";
+    auto r = run("diagnose --netns all --json");
+    EXPECT_GE(r.status, 0);
+    EXPECT_LE(r.status, 2);
+    auto doc = nlohmann::json::parse(r.out);
+    ASSERT_GE(doc["reports"].size(), 1u);
+    for (const auto& report : doc["reports"]) {
+        EXPECT_TRUE(report.contains("checked"));
+        EXPECT_TRUE(report["verdict"].is_string());
+    }
+}
+
+TEST(DiagnoseCli, BadThresholdsAreAUsageError) {
+    auto r = run("diagnose --warning 95 --critical 90");
+    EXPECT_EQ(r.status, 2);
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_EQ(run("lab no-such-pattern").status, 2);
+    auto list = run("lab --list");
+    EXPECT_EQ(list.status, 0);
+    EXPECT_NE(list.out.find("bind-before-connect"), std::string::npos);
+}
+
+TEST(DiagnoseCli, UnreadableNamespaceIsUnknown) {
+    auto r = run("diagnose --netns /nonexistent/netns");
+    EXPECT_EQ(r.status, 3);
+    EXPECT_NE(r.out.find("UNKNOWN"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,146 @@
+// Each lab really exhausts a pool inside its own namespace (the client's own call fails with
+// the kernel's errno) before diagnose runs; then the verdict, culprit, destination and
+// mechanism are checked against what the lab knows it did.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+
+#include "app/diagnose_command.h"
+#include "lab/lab.h"
+
+namespace portwatch {
+namespace {
+
+using analyze::Mechanism;
+using analyze::PoolKind;
+using analyze::Severity;
+
+// Root (CAP_SYS_ADMIN for unshare) is needed; outside CI its absence skips, in CI it fails.
+#define REQUIRE_ROOT()                                                                  \
+    do {                                                                                \
+        if (::geteuid() != 0) {                                                         \
+            if (std::getenv("CI")) FAIL() << "labs need root, and CI is set";           \
+            GTEST_SKIP() << "labs need root";                                           \
+        }                                                                               \
+    } while (0)
+
+struct Case {
+    lab::Pattern pattern;
+    const char* call;
+    int error;
+    Severity verdict;
+    Mechanism mechanism;
+    PoolKind kind;
+};
+
+class LabTest : public ::testing::TestWithParam<Case> {};
+
+analyze::Report diagnose_lab(const lab::LabOutcome& o) {
+    collect::LiveOptions live;
+    live.netns = o.netns;
+    return app::diagnose_live(live, "lab", {});
+}
+
+TEST_P(LabTest, DiagnoseNamesTheCulpritDestinationAndMechanism) {
+    REQUIRE_ROOT();
+    const Case& c = GetParam();
+    auto lab = lab::Lab::start({c.pattern, 0});
+    ASSERT_TRUE(lab) << lab.error().message;
+    const auto& o = lab->outcome();
+    // The kernel itself refused the lab's call before diagnose ran.
+    EXPECT_EQ(o.failed_call, c.call);
+    ASSERT_EQ(o.error, c.error) << o.story;
+    EXPECT_GT(o.succeeded, 100u);
+
+    auto r = diagnose_lab(o);
+    ASSERT_FALSE(r.unknown) << r.summary;
+    EXPECT_EQ(r.verdict, c.verdict) << r.summary;
+    ASSERT_FALSE(r.findings.empty()) << r.summary;
+    const auto& f = r.findings.front();
+    EXPECT_EQ(f.mechanism, c.mechanism) << f.title;
+    ASSERT_FALSE(f.culprits.empty());
+    EXPECT_EQ(f.culprits.front().pid, o.client_pid);
+    EXPECT_EQ(f.culprits.front().name, o.client_name);
+    EXPECT_GT(f.culprits.front().share, 0.95);
+    ASSERT_TRUE(f.pool.has_value());
+    const auto& pool = r.pools[*f.pool];
+    EXPECT_EQ(pool.key.kind, c.kind);
+    EXPECT_EQ(pool.free, 0u);
+    if (c.kind == PoolKind::TcpConnect) {
+        EXPECT_EQ(pool.key.remote, o.destination);
+    } else {
+        ASSERT_FALSE(pool.destinations.empty());
+        const auto& top = pool.destinations.front().remote;
+        EXPECT_EQ(top.port, o.destination.port);
+        if (c.pattern == lab::Pattern::UdpLeak) {
+            EXPECT_EQ(top, o.destination);
+        } else {  // one of the 50 destinations 127.0.0.2 .. 127.0.0.51
+            EXPECT_EQ(top.address.to_string().rfind("127.0.0.", 0), 0u);
+        }
+    }
+    // Both ends of the loopback pair are named.
+    ASSERT_FALSE(f.servers.empty());
+    EXPECT_EQ(f.servers.front().pid, o.server_pid);
+    EXPECT_EQ(f.servers.front().name, o.server_name);
+    if (c.pattern == lab::Pattern::Churn) {
+        EXPECT_TRUE(f.culprits.front().inferred);  // TIME_WAIT has no owner of its own
+        EXPECT_GT(r.checked.time_wait_inferred, 100u);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Patterns, LabTest,
+    ::testing::Values(
+        Case{lab::Pattern::Churn, "connect()", EADDRNOTAVAIL, Severity::Exhausted,
+             Mechanism::TimeWaitChurn, PoolKind::TcpConnect},
+        Case{lab::Pattern::CloseWait, "connect()", EADDRNOTAVAIL, Severity::Exhausted,
+             Mechanism::CloseWaitLeak, PoolKind::TcpConnect},
+        Case{lab::Pattern::Hoard, "connect()", EADDRNOTAVAIL, Severity::Exhausted,
+             Mechanism::Hoarding, PoolKind::TcpConnect},
+        Case{lab::Pattern::BindBeforeConnect, "bind()", EADDRINUSE, Severity::Exhausted,
+             Mechanism::BindBeforeConnect, PoolKind::TcpLocal},
+        Case{lab::Pattern::UdpLeak, "connect()", EAGAIN, Severity::Exhausted,
+             Mechanism::UdpLeak, PoolKind::UdpLocal}),
+    [](const auto& info) {
+        std::string name(lab::info(info.param.pattern).name);
+        std::erase(name, '-');
+        return name;
+    });
+
+TEST(LabHealthy, BusyNamespaceOverManyDestinationsIsOk) {
+    REQUIRE_ROOT();
+    auto lab = lab::Lab::start({lab::Pattern::Healthy, 0});
+    ASSERT_TRUE(lab) << lab.error().message;
+    const auto& o = lab->outcome();
+    EXPECT_EQ(o.error, 0) << o.story;
+    EXPECT_EQ(o.succeeded, 3500u);
+    auto r = diagnose_lab(o);
+    EXPECT_FALSE(r.unknown) << r.summary;
+    EXPECT_EQ(r.verdict, Severity::Ok) << r.summary;
+    EXPECT_TRUE(r.findings.empty()) << r.findings.front().title;
+    EXPECT_EQ(r.checked.connect_pools, 60u);
+    EXPECT_GE(r.checked.tcp, 6500u);
+    EXPECT_EQ(r.summary.rfind("OK: ", 0), 0u);
+}
+
+TEST(LabLifecycle, TheNamespaceDisappearsWithTheLab) {
+    REQUIRE_ROOT();
+    std::string netns;
+    pid_t holder = 0;
+    {
+        auto lab = lab::Lab::start({lab::Pattern::Hoard, 32});
+        ASSERT_TRUE(lab) << lab.error().message;
+        netns = lab->outcome().netns;
+        holder = lab->outcome().holder_pid;
+        EXPECT_EQ(::access(netns.c_str(), F_OK), 0);
+        EXPECT_EQ(lab->outcome().range_high - lab->outcome().range_low + 1, 32);
+    }
+    EXPECT_NE(::access(netns.c_str(), F_OK), 0);  // the holder is gone, and reaped
+    EXPECT_NE(::kill(holder, 0), 0);
+}
+
+}  // namespace
+}  // namespace portwatch
