@@ -162,7 +162,7 @@ rm -f "$tmp/out"
 
 # Timed rounds: every tool once per round, each round starting one tool later, so slow
 # drifts (TIME_WAIT refresh, other load) spread evenly. Wall time by the clock around
-# /usr/bin/time, which reports the peak RSS.
+# /usr/bin/time, which reports the peak RSS and the CPU time (user + system, all threads).
 for r in $(seq "$runs"); do
   refresh_time_wait
   n=${#active[@]}
@@ -170,10 +170,12 @@ for r in $(seq "$runs"); do
     k=${active[$(((i + r) % n))]}
     command_for "$k"
     start=$(date +%s%N)
-    /usr/bin/time -f %M -o "$tmp/rss" "${cmd[@]}" >/dev/null 2>&1 || true
+    /usr/bin/time -f '%M %U %S' -o "$tmp/rusage" "${cmd[@]}" >/dev/null 2>&1 || true
     end=$(date +%s%N)
     echo $(((end - start) / 1000)) >>"$tmp/t.$k"
-    tail -n 1 "$tmp/rss" >>"$tmp/rss.$k"
+    read -r rss user sys < <(tail -n 1 "$tmp/rusage")
+    echo "$rss" >>"$tmp/rss.$k"
+    awk -v u="$user" -v s="$sys" 'BEGIN {printf "%d\n", (u + s) * 1e6}' >>"$tmp/cpu.$k"
   done
 done
 
@@ -184,18 +186,20 @@ declare -A med
 echo "portwatch snapshot benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "host: kernel $(uname -r), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "load: sockload $load_line"
-echo "runs: $runs per tool, interleaved; TIME_WAIT remade before every round"
+echo "runs: $runs per tool, interleaved; TIME_WAIT remade before every round;" \
+  "median_s/min_s/max_s wall, cpu_s median user+system"
 echo "bpf: $bpf_status"
 echo
-printf '%-26s %8s %8s %9s %8s %8s %9s\n' tool tcp owned median_s min_s max_s rss_MiB
+printf '%-26s %7s %7s %9s %7s %7s %7s %8s\n' tool tcp owned median_s min_s max_s cpu_s rss_MiB
 for k in "${active[@]}"; do
   med[$k]=$(median "$tmp/t.$k")
   min=$(sort -n "$tmp/t.$k" | head -n 1)
   max=$(sort -n "$tmp/t.$k" | tail -n 1)
   rss=$(sort -n "$tmp/rss.$k" | tail -n 1)
-  printf '%-26s %8s %8s %9s %8s %8s %9s\n' "${label[$k]}" "${seen[$k]}" \
+  printf '%-26s %7s %7s %9s %7s %7s %7s %8s\n' "${label[$k]}" "${seen[$k]}" \
     "$([ "$k" = ss ] && echo - || echo "${owned[$k]}")" "$(sec "${med[$k]}")" "$(sec "$min")" \
-    "$(sec "$max")" "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')"
+    "$(sec "$max")" "$(sec "$(median "$tmp/cpu.$k")")" \
+    "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')"
 done
 echo
 echo "targets (medians):"
@@ -203,16 +207,16 @@ failed=0
 check() {  # $1 label, $2 value us, $3 limit us, $4 limit text
   local verdict=PASS
   if [ "$2" -gt "$3" ]; then verdict=FAIL; failed=1; fi
-  printf '  %-44s %7s s <= %7s s  (%s)  %s\n' "$1" "$(sec "$2")" "$(sec "$3")" "$4" "$verdict"
+  printf '  %-42s %6s s <= %6s s  %-30s %s\n' "$1" "$(sec "$2")" "$(sec "$3")" "($4)" "$verdict"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 check "portwatch --owners=proc <= ss -tanp / 10" "${med[pw_proc]}" $((med[ss_p] / 10)) \
-  "ratio $(ratio "${med[pw_proc]}" "${med[ss_p]}")"
+  "ss -tanp is $(ratio "${med[ss_p]}" "${med[pw_proc]}")x slower"
 check "portwatch --owners=proc <= 2 x ss -tan" "${med[pw_proc]}" $((2 * med[ss])) \
-  "ratio $(ratio "${med[pw_proc]}" "${med[ss]}")"
+  "$(ratio "${med[pw_proc]}" "${med[ss]}")x ss -tan"
 if [ "$bpf_status" = available ]; then
   check "portwatch --owners=bpf <= ss -tan" "${med[pw_bpf]}" "${med[ss]}" \
-    "ratio $(ratio "${med[pw_bpf]}" "${med[ss]}")"
+    "$(ratio "${med[pw_bpf]}" "${med[ss]}")x ss -tan"
 else
   echo "  portwatch --owners=bpf <= ss -tan: not measured, bpf $bpf_status"
 fi
@@ -221,7 +225,7 @@ for k in pw_proc pw_bpf pw_none; do
   rss=$(sort -n "$tmp/rss.$k" | tail -n 1)
   verdict=PASS
   if [ "$rss" -gt $((64 * 1024)) ]; then verdict=FAIL; failed=1; fi
-  printf '  %-44s %7s MiB <= 64 MiB  %s\n' "peak RSS ${label[$k]}" \
+  printf '  %-42s %6s MiB <= 64 MiB  %s\n' "peak RSS ${label[$k]}" \
     "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')" "$verdict"
 done
 for k in pw_proc pw_bpf pw_none; do

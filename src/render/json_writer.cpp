@@ -1,7 +1,9 @@
 #include "render/json_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "render/utf8.h"
 
@@ -59,6 +61,40 @@ void append_json_string(std::string& out, std::string_view text) {
     out += '"';
 }
 
+void JsonWriter::put(std::string_view text) {
+    while (!text.empty()) {
+        std::size_t n = std::min(text.size(), kMaxToken);
+        std::memcpy(room(n), text.data(), n);
+        size_ += n;
+        text.remove_prefix(n);
+    }
+}
+
+// Plain strings (keys, states, addresses: nearly all of them) are copied straight into the
+// buffer; anything to escape goes through append_json_string.
+void JsonWriter::string(std::string_view text) {
+    if (text.size() <= 256) {
+        char* p = room(text.size() + 2);
+        *p++ = '"';
+        std::size_t i = 0;
+        for (; i < text.size(); ++i) {
+            const auto c = static_cast<unsigned char>(text[i]);
+            if (!plain(c)) {
+                break;
+            }
+            p[i] = static_cast<char>(c);
+        }
+        if (i == text.size()) {
+            p[i] = '"';
+            size_ += text.size() + 2;
+            return;
+        }
+    }
+    std::string escaped;
+    append_json_string(escaped, text);
+    put(escaped);
+}
+
 void JsonWriter::separate() {
     if (after_key_) {
         after_key_ = false;
@@ -66,7 +102,7 @@ void JsonWriter::separate() {
     }
     if (!has_items_.empty()) {
         if (has_items_.back()) {
-            buffer_ += ',';
+            put(',');
         }
         has_items_.back() = true;
     }
@@ -74,13 +110,13 @@ void JsonWriter::separate() {
 
 JsonWriter& JsonWriter::begin_object() {
     separate();
-    buffer_ += '{';
+    put('{');
     has_items_.push_back(false);
     return *this;
 }
 
 JsonWriter& JsonWriter::end_object() {
-    buffer_ += '}';
+    put('}');
     has_items_.pop_back();
     maybe_flush();
     return *this;
@@ -88,13 +124,13 @@ JsonWriter& JsonWriter::end_object() {
 
 JsonWriter& JsonWriter::begin_array() {
     separate();
-    buffer_ += '[';
+    put('[');
     has_items_.push_back(false);
     return *this;
 }
 
 JsonWriter& JsonWriter::end_array() {
-    buffer_ += ']';
+    put(']');
     has_items_.pop_back();
     maybe_flush();
     return *this;
@@ -102,31 +138,29 @@ JsonWriter& JsonWriter::end_array() {
 
 JsonWriter& JsonWriter::key(std::string_view name) {
     separate();
-    append_json_string(buffer_, name);
-    buffer_ += ':';
+    string(name);
+    put(':');
     after_key_ = true;
     return *this;
 }
 
 JsonWriter& JsonWriter::value(std::string_view text) {
     separate();
-    append_json_string(buffer_, text);
+    string(text);
     return *this;
 }
 
 JsonWriter& JsonWriter::value(std::int64_t number) {
     separate();
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, number);
-    buffer_.append(buf, r.ptr);
+    char* p = room(24);
+    size_ += static_cast<std::size_t>(std::to_chars(p, p + 24, number).ptr - p);
     return *this;
 }
 
 JsonWriter& JsonWriter::value(std::uint64_t number) {
     separate();
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, number);
-    buffer_.append(buf, r.ptr);
+    char* p = room(24);
+    size_ += static_cast<std::size_t>(std::to_chars(p, p + 24, number).ptr - p);
     return *this;
 }
 
@@ -135,33 +169,32 @@ JsonWriter& JsonWriter::value(double number) {
         return null();
     }
     separate();
-    char buf[32];
-    auto r = std::to_chars(buf, buf + sizeof buf, number);
-    buffer_.append(buf, r.ptr);
+    char* p = room(32);
+    size_ += static_cast<std::size_t>(std::to_chars(p, p + 32, number).ptr - p);
     return *this;
 }
 
 JsonWriter& JsonWriter::value(bool flag) {
     separate();
-    buffer_ += flag ? "true" : "false";
+    put(flag ? std::string_view("true") : std::string_view("false"));
     return *this;
 }
 
 JsonWriter& JsonWriter::null() {
     separate();
-    buffer_ += "null";
+    put("null");
     return *this;
 }
 
 JsonWriter& JsonWriter::newline() {
-    buffer_ += '\n';
+    put('\n');
     return *this;
 }
 
 void JsonWriter::flush() {
-    if (!buffer_.empty()) {
-        out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
-        buffer_.clear();
+    if (size_ > 0) {
+        out_.write(buffer_.get(), static_cast<std::streamsize>(size_));
+        size_ = 0;
     }
 }
 
