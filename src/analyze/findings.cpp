@@ -83,10 +83,10 @@ std::string failure_of(const Pool& p, core::Platform platform) {
 
 std::string mechanism_phrase(Mechanism m) {
     switch (m) {
-        case Mechanism::TimeWaitChurn: return "TIME_WAIT churn: short connections closed by this side";
-        case Mechanism::CloseWaitLeak: return "a CLOSE_WAIT leak: the peer closed, the application never did";
-        case Mechanism::Hoarding: return "hoarding: connections kept open";
-        case Mechanism::BindBeforeConnect: return "bind-before-connect: one port per connection, for every destination";
+        case Mechanism::TimeWaitChurn: return "TIME_WAIT churn (short connections this side closes first)";
+        case Mechanism::CloseWaitLeak: return "a CLOSE_WAIT leak (the peer closed, the application never did)";
+        case Mechanism::Hoarding: return "hoarding (connections kept open)";
+        case Mechanism::BindBeforeConnect: return "bind-before-connect (one port per connection, whatever the destination)";
         case Mechanism::UdpLeak: return "a UDP socket leak";
         case Mechanism::ListenersInRange: return "listeners and bound ports inside the range";
         case Mechanism::ReservedRange: return "reserved ports inside the range";
@@ -256,7 +256,7 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
                                   percent(p.utilisation), place, p.free, p.size);
         }
         if (top) {
-            f.title += fmt::format(" Cause: {}, {} holds {} of them ({}).", mechanism_phrase(m),
+            f.title += fmt::format(" Cause: {}; {} holds {} of them ({}).", mechanism_phrase(m),
                                    who(*top), top->sockets, percent(top->share));
         } else {
             f.title += fmt::format(" Cause: {}.", mechanism_phrase(m));

@@ -77,10 +77,12 @@ std::string pool_label(const Pool& p) {
 }
 
 void render_finding(std::ostream& out, const Finding& f, std::size_t n, std::size_t total,
-                    std::size_t width) {
+                    bool title_said, std::size_t width) {
     out << fmt::format("Finding {} of {}: {}, {}\n", n, total, analyze::severity_name(f.severity),
                        analyze::mechanism_name(f.mechanism));
-    wrap(out, terminal_safe(f.title), "  ", "  ", width);
+    if (!title_said) {  // the first finding's title is the summary already
+        wrap(out, terminal_safe(f.title), "  ", "  ", width);
+    }
     for (const auto& c : f.culprits) {
         if (c.pid == 0) continue;
         wrap(out,
@@ -146,8 +148,9 @@ void render_limits(std::ostream& out, const Report& r) {
 }
 
 void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
-    std::string where = r.netns_name.empty() ? fmt::format("netns {}", r.netns)
-                                             : fmt::format("netns {} ({})", terminal_safe(r.netns_name), r.netns);
+    std::string where = r.netns_name.empty()
+                            ? fmt::format("netns {}", r.netns)
+                            : fmt::format("{} (netns {})", terminal_safe(r.netns_name), r.netns);
     wrap(out,
          fmt::format("{}  {} on {}, {}", r.unknown ? "UNKNOWN" : analyze::severity_name(r.verdict),
                      where, terminal_safe(r.hostname.empty() ? "this host" : r.hostname),
@@ -156,7 +159,8 @@ void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
     wrap(out, terminal_safe(r.summary), "", "", o.width);
     for (std::size_t i = 0; i < r.findings.size(); ++i) {
         out << '\n';
-        render_finding(out, r.findings[i], i + 1, r.findings.size(), o.width);
+        bool said = r.summary.find(r.findings[i].title) != std::string::npos;
+        render_finding(out, r.findings[i], i + 1, r.findings.size(), said, o.width);
     }
     out << '\n';
     render_pools(out, r, o.max_pools);
