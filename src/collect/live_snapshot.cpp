@@ -254,9 +254,15 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
         return snap;
     }
     attach_owners(snap.sockets, *scan);
+    // Owners of this namespace's sockets. Neighbouring sockets mostly share their owner:
+    // skipping repeats keeps the list to sort short.
     std::vector<std::int32_t> pids;
     for (const auto& s : snap.sockets) {
-        pids.insert(pids.end(), s.owners.begin(), s.owners.end());
+        for (std::int32_t pid : s.owners) {
+            if (pids.empty() || pids.back() != pid) {
+                pids.push_back(pid);
+            }
+        }
     }
     std::sort(pids.begin(), pids.end());
     pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
