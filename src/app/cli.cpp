@@ -1,6 +1,7 @@
 #include "app/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "app/exit_code.h"
 
@@ -21,6 +22,7 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
   portwatch snapshot --state TIME_WAIT      every TIME_WAIT socket
   portwatch snapshot --json > sockets.json
   portwatch diagnose                        verdict, culprit and remedy
+  portwatch analyze netstat.txt             the same on a saved netstat -anobq / ss -tanp
   sudo portwatch lab churn                  watch portwatch catch a real exhaustion
 
 Run `portwatch COMMAND --help` for a command's options.)");
@@ -28,6 +30,8 @@ Run `portwatch COMMAND --help` for a command's options.)");
     CLI::App* snapshot = add_snapshot_command(app, snapshot_args);
     DiagnoseArgs diagnose_args;
     CLI::App* diagnose = add_diagnose_command(app, diagnose_args);
+    AnalyzeArgs analyze_args;
+    CLI::App* analyze = add_analyze_command(app, analyze_args);
     LabArgs lab_args;
     CLI::App* lab = add_lab_command(app, lab_args);
 
@@ -60,6 +64,13 @@ Run `portwatch COMMAND --help` for a command's options.)");
         }
         return Cli{*options};
     }
+    if (analyze->parsed()) {
+        auto options = finish_analyze_args(analyze_args);
+        if (!options) {
+            return usage_error(options.error(), analyze);
+        }
+        return Cli{*options};
+    }
     if (lab->parsed()) {
         auto options = finish_lab_args(lab_args);
         if (!options) {
@@ -79,6 +90,8 @@ int run(const Cli& cli, std::ostream& out, std::ostream& err) {
                 return run_snapshot(options, out, err);
             } else if constexpr (std::is_same_v<T, DiagnoseOptions>) {
                 return run_diagnose(options, out, err);
+            } else if constexpr (std::is_same_v<T, AnalyzeOptions>) {
+                return run_analyze(options, std::cin, out, err);
             } else if constexpr (std::is_same_v<T, LabCommandOptions>) {
                 return run_lab(options, out, err);
             }

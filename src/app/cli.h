@@ -7,13 +7,14 @@
 #include <variant>
 #include <vector>
 
+#include "app/analyze_command.h"
 #include "app/diagnose_command.h"
 #include "app/lab_command.h"
 #include "app/snapshot_command.h"
 
 namespace portwatch::app {
 
-using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions>;
+using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions, AnalyzeOptions>;
 
 struct Cli {
     Command command;

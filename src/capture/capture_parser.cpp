@@ -83,6 +83,15 @@ void CaptureParser::end_snapshot() {
     auto& w = snap.warnings;
     auto warn = [&](std::string text) { w.push_back(core::Warning{std::move(text)}); };
 
+    // Windows numbers its kernel "System" process 4 (SMB, http.sys, orphaned ports); netstat
+    // -b says "Can not obtain ownership information" for it rather than its name.
+    if (current_.formats & ~((1u << static_cast<int>(Format::NetTools)) |
+                             (1u << static_cast<int>(Format::Ss)) |
+                             (1u << static_cast<int>(Format::ProcNet)))) {
+        if (auto it = processes_.find(4); it != processes_.end() && it->second.name.empty()) {
+            it->second.name = "System";
+        }
+    }
     snap.processes.reserve(processes_.size());
     for (auto& [pid, process] : processes_) {
         snap.processes.push_back(std::move(process));

@@ -48,9 +48,11 @@ TEST(WindowsCaptures, GermanAnobqUtf16WithNetsh) {
     ASSERT_NE(rpc, nullptr);
     EXPECT_EQ(rpc->name, "svchost.exe");
     EXPECT_EQ(rpc->services, std::vector<std::string>{"RpcSs"});
-    // PID 4 and the exited owner shown as [System] get no name.
+    // PID 4 is Windows' System process; the exited owner shown as [System] gets no name.
     ASSERT_NE(s.find_process(4), nullptr);
-    EXPECT_TRUE(s.find_process(4)->name.empty());
+    EXPECT_EQ(s.find_process(4)->name, "System");
+    ASSERT_NE(s.find_process(24972), nullptr);
+    EXPECT_TRUE(s.find_process(24972)->name.empty());
     EXPECT_TRUE(has_warning(s, "[System] for a PID other than 4"));
     EXPECT_TRUE(has_warning(s, "could not name the owner"));
     // TIME_WAIT rows have PID 0: no owner, attribution left to the engine.

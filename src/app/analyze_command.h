@@ -1,0 +1,52 @@
+#pragma once
+// `portwatch analyze FILE...`: the diagnose verdict on saved captures (Windows netstat -anob
+// and friends, ss, Linux netstat, /proc/net, PowerShell, tcpvcon, netsh). docs/analyze.md.
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstddef>
+#include <istream>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "analyze/report.h"
+#include "capture/capture.h"
+#include "capture/host_defaults.h"
+#include "core/result.h"
+#include "render/report_renderer.h"
+#include "render/snapshot_renderer.h"
+
+namespace portwatch::app {
+
+struct AnalyzeOptions {
+    std::vector<std::string> files;  // "-" is standard input
+    capture::RangeChoice range;
+    capture::CaptureOptions capture;
+    std::vector<std::chrono::system_clock::time_point> at;  // one per file, or empty
+    analyze::Thresholds thresholds;
+    render::ReportOptions report;
+    bool json = false;
+    bool each = false;     // a report per capture, no trend
+    bool sockets = false;  // print the parsed sockets instead of the diagnosis
+    render::Format socket_format = render::Format::Table;
+};
+
+struct AnalyzeArgs {
+    std::vector<std::string> files, at;
+    std::string range, os, code_page = "850";
+    bool json = false, csv = false, each = false, sockets = false;
+    double warning = 70, critical = 90;
+    std::size_t pools = 8, top = 5, max_sockets = capture::CaptureOptions::kDefaultMaxSockets;
+};
+
+CLI::App* add_analyze_command(CLI::App& app, AnalyzeArgs& args);
+Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& args);
+
+// Reads the files (`stdin` for "-"), diagnoses them, renders. Nagios exit codes; 3 UNKNOWN when
+// a file cannot be read or parsed (the message names the file and line).
+int run_analyze(const AnalyzeOptions& options, std::istream& stdin_stream, std::ostream& out,
+                std::ostream& err);
+
+}  // namespace portwatch::app
