@@ -85,7 +85,8 @@ bool loopback_up() {
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof addr;
-    if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), len) != 0 || ::listen(listener, 4096) != 0 ||
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        ::listen(listener, 4096) != 0 ||
         ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
         ::_exit(2);
     }
@@ -125,15 +126,15 @@ Timing time_pass(OwnerSource& source, int runs, const std::set<std::int32_t>& ho
         auto scan = source.scan();
         std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
         if (!scan) {
-            std::fprintf(stderr, "owners_bench: %s pass failed: %s\n", std::string(source.name()).c_str(),
-                         scan.error().message.c_str());
+            std::fprintf(stderr, "owners_bench: %s pass failed: %s\n",
+                         std::string(source.name()).c_str(), scan.error().message.c_str());
             std::exit(1);
         }
         seconds.push_back(took.count());
         timing.all_sockets = scan->sockets.size();
-        timing.holder_sockets = static_cast<std::size_t>(std::count_if(
-            scan->sockets.begin(), scan->sockets.end(),
-            [&](const auto& ref) { return holders.contains(ref.pid); }));
+        timing.holder_sockets = static_cast<std::size_t>(
+            std::count_if(scan->sockets.begin(), scan->sockets.end(),
+                          [&](const auto& ref) { return holders.contains(ref.pid); }));
     }
     std::sort(seconds.begin(), seconds.end());
     timing.median_s = seconds[seconds.size() / 2];
@@ -146,11 +147,13 @@ Timing time_pass(OwnerSource& source, int runs, const std::set<std::int32_t>& ho
 int main(int argc, char** argv) {
     Options options;
     if (!parse_options(argc, argv, options)) {
-        std::fprintf(stderr, "usage: owners_bench [--sockets N] [--procs P] [--runs R]  (N/P < 19000)\n");
+        std::fprintf(stderr,
+                     "usage: owners_bench [--sockets N] [--procs P] [--runs R]  (N/P < 19000)\n");
         return 2;
     }
     if (::unshare(CLONE_NEWNET) != 0 || !loopback_up()) {
-        std::fprintf(stderr, "owners_bench: needs root to make a network namespace: %s\n", std::strerror(errno));
+        std::fprintf(stderr, "owners_bench: needs root to make a network namespace: %s\n",
+                     std::strerror(errno));
         return 1;
     }
     std::vector<portwatch::core::Warning> warnings;
@@ -204,7 +207,8 @@ int main(int argc, char** argv) {
     }
 
     std::printf("holders: %d processes, %d sockets requested\n", options.procs, options.sockets);
-    std::printf("%-6s %12s %12s %16s %14s\n", "pass", "median_s", "min_s", "holder_sockets", "all_sockets");
+    std::printf("%-6s %12s %12s %16s %14s\n", "pass", "median_s", "min_s", "holder_sockets",
+                "all_sockets");
     std::printf("%-6s %12.4f %12.4f %16zu %14zu\n", "proc", by_proc.median_s, by_proc.min_s,
                 by_proc.holder_sockets, by_proc.all_sockets);
     std::printf("%-6s %12.4f %12.4f %16zu %14zu\n", "bpf", by_bpf.median_s, by_bpf.min_s,

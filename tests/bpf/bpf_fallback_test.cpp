@@ -1,10 +1,9 @@
 // Without the privileges eBPF needs, `--owners=bpf` fails with the reason and `--owners=auto`
 // (the default) falls back to /proc, saying why in the snapshot's warnings.
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>

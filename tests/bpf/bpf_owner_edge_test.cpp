@@ -1,14 +1,13 @@
 // The eBPF owner pass where it and /proc part ways or could: a thread with a private file
 // table, a process whose leader thread has exited, a reader in a pid namespace of its own.
 
+#include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cerrno>
 #include <chrono>
@@ -76,7 +75,6 @@ TEST(BpfOwners, PrivateThreadTableIsAttributedToItsProcess) {
     EXPECT_EQ(counts_of(*by_bpf, {pid}).at(pid) + 1, truth.fd_counts.at(pid));
 }
 
-
 // When the thread-group leader exits first (pthread_exit in main), /proc/<pid>/fd lists
 // nothing: it reads the leader's table, which is gone. The remaining threads still hold the
 // table, and the iterator walks it from them: the eBPF pass still names the owner.
@@ -127,7 +125,6 @@ TEST(BpfOwners, ProcessWhoseLeaderExitedStillOwnsItsSockets) {
     EXPECT_GE(pairs_of(*by_bpf, {pid}).count({socket, pid}), 1u);
 }
 
-
 // Run in a pid namespace of its own (with its own /proc), the eBPF pass must number processes
 // as that /proc does, not by their ids in the initial namespace. Returns "" on success, else
 // what differed. Runs in a forked child: no gtest assertions here.
@@ -173,8 +170,8 @@ std::string compare_in_pid_namespace() {
             proc_pairs.insert({ref.inode, ref.pid});
         }
         if (bpf_pairs != proc_pairs || bpf_pairs.size() != 2) {
-            problems << "eBPF saw " << bpf_pairs.size() << " socket fds, /proc " << proc_pairs.size()
-                     << " (expected the one socket in pids 1 and 2): ";
+            problems << "eBPF saw " << bpf_pairs.size() << " socket fds, /proc "
+                     << proc_pairs.size() << " (expected the one socket in pids 1 and 2): ";
             for (const auto& [inode, pid] : bpf_pairs) {
                 problems << inode << '@' << pid << ' ';
             }
@@ -239,6 +236,5 @@ TEST(BpfOwners, PidsAreNumberedAsTheReadersProcSeesThem) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
     EXPECT_EQ(problems, "");
 }
-
 
 }  // namespace

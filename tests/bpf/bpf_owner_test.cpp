@@ -2,11 +2,10 @@
 // namespace of its own: the same (inode, pid) pairs, descriptor for descriptor, and the same
 // descriptor counts; then the same owners end to end through `portwatch snapshot`.
 
+#include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <map>
@@ -114,7 +113,8 @@ TEST(BpfOwners, SameSocketsAndCountsAsProc) {
 
     const auto parent = truth.pids.at("parent");
     const auto child = truth.pids.at("child");
-    const Pairs shared = {{truth.named.at("listener"), parent}, {truth.named.at("listener"), child}};
+    const Pairs shared = {{truth.named.at("listener"), parent},
+                          {truth.named.at("listener"), child}};
     for (const auto& pair : shared) {
         EXPECT_EQ(pairs_of(*by_bpf, pids).count(pair), 1u) << "inode " << pair.first;
     }
@@ -126,12 +126,12 @@ TEST(BpfOwners, SameSocketsAndCountsAsProc) {
     EXPECT_EQ(pairs_of(*again, pids), truth.sockets);
 }
 
-
 // `portwatch snapshot --netns <ns> --json` names the same owners with either pass.
 std::map<std::uint64_t, std::vector<std::int32_t>> owners_by_inode(const nlohmann::json& snapshot) {
     std::map<std::uint64_t, std::vector<std::int32_t>> out;
     for (const auto& socket : snapshot.at("sockets")) {
-        out[socket.at("inode").get<std::uint64_t>()] = socket.at("pids").get<std::vector<std::int32_t>>();
+        out[socket.at("inode").get<std::uint64_t>()] =
+            socket.at("pids").get<std::vector<std::int32_t>>();
     }
     return out;
 }
@@ -151,8 +151,9 @@ TEST(BpfOwners, SnapshotCommandReportsSameOwnersAsProc) {
     ASSERT_TRUE(holders.wait(truth));
 
     auto snapshot = [&](const char* owners) {
-        auto text = portwatch::testing::run({PORTWATCH_BINARY, "snapshot", std::string("--owners=") + owners,
-                                             "--netns", ns.name(), "--json"});
+        auto text = portwatch::testing::run({PORTWATCH_BINARY, "snapshot",
+                                             std::string("--owners=") + owners, "--netns",
+                                             ns.name(), "--json"});
         return nlohmann::json::parse(text, nullptr, false);
     };
     auto with_bpf = snapshot("bpf");
@@ -167,18 +168,20 @@ TEST(BpfOwners, SnapshotCommandReportsSameOwnersAsProc) {
     const auto parent = truth.pids.at("parent");
     const auto child = truth.pids.at("child");
     using Pids = std::vector<std::int32_t>;
-    EXPECT_EQ(bpf_owners.at(truth.named.at("listener")), (Pids{std::min(parent, child), std::max(parent, child)}));
-    EXPECT_EQ(bpf_owners.at(truth.named.at("udp")), (Pids{std::min(parent, child), std::max(parent, child)}));
+    EXPECT_EQ(bpf_owners.at(truth.named.at("listener")),
+              (Pids{std::min(parent, child), std::max(parent, child)}));
+    EXPECT_EQ(bpf_owners.at(truth.named.at("udp")),
+              (Pids{std::min(parent, child), std::max(parent, child)}));
     EXPECT_EQ(bpf_owners.at(truth.named.at("accepted")), Pids{parent});
     EXPECT_EQ(bpf_owners.at(truth.named.at("client")), Pids{child});
 
     std::map<std::int32_t, std::uint32_t> bpf_counts;
     for (const auto& process : with_bpf.at("processes")) {
-        bpf_counts[process.at("pid").get<std::int32_t>()] = process.at("fd_count").get<std::uint32_t>();
+        bpf_counts[process.at("pid").get<std::int32_t>()] =
+            process.at("fd_count").get<std::uint32_t>();
     }
     EXPECT_EQ(bpf_counts.at(parent), truth.fd_counts.at(parent));
     EXPECT_EQ(bpf_counts.at(child), truth.fd_counts.at(child));
 }
-
 
 }  // namespace

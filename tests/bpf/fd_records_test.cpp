@@ -1,10 +1,10 @@
 // Folding the iterator's per-descriptor records into an OwnerScan, without a kernel.
 
+#include "collect/bpf/fd_records.h"
+
 #include <gtest/gtest.h>
 
 #include <vector>
-
-#include "collect/bpf/fd_records.h"
 
 namespace {
 
@@ -22,7 +22,7 @@ TEST(FoldFdRecords, EmptyWalkGivesEmptyScan) {
 
 TEST(FoldFdRecords, SocketsKeepEveryDescriptorAndCountsEveryFile) {
     std::vector<pw_fd_record> records = {
-        {0, 10, kLeader},            // a pipe
+        {0, 10, kLeader},  // a pipe
         {500, 10, kSocket | kLeader},
         {500, 10, kSocket | kLeader},  // dup() of the same socket
         {0, 11, kLeader},

@@ -1,6 +1,7 @@
 #include "holders.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sched.h>
 #include <spawn.h>
@@ -8,8 +9,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -95,7 +94,9 @@ TestNamespace::TestNamespace() {
           run_status({"ip", "-n", name_, "link", "set", "lo", "up"}, nullptr) == 0;
 }
 
-TestNamespace::~TestNamespace() { run_status({"ip", "netns", "del", name_}, nullptr); }
+TestNamespace::~TestNamespace() {
+    run_status({"ip", "netns", "del", name_}, nullptr);
+}
 
 void Holders::start() {
     if (report_pipe_[0] < 0) {
@@ -135,7 +136,7 @@ void Holders::report(Context& ctx) {
     const int pid = ::getpid();
     std::uint32_t open_fds = 0;
     for (int fd = 0; fd < static_cast<int>(limit.rlim_cur); ++fd) {
-        struct stat st{};
+        struct stat st {};
         if (::fcntl(fd, F_GETFD) < 0) {
             continue;
         }
@@ -150,7 +151,7 @@ void Holders::report(Context& ctx) {
 }
 
 void Holders::report_named(Context& ctx, const std::string& label, int fd) {
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) != 0) {
         die(ctx.report_fd, "fstat " + label);
     }
@@ -184,7 +185,8 @@ bool Holders::wait(HolderTruth& truth) {
         }
         pending.append(buf, static_cast<std::size_t>(n));
         std::size_t start = 0;
-        for (std::size_t eol; (eol = pending.find('\n', start)) != std::string::npos; start = eol + 1) {
+        for (std::size_t eol; (eol = pending.find('\n', start)) != std::string::npos;
+             start = eol + 1) {
             std::istringstream line(pending.substr(start, eol - start));
             char kind = 0;
             line >> kind;

@@ -20,7 +20,7 @@ bool require_root(const char* why);
 
 // `ip netns add pwbpf-<pid>-<n>` with loopback up; deleted when destroyed.
 class TestNamespace {
-public:
+  public:
     TestNamespace();
     TestNamespace(const TestNamespace&) = delete;
     TestNamespace& operator=(const TestNamespace&) = delete;
@@ -29,7 +29,7 @@ public:
     const std::string& name() const { return name_; }
     std::string path() const { return "/run/netns/" + name_; }
 
-private:
+  private:
     std::string name_;
     bool ok_ = false;
 };
@@ -37,15 +37,15 @@ private:
 // What the holders said about themselves.
 struct HolderTruth {
     std::multiset<std::pair<std::uint64_t, std::int32_t>> sockets;  // (inode, pid) per socket fd
-    std::map<std::int32_t, std::uint32_t> fd_counts;                 // pid -> open descriptors
-    std::map<std::string, std::uint64_t> named;                      // label -> socket inode
-    std::map<std::string, std::int32_t> pids;                        // role -> pid
+    std::map<std::int32_t, std::uint32_t> fd_counts;                // pid -> open descriptors
+    std::map<std::string, std::uint64_t> named;                     // label -> socket inode
+    std::map<std::string, std::int32_t> pids;                       // role -> pid
 };
 
 // Processes forked by the test. Each body runs in a child (already inside the namespace),
 // sets up its sockets, calls report(), and then blocks until the Holders object is destroyed.
 class Holders {
-public:
+  public:
     struct Context {
         int report_fd;   // write end of the report pipe
         int control_fd;  // read end of the control pipe: EOF means exit
@@ -69,7 +69,7 @@ public:
     static void report_named(Context& ctx, const std::string& label, int fd);
     static void hold(Context& ctx);
 
-private:
+  private:
     void start();
     std::string netns_path_;
     int report_pipe_[2] = {-1, -1};

@@ -8,7 +8,7 @@ namespace portwatch::collect::bpf {
 namespace {
 
 class BpfOwnerSource final : public OwnerSource {
-public:
+  public:
     explicit BpfOwnerSource(TaskFileIterator iterator) : iterator_(std::move(iterator)) {}
     std::string_view name() const override { return "bpf"; }
 
@@ -20,7 +20,7 @@ public:
         return fold_fd_records(*records);
     }
 
-private:
+  private:
     TaskFileIterator iterator_;
 };
 

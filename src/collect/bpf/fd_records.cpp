@@ -1,7 +1,6 @@
 #include "collect/bpf/fd_records.h"
 
 #include <algorithm>
-
 #include <cstddef>
 
 namespace portwatch::collect::bpf {

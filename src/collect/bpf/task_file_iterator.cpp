@@ -36,7 +36,8 @@ int libbpf_print(libbpf_print_level level, const char* format, va_list args) {
     int n = std::vsnprintf(line, sizeof line, format, args);
     if (n > 0) {
         *libbpf_sink = line;
-        while (!libbpf_sink->empty() && (libbpf_sink->back() == '\n' || libbpf_sink->back() == ' ')) {
+        while (!libbpf_sink->empty() &&
+               (libbpf_sink->back() == '\n' || libbpf_sink->back() == ' ')) {
             libbpf_sink->pop_back();
         }
     }
@@ -44,7 +45,7 @@ int libbpf_print(libbpf_print_level level, const char* format, va_list args) {
 }
 
 class CaptureLibbpf {
-public:
+  public:
     CaptureLibbpf() {
         libbpf_set_print(libbpf_print);
         libbpf_sink = &last_;
@@ -54,7 +55,7 @@ public:
     ~CaptureLibbpf() { libbpf_sink = nullptr; }
     std::string detail() const { return last_.empty() ? "" : " (libbpf: " + last_ + ")"; }
 
-private:
+  private:
     std::string last_;
 };
 
@@ -70,9 +71,7 @@ Result<void> check_privileges() {
     if (::syscall(SYS_capget, &header, data) != 0) {
         return make_error("cannot read this process's capabilities: " + errno_text(errno));
     }
-    auto has = [&](int cap) {
-        return (data[cap / 32].effective & (1u << (cap % 32))) != 0;
-    };
+    auto has = [&](int cap) { return (data[cap / 32].effective & (1u << (cap % 32))) != 0; };
     constexpr int kCapBpf = 39;
     constexpr int kCapPerfmon = 38;
     if (has(CAP_SYS_ADMIN) || (has(kCapBpf) && has(kCapPerfmon))) {
@@ -129,8 +128,8 @@ Result<std::vector<pw_fd_record>> TaskFileIterator::walk() const {
             records.resize(records.size() * 2);
             continue;
         }
-        ssize_t n = ::read(iter.get(), reinterpret_cast<char*>(records.data()) + bytes,
-                           capacity - bytes);
+        ssize_t n =
+            ::read(iter.get(), reinterpret_cast<char*>(records.data()) + bytes, capacity - bytes);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
