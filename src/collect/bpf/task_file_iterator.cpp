@@ -124,7 +124,7 @@ Result<std::vector<pw_fd_record>> TaskFileIterator::walk() const {
     std::size_t bytes = 0;
     for (;;) {
         const std::size_t capacity = records.size() * sizeof(pw_fd_record);
-        if (capacity - bytes < 64 * 1024) {
+        if (capacity - bytes < std::size_t{64} * 1024) {
             records.resize(records.size() * 2);
             continue;
         }
