@@ -303,8 +303,11 @@ int run_analyze(const AnalyzeOptions& options, std::istream& stdin_stream, std::
         }
     }
     if (snapshots == 0) {
-        err << "portwatch: no sockets in the given files (only a port range); add the netstat or "
-               "ss capture\n";
+        bool range_only = !netsh.empty();
+        err << "portwatch: no socket rows in the given files"
+            << (range_only ? " (only a port range); add the netstat or ss capture\n"
+                           : "; expected netstat -ano[b][q], ss -tanp, netstat -tanp, /proc/net/tcp, "
+                             "Get-NetTCPConnection or tcpvcon output\n");
         return kExitUnknown;
     }
 

@@ -41,9 +41,9 @@ std::string_view format_name(Format format);
 core::Platform format_platform(Format format);
 
 struct CaptureOptions {
-    // 300,000 sockets take about 75 MiB; with the 1 MiB read buffer and the owner tables a
-    // run stays under 128 MiB.
-    static constexpr std::size_t kDefaultMaxSockets = 300'000;
+    // 200,000 sockets take about 60 MiB once parsed and 85 MiB with the diagnosis
+    // (bench/capture_memory.sh), leaving room under the 128 MiB budget.
+    static constexpr std::size_t kDefaultMaxSockets = 200'000;
 
     LegacyCodePage code_page = LegacyCodePage::Cp850;
     std::size_t max_sockets = kDefaultMaxSockets;

@@ -438,6 +438,18 @@ Result<void> CaptureParser::feed(const Line& line) {
         ++recognised_lines_;  // comments, PowerShell's #TYPE line
         return {};
     }
+    // Fast path: inside a -b owner block, an indented line that does not start with a
+    // protocol is an owner line (half the lines of an -anob capture).
+    auto first = split_fields<1>(text);
+    const bool proto_first = first.size == 1 &&
+                             (first.at[0] == "TCP" || first.at[0] == "UDP" || first.at[0] == "tcp" ||
+                              first.at[0] == "udp" || iequals(first.at[0], "TCPv6") ||
+                              iequals(first.at[0], "UDPv6"));
+    if (block_open_ && !proto_first && (is_space(text.front()) || text.front() == '[')) {
+        ++recognised_lines_;
+        owner_line(text);
+        return {};
+    }
     Row row;
     Format format{};
     if (try_row(text, row, format)) {
@@ -457,16 +469,9 @@ Result<void> CaptureParser::feed(const Line& line) {
         }
         return add_row(row, format, line.number);
     }
-    auto first = split_fields<1>(text);
-    if (first.size == 1 && (first.at[0] == "TCP" || first.at[0] == "UDP" ||
-                            first.at[0] == "tcp" || first.at[0] == "udp")) {
+    if (proto_first && text.find(',') == std::string_view::npos) {
         block_open_ = false;
         unrecognised(line, "(expected PROTO LOCAL-ADDRESS:PORT REMOTE-ADDRESS:PORT [STATE] [PID])");
-        return {};
-    }
-    if (block_open_ && (is_space(text.front()) || text.front() == '[')) {
-        ++recognised_lines_;
-        owner_line(text);
         return {};
     }
     block_open_ = false;
@@ -541,13 +546,16 @@ Result<Capture> CaptureParser::finish(Encoding encoding, std::uint64_t bytes,
     }
     if (leftover.unrecognised > 0) {
         capture_.warnings.push_back(core::Warning{
-            plural(leftover.unrecognised, "line", "lines") + " after the last socket row were " +
-            "not recognised (" + leftover.first_unrecognised + ")"});
+            plural(leftover.unrecognised, "line", "lines") +
+            (capture_.stats.socket_rows > 0 ? " after the last socket row" : "") +
+            (leftover.unrecognised == 1 ? " was" : " were") + " not recognised (" +
+            leftover.first_unrecognised + ")"});
     }
     if (transcoded > 0) {
         capture_.warnings.push_back(core::Warning{
-            plural(transcoded, "line was", "lines were") +
-            " not UTF-8 and were read in the OEM code page (--code-page to change it)"});
+            plural(transcoded, "line was", "lines were") + " not UTF-8 and " +
+            (transcoded == 1 ? "was" : "were") +
+            " read in the OEM code page (--code-page to change it)"});
     }
     return std::move(capture_);
 }

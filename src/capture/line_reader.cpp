@@ -19,24 +19,23 @@ std::string_view encoding_name(Encoding encoding) {
     return "UTF-8";
 }
 
-LineReader::LineReader(std::istream& in, LegacyCodePage legacy) : in_(in), legacy_(legacy) {
-    raw_.resize(kChunkBytes);
-}
+LineReader::LineReader(std::istream& in, LegacyCodePage legacy)
+    : in_(in), legacy_(legacy), raw_(new char[kChunkBytes]) {}
 
 bool LineReader::fill() {
     if (eof_) {
         return false;
     }
-    in_.read(raw_.data(), static_cast<std::streamsize>(raw_.size()));
+    in_.read(raw_.get(), static_cast<std::streamsize>(kChunkBytes));
     auto got = static_cast<std::size_t>(in_.gcount());
     if (in_.bad()) {
         read_failed_ = true;
     }
-    if (got < raw_.size()) {
+    if (got < kChunkBytes) {
         eof_ = true;
     }
     bytes_read_ += got;
-    std::string_view raw(raw_.data(), got);
+    std::string_view raw(raw_.get(), got);
     if (!started_ && got > 0) {
         started_ = true;
         auto b = [&](std::size_t i) { return static_cast<unsigned char>(raw[i]); };

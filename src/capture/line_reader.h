@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <istream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,7 +61,7 @@ private:
     bool started_ = false;
     bool eof_ = false;
     bool read_failed_ = false;
-    std::string raw_;          // one chunk of input bytes
+    std::unique_ptr<char[]> raw_;  // one chunk of input bytes (not zero-filled)
     std::string carry_;        // an odd UTF-16 byte left from the previous chunk
     char16_t high_surrogate_ = 0;
     std::string buffer_;       // decoded UTF-8, lines not yet returned start at pos_

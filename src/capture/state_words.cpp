@@ -50,7 +50,7 @@ constexpr std::array kWords = {
     Word{"DELETETCB", TcpState::Close},
     Word{"UNCONN", TcpState::Close},
     Word{"BOUND", TcpState::Bound},
-    // German (Windows)
+    // German (Windows)   [kEnglishWords ends here]
     Word{"ABHÖREN", TcpState::Listen},
     Word{"ABH™REN", TcpState::Listen},
     Word{"HERGESTELLT", TcpState::Established},
@@ -101,6 +101,9 @@ constexpr std::array kWords = {
     Word{"VINCULADO", TcpState::Bound},
 };
 
+constexpr std::size_t kEnglishWords = 29;  // the entries before the German ones
+static_assert(kWords[kEnglishWords - 1].text == "BOUND" && kWords[kEnglishWords].text == "ABHÖREN");
+
 // Upper-cases ASCII and the Latin-1 lower-case letters used above (é, ö, ...; two-byte UTF-8
 // sequences C3 A0..C3 BE map to C3 80..C3 9E), and folds '-' and ' ' to '_'.
 struct Key {
@@ -135,6 +138,12 @@ bool normalize(std::string_view word, Key& out) {
 }  // namespace
 
 std::optional<core::TcpState> parse_state_word(std::string_view word) {
+    // Most rows carry an English word exactly as the table spells it: try that first.
+    for (std::size_t i = 0; i < kEnglishWords; ++i) {
+        if (kWords[i].text == word) {
+            return kWords[i].state;
+        }
+    }
     Key key;
     if (!normalize(word, key)) {
         return std::nullopt;
