@@ -1,5 +1,7 @@
 #include "app/diagnose_command.h"
 
+#include <unistd.h>
+
 #include "app/exit_code.h"
 #include "collect/host_facts.h"
 #include "collect/netns_list.h"
@@ -124,7 +126,14 @@ int run_diagnose(const DiagnoseOptions& options, std::ostream& out, std::ostream
         for (const auto& ns : *list) {
             auto live = options.live;
             live.netns = ns.spec;
-            reports.push_back(diagnose_live(live, ns.label, options.thresholds));
+            auto report = diagnose_live(live, ns.label, options.thresholds);
+            // Containers come and go: one that vanished since the listing is not a failure.
+            if (report.unknown && !ns.spec.empty() && ::access(ns.spec.c_str(), F_OK) != 0) {
+                err << "portwatch: network namespace " << render::terminal_safe(ns.label)
+                    << " vanished while being read; skipped\n";
+                continue;
+            }
+            reports.push_back(std::move(report));
         }
     } else {
         reports.push_back(diagnose_live(options.live, options.live.netns, options.thresholds));
