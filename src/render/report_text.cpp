@@ -31,6 +31,15 @@ void wrap(std::ostream& out, const std::string& text, const std::string& first,
         if (j == i) break;
         std::string word = text.substr(i, j - i);
         std::size_t w = display_width(word);
+        // A word wider than a whole line (a long path) is cut where the line ends.
+        std::size_t room = width > display_width(rest) + 8 ? width - display_width(rest) : 8;
+        if (w > room) {
+            std::size_t cut = std::min(word.size(), room - 1);
+            while (cut > 0 && (static_cast<unsigned char>(word[cut]) & 0xC0) == 0x80) --cut;
+            j = i + (cut > 0 ? cut : word.size());
+            word = text.substr(i, j - i);
+            w = display_width(word);
+        }
         if (!empty && line_width + 1 + w > width) {
             out << line << '\n';
             line = rest;
@@ -161,6 +170,12 @@ void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
         out << '\n';
         bool said = r.summary.find(r.findings[i].title) != std::string::npos;
         render_finding(out, r.findings[i], i + 1, r.findings.size(), said, o.width);
+    }
+    if (r.unknown && r.checked.sockets == 0) {  // nothing was read: nothing more to show
+        for (const auto& w : r.warnings) {
+            wrap(out, terminal_safe(w.message), "Warning: ", "  ", o.width);
+        }
+        return;
     }
     out << '\n';
     render_pools(out, r, o.max_pools);
