@@ -23,6 +23,7 @@ using Clock = std::chrono::system_clock;
 struct Loaded {
     capture::Capture capture;
     std::vector<std::string> time_origin;  // per snapshot
+    std::vector<std::size_t> sockets;      // per snapshot (kept when the sockets are freed)
 };
 
 std::optional<Clock::time_point> file_mtime(const std::string& path) {
@@ -55,6 +56,7 @@ void assign_times(Loaded& l, const std::string& path, std::optional<Clock::time_
             origin = "time of reading (standard input has no time)";
         }
         l.time_origin.push_back(origin);
+        l.sockets.push_back(cs.snapshot.sockets.size());
     }
 }
 
@@ -84,7 +86,7 @@ void write_capture_json(render::JsonWriter& j, const Loaded& l) {
         j.begin_object();
         j.key("first_line").value(s.first_line);
         j.key("format").value(s.snapshot.source.sockets);
-        j.key("sockets").value(static_cast<std::uint64_t>(s.snapshot.sockets.size()));
+        j.key("sockets").value(static_cast<std::uint64_t>(l.sockets.at(i)));
         j.key("processes").value(static_cast<std::uint64_t>(s.snapshot.processes.size()));
         j.key("taken_at").value(render::iso_time(s.snapshot.taken_at));
         j.key("time_origin").value(l.time_origin.at(i));
@@ -145,8 +147,8 @@ CLI::App* add_analyze_command(CLI::App& app, AnalyzeArgs& a) {
                     "(1025-5000), vista+ (49152-65535), linux (32768-60999)");
     cmd->add_option("--at", a.at,
                     "when each FILE was captured (YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]); default: its "
-                    "'# taken at' lines, else the file's modification time")
-        ->delimiter(',');
+                    "'# taken at' lines, else the file's modification time; comma-separated, "
+                    "one per FILE");
     cmd->add_option("--code-page", a.code_page,
                     "code page of lines that are not UTF-8: 850 (default), 437 or 1252")
         ->capture_default_str();
@@ -236,11 +238,20 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
         return make_error("--code-page must be 850, 437 or 1252");
     }
     o.capture.max_sockets = a.max_sockets;
-    if (!a.at.empty() && a.at.size() != a.files.size()) {
-        return make_error("--at needs one time per FILE (" + std::to_string(a.files.size()) +
-                          " files, " + std::to_string(a.at.size()) + " times)");
+    std::vector<std::string> times;
+    for (std::size_t from = 0; !a.at.empty();) {
+        auto comma = a.at.find(',', from);
+        times.push_back(a.at.substr(from, comma == std::string::npos ? comma : comma - from));
+        if (comma == std::string::npos) {
+            break;
+        }
+        from = comma + 1;
     }
-    for (const auto& text : a.at) {
+    if (!times.empty() && times.size() != a.files.size()) {
+        return make_error("--at needs one time per FILE (" + std::to_string(a.files.size()) +
+                          " files, " + std::to_string(times.size()) + " times)");
+    }
+    for (const auto& text : times) {
         auto when = capture::parse_timestamp(text);
         if (!when) {
             return make_error("--at: expected YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM], got '" +
@@ -288,7 +299,7 @@ int run_analyze(const AnalyzeOptions& options, std::istream& stdin_stream, std::
             netsh.push_back(n);
             netsh_file = path;
         }
-        Loaded l{std::move(*c), {}};
+        Loaded l{std::move(*c), {}, {}};
         assign_times(l, path, options.at.empty() ? std::nullopt
                                                  : std::optional<Clock::time_point>(options.at[i]));
         loaded.push_back(std::move(l));

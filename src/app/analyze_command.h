@@ -34,8 +34,8 @@ struct AnalyzeOptions {
 };
 
 struct AnalyzeArgs {
-    std::vector<std::string> files, at;
-    std::string range, os, code_page = "850";
+    std::vector<std::string> files;
+    std::string at, range, os, code_page = "850";
     bool json = false, csv = false, each = false, sockets = false;
     double warning = 70, critical = 90;
     std::size_t pools = 8, top = 5, max_sockets = capture::CaptureOptions::kDefaultMaxSockets;

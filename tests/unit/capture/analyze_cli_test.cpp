@@ -1,0 +1,168 @@
+// `portwatch analyze` end to end: the binary on the fixtures, its output and Nagios exit codes.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace {
+
+struct Run {
+    int code = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string fixture(const std::string& name) {
+    return std::string(PORTWATCH_SOURCE_DIR) + "/tests/fixtures/" + name;
+}
+
+Run analyze(const std::string& args) {
+    static int counter = 0;
+    std::string err_path = ::testing::TempDir() + "analyze_cli_err_" + std::to_string(counter++);
+    std::string cmd = std::string(PORTWATCH_BINARY) + " analyze " + args + " 2>" + err_path;
+    Run r;
+    FILE* pipe = popen(cmd.c_str(), "r");
+    if (pipe == nullptr) {
+        return r;
+    }
+    std::array<char, 4096> buf;
+    std::size_t n = 0;
+    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) {
+        r.out.append(buf.data(), n);
+    }
+    int status = pclose(pipe);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::ifstream e(err_path);
+    std::stringstream ss;
+    ss << e.rdbuf();
+    r.err = ss.str();
+    std::remove(err_path.c_str());
+    return r;
+}
+
+bool contains(const std::string& text, const std::string& needle) {
+    return text.find(needle) != std::string::npos;
+}
+
+TEST(AnalyzeCli, GermanUtf16AnobqIsCriticalWithTheCulprit) {
+    auto r = analyze(fixture("capture/windows-de-anobq-utf16le.txt"));
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_TRUE(r.out.starts_with("CRITICAL")) << r.out;
+    EXPECT_TRUE(contains(r.out, "w3wp.exe (pid 5120)")) << r.out;
+    EXPECT_TRUE(contains(r.out, "4222 sockets")) << r.out;
+    EXPECT_TRUE(contains(r.out, "netsh int ipv4 show dynamicport tcp")) << r.out;
+    EXPECT_TRUE(contains(r.out, "inferred")) << r.out;
+}
+
+TEST(AnalyzeCli, RangeOptionOverridesNetsh) {
+    auto r = analyze("--range 49152-65535 " + fixture("capture/windows-de-anobq-utf16le.txt"));
+    EXPECT_EQ(r.code, 0) << r.out;
+    EXPECT_TRUE(r.out.starts_with("OK")) << r.out;
+    EXPECT_TRUE(contains(r.out, "--range")) << r.out;
+}
+
+TEST(AnalyzeCli, NetshInASeparateFile) {
+    auto r = analyze(fixture("capture/windows-en-ano-findstr.txt") + " " +
+                     fixture("capture/netsh-dynamicport-tcp.txt"));
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "netsh-dynamicport-tcp.txt:5")) << r.out;
+}
+
+TEST(AnalyzeCli, OsPreset) {
+    auto r = analyze("--os 2003 " + fixture("capture/windows-en-anobq.txt"));
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "1025-5000")) << r.out;
+}
+
+TEST(AnalyzeCli, ElevationRefusal) {
+    auto r = analyze(fixture("capture/windows-anob-not-elevated.txt"));
+    EXPECT_EQ(r.code, 3);
+    EXPECT_TRUE(contains(r.err, "Run as administrator")) << r.err;
+    EXPECT_TRUE(r.out.empty());
+}
+
+TEST(AnalyzeCli, MissingFileAndBadArguments) {
+    auto missing = analyze("/nonexistent/netstat.txt");
+    EXPECT_EQ(missing.code, 3);
+    EXPECT_TRUE(contains(missing.err, "cannot open /nonexistent/netstat.txt")) << missing.err;
+    EXPECT_EQ(analyze("--range 5000-1025 x.txt").code, 2);
+    EXPECT_EQ(analyze("--os beos x.txt").code, 2);
+    EXPECT_EQ(analyze("--at 2026-11-25T08:00Z a.txt b.txt").code, 2);
+    EXPECT_EQ(analyze("").code, 2);
+}
+
+TEST(AnalyzeCli, StandardInput) {
+    auto r = analyze("- < " + fixture("capture/linux-ss-tanp.txt"));
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "1202 sockets")) << r.out;
+    EXPECT_TRUE(contains(r.out, "32768-60999")) << r.out;
+}
+
+TEST(AnalyzeCli, TrendAndForecast) {
+    auto r = analyze(fixture("capture/windows-ano-trend.txt"));
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "Trend over 3 captures")) << r.out;
+    EXPECT_TRUE(contains(r.out, "250 -> 850 of 16384 ports used, +1800 ports/hour")) << r.out;
+    EXPECT_TRUE(contains(r.out, "no free port in about 8.6 h")) << r.out;
+    EXPECT_TRUE(contains(r.out, "time from '# taken at' line")) << r.out;
+    // --each: one report per capture, no trend.
+    auto each = analyze("--each " + fixture("capture/windows-ano-trend.txt"));
+    EXPECT_FALSE(contains(each.out, "Trend over")) << each.out;
+}
+
+TEST(AnalyzeCli, TimesFromAt) {
+    auto r = analyze("--at 2026-11-25T08:00Z,2026-11-25T09:00Z " +
+                     fixture("capture/windows-en-ano-findstr.txt") + " " +
+                     fixture("capture/windows-en-anobq.txt"));
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "(time from --at)")) << r.out;
+}
+
+TEST(AnalyzeCli, Json) {
+    auto r = analyze("--json " + fixture("capture/windows-de-anobq-utf16le.txt"));
+    EXPECT_EQ(r.code, 2);
+    auto doc = nlohmann::json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(doc.is_discarded()) << r.out.substr(0, 400);
+    EXPECT_EQ(doc["schema"], "portwatch.analyze/1");
+    EXPECT_EQ(doc["captures"][0]["encoding"], "UTF-16LE");
+    EXPECT_EQ(doc["captures"][0]["snapshots"][0]["sockets"], 4222);
+    EXPECT_EQ(doc["captures"][0]["netsh_ranges"][0]["low"], 61000);
+    EXPECT_TRUE(doc["trend"].is_null());
+    EXPECT_EQ(doc["diagnose"]["schema"], "portwatch.diagnose/1");
+    EXPECT_EQ(doc["diagnose"]["verdict"], "CRITICAL");
+
+    auto t = analyze("--json " + fixture("capture/windows-ano-trend.txt"));
+    auto trend = nlohmann::json::parse(t.out, nullptr, false);
+    ASSERT_FALSE(trend.is_discarded());
+    EXPECT_EQ(trend["trend"]["used_last"], 850);
+    EXPECT_NEAR(trend["trend"]["hours_left"].get<double>(), 15534.0 / 1800.0, 0.01);
+}
+
+TEST(AnalyzeCli, SocketsMode) {
+    auto r = analyze("--sockets --csv " + fixture("capture/windows-en-anobq.txt"));
+    EXPECT_EQ(r.code, 0) << r.err;
+    std::size_t lines = 0;
+    for (char c : r.out) {
+        lines += c == '\n';
+    }
+    EXPECT_EQ(lines, 1u + 16u);  // header + sockets
+    EXPECT_TRUE(contains(r.out, "OneDrive.exe")) << r.out;
+}
+
+TEST(AnalyzeCli, EverySharedFixtureIsOk) {
+    for (const char* f : {"jc/windows_windows-10_netstat-aon.out", "jc/windows_windows-10_netstat-an.out",
+                          "jc/ubuntu-18.04_ss-sudo-tulpen.out", "jc/centos-7.7_ss-sudo-a.out",
+                          "jc/centos-7.7_netstat-sudo-aeep.out", "jc/ubuntu-18.04_netstat-sudo-aeep.out"}) {
+        SCOPED_TRACE(f);
+        auto r = analyze(fixture(f));
+        EXPECT_EQ(r.code, 0) << r.err;
+        EXPECT_TRUE(r.out.starts_with("OK")) << r.out;
+    }
+}
+
+}  // namespace
