@@ -190,7 +190,7 @@ void CaptureParser::unrecognised(const Line& line, std::string_view why) {
     }
 }
 
-bool CaptureParser::try_row(std::string_view text, Row& row, Format& format) {
+RowResult CaptureParser::try_row(std::string_view text, Row& row, Format& format) {
     auto attempt = [&](Format f) -> RowResult {
         switch (f) {
             case Format::WindowsNetstat:
@@ -240,25 +240,24 @@ bool CaptureParser::try_row(std::string_view text, Row& row, Format& format) {
         if (r == RowResult::Skipped) {
             ++tally_.skipped;
             ++capture_.stats.skipped_sockets;
-            row.owner_count = 0;
-            row.socket.protocol = core::Protocol::Tcp;
-            row.state_text = "skipped";  // marks the row as not a socket for the caller
         }
         return true;
     };
-    if (last_format_ && handle(*last_format_, attempt(*last_format_))) {
-        return true;
+    if (last_format_) {
+        if (auto r = attempt(*last_format_); handle(*last_format_, r)) {
+            return r;
+        }
     }
     for (std::size_t i = 0; i < kFormatCount; ++i) {
         auto f = static_cast<Format>(i);
         if (last_format_ && f == *last_format_) {
             continue;
         }
-        if (handle(f, attempt(f))) {
-            return true;
+        if (auto r = attempt(f); handle(f, r)) {
+            return r;
         }
     }
-    return false;
+    return RowResult::Mismatch;
 }
 
 Result<void> CaptureParser::add_row(Row& row, Format format, std::uint64_t line_no) {
@@ -452,9 +451,9 @@ Result<void> CaptureParser::feed(const Line& line) {
     }
     Row row;
     Format format{};
-    if (try_row(text, row, format)) {
+    if (auto result = try_row(text, row, format); result != RowResult::Mismatch) {
         ++recognised_lines_;
-        if (row.state_text == "skipped") {
+        if (result == RowResult::Skipped) {
             block_open_ = false;
             return {};
         }

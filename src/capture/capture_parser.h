@@ -25,7 +25,7 @@ public:
     Result<Capture> finish(Encoding encoding, std::uint64_t bytes, std::uint64_t transcoded);
 
 private:
-    enum class Section : std::uint8_t { None, UnixSockets, SsNoNetid };
+    enum class Section : std::uint8_t { None, SsNoNetid };
 
     // Counters of one snapshot, turned into warnings when it ends.
     struct Tally {
@@ -43,7 +43,9 @@ private:
         std::uint64_t without_ports = 0;
     };
 
-    bool try_row(std::string_view text, Row& row, Format& format);
+    // Socket: `row` and `format` are set; Skipped: a non-TCP/UDP socket, counted; Mismatch:
+    // no format's row.
+    RowResult try_row(std::string_view text, Row& row, Format& format);
     Result<void> add_row(Row& row, Format format, std::uint64_t line_no);
     void owner_line(std::string_view text);
     bool header_or_title(std::string_view text, bool& starts_capture);
