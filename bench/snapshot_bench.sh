@@ -86,6 +86,10 @@ ip -n "$ns" link set lo up
 in_ns() { nsenter --net="/run/netns/$ns" "$@"; }
 
 # --- load ---------------------------------------------------------------------------------
+# The owner passes (ours, ss -p, netstat -p) read every process's fd table, so descriptors
+# held outside the benchmark (another benchmark's sockets) slow them all: report them.
+other_fds=$(find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 # nsenter (no PID namespace) execs sockload itself, so $! is sockload's pid.
 nsenter --net="/run/netns/$ns" "$sockload" --pairs "$pairs" --time-wait "$time_wait" \
   --workers "$workers" --ports "$listener_ports" --ready-file "$tmp/ready" --timeout 1800 \
@@ -184,7 +188,8 @@ median() { sort -n "$1" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2
 sec() { awk -v u="$1" 'BEGIN {printf "%.3f", u / 1e6}'; }
 declare -A med
 echo "portwatch snapshot benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "host: kernel $(uname -r), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "host: kernel $(uname -r), $(nproc) CPUs, load average $load_before before," \
+  "$(cut -d' ' -f1-3 /proc/loadavg) after; $other_fds fds open outside the benchmark"
 echo "load: sockload $load_line"
 echo "runs: $runs per tool, interleaved; TIME_WAIT remade before every round;" \
   "median_s/min_s/max_s wall, cpu_s median user+system"

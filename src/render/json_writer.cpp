@@ -9,13 +9,6 @@
 
 namespace portwatch::render {
 
-namespace {
-
-// Bytes that go into a JSON string unchanged: printable ASCII other than '"' and '\\'.
-constexpr bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
-
-}  // namespace
-
 void append_json_string(std::string& out, std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
     out += '"';
@@ -23,7 +16,7 @@ void append_json_string(std::string& out, std::string_view text) {
     while (i < text.size()) {
         // Runs of plain bytes (nearly everything: addresses, names, keys) are copied at once.
         std::size_t run = i;
-        while (run < text.size() && plain(static_cast<unsigned char>(text[run]))) {
+        while (run < text.size() && json_plain(static_cast<unsigned char>(text[run]))) {
             ++run;
         }
         out.append(text.data() + i, run - i);
@@ -70,42 +63,10 @@ void JsonWriter::put(std::string_view text) {
     }
 }
 
-// Plain strings (keys, states, addresses: nearly all of them) are copied straight into the
-// buffer; anything to escape goes through append_json_string.
-void JsonWriter::string(std::string_view text) {
-    if (text.size() <= 256) {
-        char* p = room(text.size() + 2);
-        *p++ = '"';
-        std::size_t i = 0;
-        for (; i < text.size(); ++i) {
-            const auto c = static_cast<unsigned char>(text[i]);
-            if (!plain(c)) {
-                break;
-            }
-            p[i] = static_cast<char>(c);
-        }
-        if (i == text.size()) {
-            p[i] = '"';
-            size_ += text.size() + 2;
-            return;
-        }
-    }
+void JsonWriter::escaped_string(std::string_view text) {
     std::string escaped;
     append_json_string(escaped, text);
     put(escaped);
-}
-
-void JsonWriter::separate() {
-    if (after_key_) {
-        after_key_ = false;
-        return;
-    }
-    if (!has_items_.empty()) {
-        if (has_items_.back()) {
-            put(',');
-        }
-        has_items_.back() = true;
-    }
 }
 
 JsonWriter& JsonWriter::begin_object() {
@@ -133,20 +94,6 @@ JsonWriter& JsonWriter::end_array() {
     put(']');
     has_items_.pop_back();
     maybe_flush();
-    return *this;
-}
-
-JsonWriter& JsonWriter::key(std::string_view name) {
-    separate();
-    string(name);
-    put(':');
-    after_key_ = true;
-    return *this;
-}
-
-JsonWriter& JsonWriter::value(std::string_view text) {
-    separate();
-    string(text);
     return *this;
 }
 

@@ -12,6 +12,11 @@
 
 namespace portwatch::render {
 
+// Bytes that go into a JSON string unchanged: printable ASCII other than '"' and '\\'.
+constexpr bool json_plain(unsigned char c) {
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 class JsonWriter {
 public:
     explicit JsonWriter(std::ostream& out) : out_(out), buffer_(new char[kCapacity]) {}
@@ -23,8 +28,18 @@ public:
     JsonWriter& end_object();
     JsonWriter& begin_array();
     JsonWriter& end_array();
-    JsonWriter& key(std::string_view name);
-    JsonWriter& value(std::string_view text);
+    JsonWriter& key(std::string_view name) {
+        separate();
+        string(name);
+        put(':');
+        after_key_ = true;
+        return *this;
+    }
+    JsonWriter& value(std::string_view text) {
+        separate();
+        string(text);
+        return *this;
+    }
     JsonWriter& value(const char* text) { return value(std::string_view(text)); }
     JsonWriter& value(const std::string& text) { return value(std::string_view(text)); }
     JsonWriter& value(std::int64_t number);
@@ -41,12 +56,22 @@ public:
 
 private:
     // Output collects in a fixed buffer, written out when a container closes past kFlushAt.
-    // Tokens go in through room(), which guarantees space without per-byte checks: 100k
-    // sockets make 30 MB of JSON, and this is the loop that writes it.
+    // Tokens go in through room(), which guarantees space without per-byte checks, and the
+    // per-token steps are inline: 100k sockets make 30 MB of JSON, and this is the loop that
+    // writes it.
     static constexpr std::size_t kFlushAt = 64 * 1024;
     static constexpr std::size_t kCapacity = 2 * kFlushAt;
     static constexpr std::size_t kMaxToken = kFlushAt;  // longer strings are copied in pieces
-    void separate();
+    void separate() {
+        if (after_key_) {
+            after_key_ = false;
+        } else if (!has_items_.empty()) {
+            if (has_items_.back()) {
+                put(',');
+            }
+            has_items_.back() = true;
+        }
+    }
     char* room(std::size_t n) {
         if (size_ + n > kCapacity) {
             flush();
@@ -58,7 +83,25 @@ private:
         ++size_;
     }
     void put(std::string_view text);
-    void string(std::string_view text);
+    // Plain strings (keys, states, addresses: nearly all of them) are copied straight in;
+    // anything to escape takes the slow path.
+    void string(std::string_view text) {
+        if (text.size() <= 256) {
+            char* p = room(text.size() + 2);
+            *p++ = '"';
+            std::size_t i = 0;
+            for (; i < text.size() && json_plain(static_cast<unsigned char>(text[i])); ++i) {
+                p[i] = text[i];
+            }
+            if (i == text.size()) {
+                p[i] = '"';
+                size_ += text.size() + 2;
+                return;
+            }
+        }
+        escaped_string(text);
+    }
+    void escaped_string(std::string_view text);
     void maybe_flush() {
         if (size_ >= kFlushAt) {
             flush();
@@ -68,7 +111,7 @@ private:
     std::ostream& out_;
     std::unique_ptr<char[]> buffer_;
     std::size_t size_ = 0;
-    std::vector<bool> has_items_;  // per open container
+    std::vector<char> has_items_;  // per open container: 1 once it has an element
     bool after_key_ = false;
 };
 
