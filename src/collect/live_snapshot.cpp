@@ -1,5 +1,6 @@
 #include "collect/live_snapshot.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -92,6 +93,21 @@ OwnerPass run_owner_pass(const LiveOptions& options) {
     return pass;  // releases the source (an eBPF program: closing it) off the main thread
 }
 
+// Asks for transparent huge pages under the socket vector's untouched capacity (a 100k-socket
+// table is 20 MB: 5,000 page faults in 4 KiB pages, a tenth of the dump's CPU time, against a
+// dozen in 2 MiB pages). Only a hint: without THP, or where malloc reused touched memory, it
+// changes nothing.
+void prefer_huge_pages(std::vector<core::Socket>& sockets) {
+    constexpr std::uintptr_t kHuge = 2 * 1024 * 1024;
+    auto first = reinterpret_cast<std::uintptr_t>(sockets.data() + sockets.size());
+    auto last = reinterpret_cast<std::uintptr_t>(sockets.data() + sockets.capacity());
+    first = (first + kHuge - 1) & ~(kHuge - 1);
+    last &= ~(kHuge - 1);
+    if (first < last) {
+        ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+    }
+}
+
 bool wanted(const LiveOptions& o, const Table& t) {
     return (t.protocol == core::Protocol::Tcp ? o.tcp : o.udp) &&
            (t.family == core::Family::Ipv4 ? o.ipv4 : o.ipv6);
@@ -125,6 +141,7 @@ Result<void> dump_netlink(const LiveOptions& options, std::vector<core::Socket>&
         return std::unexpected(diag.error());
     }
     out.reserve(out.size() + socket_count_hint(options.proc_root));
+    prefer_huge_pages(out);
     // TCP is where 100k-socket tables live: both families in one walk when the kernel takes
     // the compat request, else per family below.
     bool tcp_done = false;
