@@ -142,15 +142,19 @@ bool parse_v6(std::string_view text, std::uint8_t out[16]) {
 }
 
 void append_v4(std::string& out, const std::uint8_t* b) {
-    char buf[20];
-    char* p = buf;
     for (int i = 0; i < 4; ++i) {
-        p = std::to_chars(p, buf + sizeof buf, b[i]).ptr;
+        unsigned v = b[i];
+        if (v >= 100) {
+            out += static_cast<char>('0' + v / 100);
+        }
+        if (v >= 10) {
+            out += static_cast<char>('0' + v / 10 % 10);
+        }
+        out += static_cast<char>('0' + v % 10);
         if (i < 3) {
-            *p++ = '.';
+            out += '.';
         }
     }
-    out.append(buf, p);
 }
 
 // RFC 5952: lower-case hex, the longest run (>= 2) of zero words as "::", the leftmost on a

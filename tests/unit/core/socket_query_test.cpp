@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 namespace portwatch::core {
 namespace {
 
@@ -30,11 +32,14 @@ Snapshot sample() {
     udp.local = {*IpAddress::parse("0.0.0.0"), 53, {}};
     udp.owners = {40};
     snap.sockets.push_back(udp);
-    snap.processes = {{.pid = 10, .name = "nginx", .exe = "/usr/sbin/nginx"},
-                      {.pid = 11, .name = "nginx"},
-                      {.pid = 20, .name = "smbclient"},
-                      {.pid = 30, .name = "sshd"},
-                      {.pid = 40, .name = "dnsmasq"}};
+    for (auto [pid, name, exe] : {std::tuple{10, "nginx", "/usr/sbin/nginx"}, {11, "nginx", ""},
+                                  {20, "smbclient", ""}, {30, "sshd", ""}, {40, "dnsmasq", ""}}) {
+        Process p;
+        p.pid = pid;
+        p.name = name;
+        p.exe = exe;
+        snap.processes.push_back(p);
+    }
     return snap;
 }
 
