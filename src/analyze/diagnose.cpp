@@ -61,6 +61,9 @@ Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
     c.time_wait_inferred = owners.inferred_count();
     c.time_wait_unowned = owners.unowned_time_wait();
     c.host_facts = facts != nullptr;
+    if (facts) {
+        r.host = *facts;
+    }
 
     r.findings = pool_findings(snapshot, model, thresholds);
     r.limits = check_limits(snapshot, facts, thresholds);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,7 @@ struct Report {
     std::vector<Pool> pools;        // every pool, worst first (utilisation, then size)
     std::vector<Finding> findings;  // worst first; empty when nothing is wrong
     std::vector<LimitUsage> limits; // every neighbouring limit that could be checked
+    std::optional<core::HostFacts> host;  // the facts the engine was given, as evidence
     Checked checked;
     std::vector<core::Warning> warnings;  // the snapshot's, then the engine's own
 };

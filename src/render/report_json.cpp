@@ -1,6 +1,8 @@
 // The "portwatch.diagnose/1" JSON document (docs/diagnose.md).
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 
 #include "render/json_writer.h"
 #include "render/report_renderer.h"
@@ -88,6 +90,56 @@ void pool(JsonWriter& j, const analyze::Pool& p) {
     j.end_object();
 }
 
+void optional(JsonWriter& j, std::string_view name, const std::optional<std::uint64_t>& v) {
+    j.key(name);
+    if (v) {
+        j.value(*v);
+    } else {
+        j.null();
+    }
+}
+
+// Host facts and counters as read (null: not readable there).
+void host(JsonWriter& j, const core::HostFacts& f) {
+    j.begin_object();
+    j.key("kernel").value(f.kernel_release);
+    j.key("ip_autobind_reuse");
+    if (f.ip_autobind_reuse) {
+        j.value(*f.ip_autobind_reuse);
+    } else {
+        j.null();
+    }
+    optional(j, "tcp_max_tw_buckets", f.tcp_max_tw_buckets);
+    optional(j, "tcp_max_orphans", f.tcp_max_orphans);
+    j.key("tcp_mem");
+    if (f.tcp_mem) {
+        j.begin_array().value((*f.tcp_mem)[0]).value((*f.tcp_mem)[1]).value((*f.tcp_mem)[2]).end_array();
+    } else {
+        j.null();
+    }
+    j.key("sockstat").begin_object();
+    optional(j, "tcp_inuse", f.tcp_inuse);
+    optional(j, "tcp6_inuse", f.tcp6_inuse);
+    optional(j, "udp_inuse", f.udp_inuse);
+    optional(j, "udp6_inuse", f.udp6_inuse);
+    optional(j, "tcp_orphan", f.tcp_orphan);
+    optional(j, "tcp_tw", f.tcp_tw);
+    optional(j, "tcp_mem_pages", f.tcp_mem_pages);
+    j.end_object();
+    j.key("tcp_ext").begin_object();
+    optional(j, "TCPTimeWaitOverflow", f.tw_overflow);
+    optional(j, "TWRecycled", f.tw_recycled);
+    optional(j, "TWKilled", f.tw_killed);
+    optional(j, "TCPAbortOnMemory", f.abort_on_memory);
+    optional(j, "TCPMemoryPressures", f.memory_pressures);
+    j.end_object();
+    optional(j, "conntrack_count", f.conntrack_count);
+    optional(j, "conntrack_max", f.conntrack_max);
+    optional(j, "files_allocated", f.files_allocated);
+    optional(j, "file_max", f.file_max);
+    j.end_object();
+}
+
 void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
     j.begin_object();
     j.key("verdict").value(r.unknown ? "UNKNOWN" : analyze::severity_name(r.verdict));
@@ -162,6 +214,12 @@ void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
     }
     j.end_array();
 
+    j.key("host");
+    if (r.host) {
+        host(j, *r.host);
+    } else {
+        j.null();
+    }
     const auto& c = r.checked;
     j.key("checked").begin_object();
     j.key("sockets").value(c.sockets);

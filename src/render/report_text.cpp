@@ -180,6 +180,19 @@ void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
     out << '\n';
     render_pools(out, r, o.max_pools);
     render_limits(out, r);
+    if (r.host) {
+        const auto& h = *r.host;
+        auto n = [](const std::optional<std::uint64_t>& v) {
+            return v ? std::to_string(*v) : std::string("?");
+        };
+        wrap(out,
+             fmt::format("kernel {}; TIME_WAIT in this namespace {} (sockstat); since boot: "
+                         "TWRecycled {} (TIME_WAITs reused by connect), TCPTimeWaitOverflow {}, "
+                         "TCPAbortOnMemory {}.",
+                         terminal_safe(h.kernel_release.empty() ? "?" : h.kernel_release),
+                         n(h.tcp_tw), n(h.tw_recycled), n(h.tw_overflow), n(h.abort_on_memory)),
+             "Host: ", "  ", o.width);
+    }
     const auto& c = r.checked;
     wrap(out,
          fmt::format("{} sockets ({} TCP, {} UDP) of {} processes; {} connect() pools, {} local "
