@@ -186,7 +186,7 @@ void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
             return v ? std::to_string(*v) : std::string("?");
         };
         wrap(out,
-             fmt::format("kernel {}; TIME_WAIT in this namespace {} (sockstat); since boot: "
+             fmt::format("kernel {}; TIME_WAIT in this namespace {} (sockstat); since it started: "
                          "TWRecycled {} (TIME_WAITs reused by connect), TCPTimeWaitOverflow {}, "
                          "TCPAbortOnMemory {}.",
                          terminal_safe(h.kernel_release.empty() ? "?" : h.kernel_release),
