@@ -13,8 +13,9 @@
 
 namespace portwatch::analyze {
 
-// Expected coincidences below which "no shared port" proves nothing.
-inline constexpr double kPreboundMinExpectedShares = 3.0;
+// Expected coincidences below which "no shared port" proves nothing: plain connect() would
+// show none with probability about e^-10.
+inline constexpr double kPreboundMinExpectedShares = 10.0;
 
 // For each socket of `snapshot`, whether it is an outgoing TCP connection of a process whose
 // connections show the shape: at least two destinations, no local port shared with any other
