@@ -8,6 +8,7 @@
 #include <optional>
 #include <string_view>
 #include <thread>
+#include <unordered_set>
 
 #include "collect/netlink/sock_diag.h"
 #include "collect/netns.h"
@@ -113,20 +114,35 @@ bool wanted(const LiveOptions& o, const Table& t) {
            (t.family == core::Family::Ipv4 ? o.ipv4 : o.ipv6);
 }
 
+Result<std::unordered_set<std::uint64_t>> explicitly_bound(core::Protocol protocol,
+                                                           std::optional<core::Family> family) {
+    auto diag = netlink::SockDiag::create();
+    if (!diag) {
+        return std::unexpected(diag.error());
+    }
+    return diag->explicitly_bound(protocol, family);
+}
+
 // One protocol in one family, or (TCP) in both: a dump of both families walks the kernel's
-// tables once instead of twice, with the same result.
+// tables once instead of twice, with the same result. The explicit-bind query is a second
+// walk, a quarter of the time at 100k TCP sockets: for TCP it runs beside the dump, on its
+// own netlink socket and thread (created here, so in this thread's network namespace). A
+// socket that appears during the dump may escape it and count as autobound, the common case.
 Result<void> dump_table(netlink::SockDiag& diag, core::Protocol protocol,
                         std::optional<core::Family> family, std::vector<core::Socket>& out) {
-    // Explicit binds first: a socket that appears between the two dumps is then counted
-    // as autobound, the common case.
-    auto bound = diag.explicitly_bound(protocol, family);
-    if (!bound) {
-        return std::unexpected(bound.error());
+    const std::size_t first = out.size();
+    Result<std::unordered_set<std::uint64_t>> bound;
+    Result<void> dumped;
+    if (protocol == core::Protocol::Tcp) {
+        std::jthread beside([&] { bound = explicitly_bound(protocol, family); });
+        dumped = diag.dump(protocol, family, out);
+    } else {
+        bound = diag.explicitly_bound(protocol, family);
+        dumped = bound ? diag.dump(protocol, family, out) : Result<void>();
     }
-    std::size_t first = out.size();
-    if (auto ok = diag.dump(protocol, family, out); !ok) {
+    if (!bound || !dumped) {
         out.resize(first);
-        return ok;
+        return bound ? dumped : std::unexpected(bound.error());
     }
     for (std::size_t i = first; i < out.size(); ++i) {
         out[i].binding = bound->contains(out[i].cookie) ? core::PortBinding::Explicit
