@@ -207,21 +207,27 @@ for k in "${active[@]}"; do
     "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')"
 done
 echo
-echo "targets (medians):"
+declare -A cpu
+for k in "${active[@]}"; do cpu[$k]=$(median "$tmp/cpu.$k"); done
+echo "targets (median wall time; the same comparison on CPU time, which other load on the host"
+echo "disturbs less, follows in brackets for reference):"
 failed=0
-check() {  # $1 label, $2 value us, $3 limit us, $4 limit text
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+check() {  # $1 label, $2 value us, $3 limit us, $4 note, $5 cpu us, $6 cpu limit us
   local verdict=PASS
   if [ "$2" -gt "$3" ]; then verdict=FAIL; failed=1; fi
-  printf '  %-42s %6s s <= %6s s  %-30s %s\n' "$1" "$(sec "$2")" "$(sec "$3")" "($4)" "$verdict"
+  printf '  %-40s %6s s <= %6s s  %-26s %s  [cpu %s <= %s %s]\n' "$1" "$(sec "$2")" \
+    "$(sec "$3")" "($4)" "$verdict" "$(sec "$5")" "$(sec "$6")" \
+    "$([ "$5" -le "$6" ] && echo ok || echo over)"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 check "portwatch --owners=proc <= ss -tanp / 10" "${med[pw_proc]}" $((med[ss_p] / 10)) \
-  "ss -tanp is $(ratio "${med[ss_p]}" "${med[pw_proc]}")x slower"
+  "ss -tanp $(ratio "${med[ss_p]}" "${med[pw_proc]}")x slower" \
+  "${cpu[pw_proc]}" $((cpu[ss_p] / 10))
 check "portwatch --owners=proc <= 2 x ss -tan" "${med[pw_proc]}" $((2 * med[ss])) \
-  "$(ratio "${med[pw_proc]}" "${med[ss]}")x ss -tan"
+  "$(ratio "${med[pw_proc]}" "${med[ss]}")x ss -tan" "${cpu[pw_proc]}" $((2 * cpu[ss]))
 if [ "$bpf_status" = available ]; then
   check "portwatch --owners=bpf <= ss -tan" "${med[pw_bpf]}" "${med[ss]}" \
-    "$(ratio "${med[pw_bpf]}" "${med[ss]}")x ss -tan"
+    "$(ratio "${med[pw_bpf]}" "${med[ss]}")x ss -tan" "${cpu[pw_bpf]}" "${cpu[ss]}"
 else
   echo "  portwatch --owners=bpf <= ss -tan: not measured, bpf $bpf_status"
 fi
@@ -230,7 +236,7 @@ for k in pw_proc pw_bpf pw_none; do
   rss=$(sort -n "$tmp/rss.$k" | tail -n 1)
   verdict=PASS
   if [ "$rss" -gt $((64 * 1024)) ]; then verdict=FAIL; failed=1; fi
-  printf '  %-42s %6s MiB <= 64 MiB  %s\n' "peak RSS ${label[$k]}" \
+  printf '  %-40s %6s MiB <= 64 MiB  %s\n' "peak RSS ${label[$k]}" \
     "$(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}')" "$verdict"
 done
 for k in pw_proc pw_bpf pw_none; do
