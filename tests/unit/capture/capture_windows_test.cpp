@@ -257,5 +257,35 @@ TEST(WindowsCaptures, TrendFileSplitsIntoTimedSnapshots) {
     EXPECT_EQ(*c->snapshots[1].taken_at - *c->snapshots[0].taken_at, std::chrono::minutes(10));
 }
 
+TEST(WindowsCaptures, AnbWithoutPidColumnCannotJoinNames) {
+    auto c = parse_capture_text(
+        "\r\nActive Connections\r\n\r\n"
+        "  Proto  Local Address          Foreign Address        State\r\n"
+        "  TCP    0.0.0.0:135            0.0.0.0:0              LISTENING\r\n"
+        "  RpcSs\r\n"
+        " [svchost.exe]\r\n",
+        "anb.txt");
+    ASSERT_TRUE(c) << c.error().message;
+    const auto& s = c->snapshots.at(0).snapshot;
+    ASSERT_EQ(s.sockets.size(), 1u);
+    EXPECT_TRUE(s.processes.empty());
+    EXPECT_TRUE(has_warning(s, "without a PID column (netstat -anb)"));
+}
+
+TEST(WindowsCaptures, RepeatedTitlesSplitSnapshots) {
+    std::string one =
+        "\r\nActive Connections\r\n\r\n"
+        "  Proto  Local Address          Foreign Address        State           PID\r\n"
+        "  TCP    10.0.0.1:50000         10.0.0.2:443           ESTABLISHED     42\r\n";
+    auto c = parse_capture_text(one + one + one, "loop.txt");
+    ASSERT_TRUE(c) << c.error().message;
+    ASSERT_EQ(c->snapshots.size(), 3u);
+    EXPECT_EQ(c->snapshots[2].first_line, 15u);  // its first socket row
+    for (const auto& cs : c->snapshots) {
+        EXPECT_EQ(cs.snapshot.sockets.size(), 1u);
+        EXPECT_FALSE(cs.taken_at);
+    }
+}
+
 }  // namespace
 }  // namespace portwatch::capture::test
