@@ -1,5 +1,7 @@
 #include "analyze/attribution.h"
 
+#include "analyze/addr_key.h"
+
 #include <algorithm>
 #include <climits>
 #include <map>
@@ -8,11 +10,7 @@ namespace portwatch::analyze {
 
 namespace {
 
-struct RemoteKey {
-    core::IpAddress address;  // normalized
-    std::uint16_t port = 0;
-    friend auto operator<=>(const RemoteKey&, const RemoteKey&) = default;
-};
+using RemoteKey = detail::EndpointKey;
 
 // Sockets the application no longer holds: TIME_WAIT, and orphans still closing.
 bool closed_by_application(const core::Socket& s) {
@@ -41,7 +39,7 @@ EffectiveOwners EffectiveOwners::build(const core::Snapshot& snapshot) {
             continue;
         }
         for (auto pid : s.owners) {
-            talkers.push_back({RemoteKey{s.remote.address.normalized(), s.remote.port}, pid});
+            talkers.push_back({RemoteKey{detail::addr_key(s.remote.address), s.remote.port}, pid});
         }
     }
     std::sort(talkers.begin(), talkers.end());
@@ -57,7 +55,7 @@ EffectiveOwners EffectiveOwners::build(const core::Snapshot& snapshot) {
             result.unowned_time_wait_ += s.state == core::TcpState::TimeWait;
             continue;
         }
-        RemoteKey key{s.remote.address.normalized(), s.remote.port};
+        RemoteKey key{detail::addr_key(s.remote.address), s.remote.port};
         std::uint32_t slot = 0;
         if (auto cached = lists.find(key); cached != lists.end()) {
             slot = cached->second;

@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "analyze/findings.h"
 #include "analyze/limits.h"
@@ -11,14 +12,21 @@ namespace portwatch::analyze {
 
 namespace {
 
+std::string count(std::uint32_t n, std::string_view one, std::string_view many) {
+    return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
 std::string ok_summary(const Report& r) {
+    const auto& c = r.checked;
     return fmt::format(
-        "OK: no port pool is under pressure. Checked {} sockets ({} TCP, {} UDP) in {} connect() "
-        "pools, {} local TCP pools and {} UDP pools against the range {}-{} ({} usable ports), "
-        "and {} neighbouring limits{}.",
-        r.checked.sockets, r.checked.tcp, r.checked.udp, r.checked.connect_pools,
-        r.checked.local_pools, r.checked.udp_pools, r.range.low, r.range.high, r.range_size,
-        r.checked.limits, r.checked.host_facts ? "" : " (host limits not available)");
+        "OK: no port pool is under pressure. Checked {} ({} TCP, {} UDP) in {}, {} and {} "
+        "against the range {}-{} ({} usable ports), and {}{}.",
+        count(c.sockets, "socket", "sockets"), c.tcp, c.udp,
+        count(c.connect_pools, "connect() pool", "connect() pools"),
+        count(c.local_pools, "local TCP pool", "local TCP pools"),
+        count(c.udp_pools, "UDP pool", "UDP pools"), r.range.low, r.range.high, r.range_size,
+        count(c.limits, "neighbouring limit", "neighbouring limits"),
+        c.host_facts ? "" : " (host limits not available)");
 }
 
 }  // namespace

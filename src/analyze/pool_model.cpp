@@ -5,6 +5,7 @@
 #include <memory>
 #include <tuple>
 
+#include "analyze/addr_key.h"
 #include "analyze/prebound.h"
 
 namespace portwatch::analyze {
@@ -125,28 +126,67 @@ private:
     std::vector<OwnerShare> rows_;
 };
 
-std::vector<DestinationShare> top_destinations(std::vector<core::Endpoint> remotes, std::size_t n) {
-    auto less = [](const core::Endpoint& a, const core::Endpoint& b) {
-        return std::tie(a.address, a.port) < std::tie(b.address, b.port);
-    };
-    std::sort(remotes.begin(), remotes.end(), less);
-    std::vector<DestinationShare> rows;
-    for (std::size_t a = 0; a < remotes.size();) {
-        std::size_t b = a;
-        while (b < remotes.size() && !less(remotes[a], remotes[b])) {
-            ++b;
+// Remote endpoints numbered once per protocol, so each pool counts its destinations in one
+// pass (pools nest: the wildcard pool holds every socket again).
+class DestinationIndex {
+public:
+    DestinationIndex(const core::Snapshot& snap, Protocol protocol) : snap_(snap) {
+        std::vector<std::pair<detail::EndpointKey, std::uint32_t>> remotes;
+        for (std::size_t i = 0; i < snap.sockets.size(); ++i) {
+            const auto& s = snap.sockets[i];
+            if (s.protocol == protocol && s.remote.port != 0 && s.remote.name.empty()) {
+                remotes.push_back({{detail::addr_key(s.remote.address), s.remote.port},
+                                   static_cast<std::uint32_t>(i)});
+            }
         }
-        rows.push_back({remotes[a], static_cast<std::uint32_t>(b - a)});
-        a = b;
+        std::sort(remotes.begin(), remotes.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        id_of_.assign(snap.sockets.size(), kNone);
+        for (std::size_t a = 0; a < remotes.size();) {
+            std::size_t b = a;
+            auto id = static_cast<std::uint32_t>(representative_.size());
+            representative_.push_back(remotes[a].second);
+            for (; b < remotes.size() && remotes[b].first == remotes[a].first; ++b) {
+                id_of_[remotes[b].second] = id;
+            }
+            a = b;
+        }
+        counts_.assign(representative_.size(), 0);
     }
-    auto keep = std::min(n, rows.size());
-    std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep), rows.end(),
-                      [](const DestinationShare& a, const DestinationShare& b) {
-                          return a.sockets > b.sockets;
-                      });
-    rows.resize(keep);
-    return rows;
-}
+    void count(std::uint32_t socket) {
+        auto id = id_of_[socket];
+        if (id != kNone && counts_[id]++ == 0) {
+            touched_.push_back(id);
+        }
+    }
+    // The `n` most used destinations since the last call; resets the counts.
+    std::vector<DestinationShare> take_top(std::size_t n) {
+        auto keep = std::min(n, touched_.size());
+        std::partial_sort(touched_.begin(), touched_.begin() + static_cast<std::ptrdiff_t>(keep),
+                          touched_.end(), [&](std::uint32_t a, std::uint32_t b) {
+                              return std::tie(counts_[b], a) < std::tie(counts_[a], b);
+                          });
+        std::vector<DestinationShare> rows;
+        for (std::size_t i = 0; i < keep; ++i) {
+            const auto& remote = snap_.sockets[representative_[touched_[i]]].remote;
+            rows.push_back({core::Endpoint{remote.address.normalized(), remote.port, {}},
+                            counts_[touched_[i]]});
+        }
+        for (auto id : touched_) {
+            counts_[id] = 0;
+        }
+        touched_.clear();
+        return rows;
+    }
+
+private:
+    static constexpr std::uint32_t kNone = UINT32_MAX;
+    const core::Snapshot& snap_;
+    std::vector<std::uint32_t> id_of_;           // socket -> destination id
+    std::vector<std::uint32_t> representative_;  // destination id -> a socket
+    std::vector<std::uint32_t> counts_;
+    std::vector<std::uint32_t> touched_;
+};
 
 void finish(Pool& pool, const Thresholds& t) {
     std::uint64_t gone = std::uint64_t{pool.taxed} + pool.occupied;
@@ -170,58 +210,56 @@ struct Context {
 };
 
 // Step 3 and 4: one pool per destination.
+struct ConnectKey {
+    std::uint64_t netns = 0;
+    detail::AddrKey src, dst;
+    std::uint16_t dport = 0, lport = 0;
+    friend auto operator<=>(const ConnectKey&, const ConnectKey&) = default;
+    bool same_pool(const ConnectKey& o) const {
+        return netns == o.netns && dport == o.dport && src == o.src && dst == o.dst;
+    }
+};
+
 void connect_pools(const Context& c, PoolModel& model) {
     const auto& sockets = c.snap.sockets;
-    std::vector<std::uint32_t> members;
+    std::vector<std::pair<ConnectKey, std::uint32_t>> members;  // key, socket index
     for (std::size_t i = 0; i < sockets.size(); ++i) {
         const auto& s = sockets[i];
         if (s.protocol == Protocol::Tcp && !c.passive[i] && in_ehash(s.state) &&
             s.remote.port != 0 && s.remote.name.empty()) {
-            members.push_back(static_cast<std::uint32_t>(i));
+            members.push_back({ConnectKey{c.netns(s), detail::addr_key(s.local.address),
+                                          detail::addr_key(s.remote.address), s.remote.port,
+                                          s.local.port},
+                               static_cast<std::uint32_t>(i)});
         }
     }
-    auto key = [&](std::uint32_t i) {
-        const auto& s = sockets[i];
-        return std::make_tuple(c.netns(s), s.local.address.normalized(),
-                               s.remote.address.normalized(), s.remote.port, s.local.port);
-    };
-    std::vector<decltype(key(0))> keys;
-    keys.reserve(members.size());
-    std::vector<std::uint32_t> order(members.size());
-    for (std::size_t k = 0; k < members.size(); ++k) {
-        keys.push_back(key(members[k]));
-        order[k] = static_cast<std::uint32_t>(k);
-    }
-    std::sort(order.begin(), order.end(),
-              [&](std::uint32_t a, std::uint32_t b) { return keys[a] < keys[b]; });
+    std::sort(members.begin(), members.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     bool reuse_on = model.tcp_tw_reuse == 1;
     bool timestamps = c.snap.config.tcp_timestamps.value_or(true);
 
-    for (std::size_t a = 0; a < order.size();) {
-        const auto& ka = keys[order[a]];
+    for (std::size_t a = 0; a < members.size();) {
         std::size_t b = a;
-        while (b < order.size() && std::get<0>(keys[order[b]]) == std::get<0>(ka) &&
-               std::get<1>(keys[order[b]]) == std::get<1>(ka) &&
-               std::get<2>(keys[order[b]]) == std::get<2>(ka) &&
-               std::get<3>(keys[order[b]]) == std::get<3>(ka)) {
+        while (b < members.size() && members[b].first.same_pool(members[a].first)) {
             ++b;
         }
+        const auto& first = sockets[members[a].second];
+        auto src = first.local.address.normalized();
+        auto dst = first.remote.address.normalized();
         Pool pool;
-        const auto& src = std::get<1>(ka);
-        const auto& dst = std::get<2>(ka);
-        pool.key = {PoolKind::TcpConnect, std::get<0>(ka), src.family(), src,
-                    core::Endpoint{dst, std::get<3>(ka), {}}};
+        pool.key = {PoolKind::TcpConnect, members[a].first.netns, src.family(), src,
+                    core::Endpoint{dst, first.remote.port, {}}};
         pool.size = model.tcp_size;
         pool.taxed = model.bind_owned;
         bool loopback = src.is_loopback() || dst.is_loopback();
         bool reusable_here = timestamps && (reuse_on || (model.tcp_tw_reuse == 2 && loopback));
         OwnerTally tally;
         for (std::size_t p = a; p < b;) {  // one local port at a time
-            std::uint16_t port = std::get<4>(keys[order[p]]);
+            std::uint16_t port = members[p].first.lport;
             std::size_t q = p;
             bool all_old_tw = true;
-            for (; q < b && std::get<4>(keys[order[q]]) == port; ++q) {
-                std::uint32_t i = members[order[q]];
+            for (; q < b && members[q].first.lport == port; ++q) {
+                std::uint32_t i = members[q].second;
                 const auto& s = sockets[i];
                 ++pool.sockets;
                 pool.states.add(s.state);
@@ -249,7 +287,7 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
                                     ? c.tcp_candidates
                                     : c.udp_candidates;
     PoolKind kind = protocol == Protocol::Tcp ? PoolKind::TcpLocal : PoolKind::UdpLocal;
-    std::vector<std::pair<core::IpAddress, std::uint32_t>> specific;  // address, socket
+    std::vector<std::pair<detail::AddrKey, std::uint32_t>> specific;  // address, socket
     std::vector<std::uint32_t> wildcard;
     for (std::size_t i = 0; i < sockets.size(); ++i) {
         const auto& s = sockets[i];
@@ -257,11 +295,13 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
             !candidates.test(s.local.port)) {
             continue;
         }
-        auto address = s.local.address.normalized();
-        if (address.is_unspecified()) {
+        auto key = detail::addr_key(s.local.address);
+        bool any = key.hi == 0 && key.scope == 0 &&
+                   (key.lo == 0 || key.lo == detail::addr_key(core::IpAddress{}).lo);
+        if (any) {
             wildcard.push_back(static_cast<std::uint32_t>(i));
         } else {
-            specific.push_back({address, static_cast<std::uint32_t>(i)});
+            specific.push_back({key, static_cast<std::uint32_t>(i)});
         }
     }
     std::sort(specific.begin(), specific.end());
@@ -269,13 +309,13 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
                              ? model.tcp_size
                              : model.udp_size;
 
+    DestinationIndex destinations(c.snap, protocol);
     auto build = [&](const core::IpAddress& local, auto&& for_each_member) {
         Pool pool;
         pool.key = {kind, c.snap.netns, local.family(), local, {}};
         pool.size = size;
         PortSet used, prebound;
         OwnerTally tally;
-        std::vector<core::Endpoint> remotes;
         for_each_member([&](std::uint32_t i) {
             const auto& s = sockets[i];
             used.set(s.local.port);
@@ -285,14 +325,12 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
             ++pool.sockets;
             pool.states.add(s.state);
             tally.add(c.owners.of(i), c.owners.inferred(i));
-            if (s.remote.port != 0 && s.remote.name.empty()) {
-                remotes.push_back(core::Endpoint{s.remote.address.normalized(), s.remote.port, {}});
-            }
+            destinations.count(i);
         });
         pool.occupied = static_cast<std::uint32_t>(used.count());
         pool.prebound = static_cast<std::uint32_t>(prebound.count());
         pool.owners = tally.top(c.snap, c.t.top);
-        pool.destinations = top_destinations(std::move(remotes), c.t.top);
+        pool.destinations = destinations.take_top(c.t.top);
         finish(pool, c.t);
         if (kind == PoolKind::TcpLocal && c.platform == core::Platform::Linux &&
             pool.prebound * 2 < pool.occupied && pool.severity != Severity::Ok) {
@@ -311,7 +349,7 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
         while (b < specific.size() && specific[b].first == specific[a].first) {
             ++b;
         }
-        build(specific[a].first, [&](auto&& visit) {
+        build(sockets[specific[a].second].local.address.normalized(), [&](auto&& visit) {
             for (auto i : wildcard) visit(i);
             for (std::size_t k = a; k < b; ++k) visit(specific[k].second);
         });

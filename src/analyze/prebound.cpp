@@ -1,5 +1,7 @@
 #include "analyze/prebound.h"
 
+#include "analyze/addr_key.h"
+
 #include <algorithm>
 #include <unordered_map>
 
@@ -28,11 +30,7 @@ bool outgoing_candidate(const core::Socket& s) {
     }
 }
 
-struct Dest {
-    core::IpAddress address;
-    std::uint16_t port;
-    friend auto operator<=>(const Dest&, const Dest&) = default;
-};
+using Dest = detail::EndpointKey;
 
 }  // namespace
 
@@ -72,7 +70,7 @@ std::vector<bool> detect_prebound(const core::Snapshot& snapshot, const Effectiv
         std::vector<Dest> dests;
         dests.reserve(members.size());
         for (auto i : members) {
-            dests.push_back({sockets[i].remote.address.normalized(), sockets[i].remote.port});
+            dests.push_back({detail::addr_key(sockets[i].remote.address), sockets[i].remote.port});
         }
         std::sort(dests.begin(), dests.end());
         double n = static_cast<double>(members.size());
