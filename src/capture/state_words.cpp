@@ -52,7 +52,9 @@ constexpr std::array kWords = {
     Word{"BOUND", TcpState::Bound},
     // German (Windows)   [kEnglishWords ends here]
     Word{"ABHÖREN", TcpState::Listen},
-    Word{"ABH™REN", TcpState::Listen},
+    Word{"ABH™REN", TcpState::Listen},   // 0x99 read as CP1252
+    Word{"ABH?REN", TcpState::Listen},   // ... through a lossy ASCII conversion
+    Word{"ABH\xEF\xBF\xBDREN", TcpState::Listen},  // ... decoded as UTF-8 with U+FFFD
     Word{"HERGESTELLT", TcpState::Established},
     Word{"WARTEND", TcpState::TimeWait},
     Word{"SCHLIESSEN_WARTEN", TcpState::CloseWait},
@@ -73,6 +75,7 @@ constexpr std::array kWords = {
     Word{"ZEIT_WARTEN", TcpState::TimeWait},
     // French
     Word{"ÉCOUTE", TcpState::Listen},
+    Word{"À_L'ÉCOUTE", TcpState::Listen},
     Word{"ECOUTE", TcpState::Listen},
     Word{"ÉTABLIE", TcpState::Established},
     Word{"ETABLIE", TcpState::Established},

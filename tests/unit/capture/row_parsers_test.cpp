@@ -48,6 +48,9 @@ TEST(StateWords, LocalizedAndSpellings) {
     EXPECT_EQ(parse_state_word("LISTENING"), TcpState::Listen);
     EXPECT_EQ(parse_state_word("ABHÖREN"), TcpState::Listen);
     EXPECT_EQ(parse_state_word("abhören"), TcpState::Listen);
+    EXPECT_EQ(parse_state_word("ABH?REN"), TcpState::Listen);
+    EXPECT_EQ(parse_state_word("ABH\xEF\xBF\xBDREN"), TcpState::Listen);
+    EXPECT_EQ(parse_state_word("À L'ÉCOUTE"), TcpState::Listen);
     EXPECT_EQ(parse_state_word("WARTEND"), TcpState::TimeWait);
     EXPECT_EQ(parse_state_word("TIME-WAIT"), TcpState::TimeWait);
     EXPECT_EQ(parse_state_word("IN ASCOLTO"), TcpState::Listen);
