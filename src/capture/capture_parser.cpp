@@ -1,7 +1,6 @@
 #include "capture/capture_parser.h"
 
 #include <algorithm>
-#include <sstream>
 
 #include "capture/nettools_netstat.h"
 #include "capture/ss_output.h"
@@ -30,35 +29,7 @@ std::string example(const Line& line) {
     return "line " + std::to_string(line.number) + ": '" + text + "'";
 }
 
-std::string plural(std::uint64_t n, std::string_view one, std::string_view many) {
-    return std::to_string(n) + " " + std::string(n == 1 ? one : many);
-}
-
 }  // namespace
-
-std::string_view format_name(Format format) {
-    switch (format) {
-        case Format::WindowsNetstat: return "netstat (Windows)";
-        case Format::NetTools: return "netstat (Linux net-tools)";
-        case Format::Ss: return "ss";
-        case Format::ProcNet: return "/proc/net";
-        case Format::PowerShellCsv: return "Get-NetTCPConnection CSV";
-        case Format::PowerShellTable: return "Get-NetTCPConnection table";
-        case Format::Tcpvcon: return "tcpvcon CSV";
-    }
-    return "unknown";
-}
-
-core::Platform format_platform(Format format) {
-    switch (format) {
-        case Format::NetTools:
-        case Format::Ss:
-        case Format::ProcNet:
-            return core::Platform::Linux;
-        default:
-            return core::Platform::Windows;
-    }
-}
 
 CaptureParser::CaptureParser(std::string name, const CaptureOptions& options)
     : name_(std::move(name)), options_(options) {
@@ -122,61 +93,12 @@ void CaptureParser::end_snapshot() {
         warn("this capture mixes Windows and Linux formats; it is read as Windows");
     }
 
-    const Tally& t = tally_;
-    if (t.unrecognised > 0) {
-        warn(plural(t.unrecognised, "line was", "lines were") + " not recognised and skipped (" +
-             t.first_unrecognised + (t.unrecognised > 1 ? ", ..." : "") + ")");
-    }
-    if (t.unknown_state > 0) {
-        warn(plural(t.unknown_state, "row has", "rows have") +
-             " a state word portwatch does not know (" + t.first_unknown_state +
-             "); kept with state UNKNOWN");
-    }
-    if (t.named > 0) {
-        warn(plural(t.named, "row prints", "rows print") +
-             " host or service names instead of numbers (netstat without -n, ss without -n): "
-             "kept as names; their ports cannot be placed in a pool. Capture with -n.");
-    }
-    if (t.rows > 0 && t.without_pid_column == t.rows) {
-        warn("the capture has no owner column: sockets cannot be attributed to processes "
-             "(capture with netstat -anoq / -anobq on Windows, ss -tanp or netstat -tanp as root "
-             "on Linux)");
-    } else if (t.without_pid_column > 0) {
-        warn(plural(t.without_pid_column, "row has", "rows have") + " no owner column");
-    }
-    if (t.owner_unavailable > 0) {
-        warn("netstat -b could not name the owner of " +
-             plural(t.owner_unavailable, "socket", "sockets") +
-             " (\"Can not obtain ownership information\": protected or system processes)");
-    }
-    if (t.names_without_pid > 0) {
-        warn(plural(t.names_without_pid, "owner line follows a row", "owner lines follow rows") +
-             " without a PID column (netstat -anb): the names cannot be joined to sockets; "
-             "capture with -anob");
-    }
-    if (t.orphan_system > 0) {
-        warn(plural(t.orphan_system, "socket shows", "sockets show") +
-             " [System] for a PID other than 4: its process had exited, the kernel still holds "
-             "the port");
-    }
-    if (t.without_ports > 0) {
-        warn(plural(t.without_ports, "row has", "rows have") +
-             " no port numbers (tcpvcon 4.x CSV): sockets are counted but cannot be placed in "
-             "the dynamic range; capture with netstat -anoq");
-    }
-    if (t.skipped > 0) {
-        warn("skipped " + plural(t.skipped, "socket", "sockets") +
-             " that are neither TCP nor UDP (unix, raw, netlink, packet)");
-    }
-    if ((current_.formats & (1u << static_cast<int>(Format::WindowsNetstat))) &&
-        !current_.has_bound_rows && t.rows > 0) {
-        warn("no BOUND rows: without -q netstat hides ports held by bound, unconnected sockets, "
-             "which count against the pool; capture with netstat -anoq (Windows 10 / 2012 R2 "
-             "and later)");
-    }
+    append_tally_warnings(tally_,
+                          (current_.formats & (1u << static_cast<int>(Format::WindowsNetstat))) != 0,
+                          current_.has_bound_rows, w);
     capture_.snapshots.push_back(std::move(current_));
     current_ = CaptureSnapshot{};
-    tally_ = Tally{};
+    tally_ = CaptureTally{};
 }
 
 void CaptureParser::unrecognised(const Line& line, std::string_view why) {
@@ -507,7 +429,7 @@ Result<void> CaptureParser::feed(const Line& line) {
 
 Result<Capture> CaptureParser::finish(Encoding encoding, std::uint64_t bytes,
                                       std::uint64_t transcoded) {
-    Tally leftover;
+    CaptureTally leftover;
     if (current_open_) {
         end_snapshot();
     } else {
@@ -557,27 +479,6 @@ Result<Capture> CaptureParser::finish(Encoding encoding, std::uint64_t bytes,
             " read in the OEM code page (--code-page to change it)"});
     }
     return std::move(capture_);
-}
-
-Result<Capture> read_capture(std::istream& in, std::string name, const CaptureOptions& options) {
-    LineReader reader(in, options.code_page);
-    CaptureParser parser(name, options);
-    while (auto line = reader.next()) {
-        if (auto ok = parser.feed(*line); !ok) {
-            return std::unexpected(ok.error());
-        }
-    }
-    if (reader.read_failed()) {
-        return make_error(name + ": read error after " + std::to_string(reader.bytes_read()) +
-                          " bytes");
-    }
-    return parser.finish(reader.encoding(), reader.bytes_read(), reader.transcoded_lines());
-}
-
-Result<Capture> parse_capture_text(std::string_view text, std::string name,
-                                   const CaptureOptions& options) {
-    std::istringstream in{std::string(text)};
-    return read_capture(in, std::move(name), options);
 }
 
 }  // namespace portwatch::capture

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "capture/capture.h"
+#include "capture/capture_tally.h"
 #include "capture/netsh_dynamicport.h"
 #include "capture/powershell_export.h"
 #include "capture/row.h"
@@ -27,21 +28,6 @@ public:
 private:
     enum class Section : std::uint8_t { None, SsNoNetid };
 
-    // Counters of one snapshot, turned into warnings when it ends.
-    struct Tally {
-        std::uint64_t rows = 0;
-        std::uint64_t skipped = 0;
-        std::uint64_t unrecognised = 0;
-        std::string first_unrecognised;  // "line 12: '...'"
-        std::uint64_t unknown_state = 0;
-        std::string first_unknown_state;
-        std::uint64_t named = 0;
-        std::uint64_t without_pid_column = 0;
-        std::uint64_t owner_unavailable = 0;
-        std::uint64_t names_without_pid = 0;
-        std::uint64_t orphan_system = 0;  // [System] shown for a PID other than 4
-        std::uint64_t without_ports = 0;
-    };
 
     // Socket: `row` and `format` are set; Skipped: a non-TCP/UDP socket, counted; Mismatch:
     // no format's row.
@@ -60,7 +46,7 @@ private:
 
     // current snapshot
     CaptureSnapshot current_;
-    Tally tally_;
+    CaptureTally tally_;
     std::unordered_map<std::int32_t, core::Process> processes_;
     bool current_open_ = false;
 
