@@ -136,7 +136,9 @@ int run_diagnose(const DiagnoseOptions& options, std::ostream& out, std::ostream
             reports.push_back(std::move(report));
         }
     } else {
-        reports.push_back(diagnose_live(options.live, options.live.netns, options.thresholds));
+        const auto& spec = options.live.netns;
+        bool pid = !spec.empty() && spec.find_first_not_of("0123456789") == std::string::npos;
+        reports.push_back(diagnose_live(options.live, pid ? "pid " + spec : spec, options.thresholds));
     }
     for (const auto& r : reports) {
         if (r.unknown) {
