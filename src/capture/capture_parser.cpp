@@ -320,6 +320,15 @@ bool CaptureParser::header_or_title(std::string_view text, bool& starts_capture)
     if (t.starts_with("Active ")) {  // "Active UNIX domain sockets", "Active Bluetooth ..."
         return true;
     }
+    // net-tools run without root: "(Not all processes could be identified, non-owned process
+    // info\n will not be shown, you would have to be root to see it all.)"
+    if (t.starts_with("(Not all processes could be identified")) {
+        not_root_ = true;
+        return true;
+    }
+    if (t.starts_with("will not be shown, you would have to be root")) {
+        return true;
+    }
     return false;
 }
 
@@ -458,6 +467,11 @@ Result<Capture> CaptureParser::finish(Encoding encoding, std::uint64_t bytes,
                       "ss -tanp (Linux), /proc/net/tcp, Get-NetTCPConnection (Export-Csv or "
                       "table), tcpvcon -a -c -n, or netsh int ipv4 show dynamicport tcp");
         }
+    }
+    if (not_root_) {
+        capture_.warnings.push_back(core::Warning{
+            "netstat ran without root (\"Not all processes could be identified\"): sockets of "
+            "other users' processes show no owner"});
     }
     if (elevation_line_ != 0 && capture_.stats.socket_rows > 0) {
         capture_.warnings.push_back(core::Warning{

@@ -62,6 +62,7 @@ private:
     std::optional<std::chrono::system_clock::time_point> pending_time_;
     std::uint64_t total_sockets_ = 0;
     std::uint64_t elevation_line_ = 0;
+    bool not_root_ = false;  // net-tools said it could not identify every process
     std::uint64_t recognised_lines_ = 0;
 };
 

@@ -81,6 +81,22 @@ TEST(LinuxCaptures, ProcNetDumps) {
     EXPECT_EQ(u.sockets[0].local.port, 323);
 }
 
+TEST(LinuxCaptures, NetToolsWithoutRoot) {
+    auto c = parse_capture_text(
+        "(Not all processes could be identified, non-owned process info\n"
+        " will not be shown, you would have to be root to see it all.)\n"
+        "Active Internet connections (servers and established)\n"
+        "Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name\n"
+        "tcp        0      0 10.0.0.5:41000          10.0.0.9:443            ESTABLISHED 991/curl\n"
+        "tcp        0      0 10.0.0.5:41001          10.0.0.9:443            ESTABLISHED -\n",
+        "tanp.txt");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->stats.unrecognised, 0u);
+    ASSERT_EQ(c->snapshots.at(0).snapshot.sockets.size(), 2u);
+    ASSERT_EQ(c->warnings.size(), 1u);
+    EXPECT_NE(c->warnings[0].message.find("without root"), std::string::npos);
+}
+
 TEST(HostDefaults, RangePrecedence) {
     auto c = read_fixture("capture/windows-en-ano-findstr.txt");
     ASSERT_TRUE(c);
