@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "analyze/report.h"
 #include "snapshot_builder.h"
 
@@ -133,6 +135,48 @@ TEST(Findings, ListenersInsideTheRange) {
     auto r = diagnose(b.snapshot(), nullptr, {});
     EXPECT_EQ(r.verdict, Severity::Warning);
     EXPECT_EQ(r.findings.front().mechanism, Mechanism::ListenersInRange);
+}
+
+TEST(Findings, WindowsChurnIsOneGlobalPoolWithWindowsRemedies) {
+    test::SnapshotBuilder b(49152, 49251);  // 100 dynamic ports
+    b.snapshot().config.platform = core::Platform::Windows;
+    b.snapshot().config.tcp_tw_reuse.reset();
+    b.process(4242, "backup.exe");
+    b.tcp(TcpState::Established, ep("10.0.0.5", 49251), ep("10.0.0.9", 445), 4242);
+    // TIME_WAIT (pid 0 on Windows: no owner) to many destinations: one pool all the same.
+    for (std::uint16_t i = 0; i < 98; ++i) {
+        b.tcp(TcpState::TimeWait, ep("10.0.0.5", 49152 + i),
+              ep(i % 2 ? "10.0.0.9" : "10.0.0.8", 445));
+    }
+    b.tcp(TcpState::Established, ep("10.0.0.5", 49250), ep("10.0.0.8", 445), 4242);
+    auto r = diagnose(b.snapshot(), nullptr, {});
+    EXPECT_EQ(r.verdict, Severity::Exhausted);
+    const auto& f = r.findings.front();
+    EXPECT_EQ(f.mechanism, Mechanism::TimeWaitChurn);
+    EXPECT_EQ(r.pools[*f.pool].key.kind, PoolKind::TcpLocal);
+    EXPECT_EQ(f.culprits.front().name, "backup.exe");
+    EXPECT_TRUE(f.culprits.front().inferred);
+    EXPECT_NE(f.remedy.find("TcpTimedWaitDelay"), std::string::npos);
+    EXPECT_NE(f.title.find("WSAENOBUFS"), std::string::npos);
+    EXPECT_EQ(r.checked.connect_pools, 0u);
+}
+
+TEST(Findings, Ipv6DestinationsHaveTheirOwnPools) {
+    test::SnapshotBuilder b(40000, 40099);
+    b.process(20, "client");
+    for (std::uint16_t i = 0; i < 95; ++i) {
+        b.tcp(TcpState::Established, ep("2001:db8::1", 40000 + i), ep("2001:db8::9", 443), 20);
+        b.tcp(TcpState::Established, ep("10.0.0.1", 40000 + i), ep("10.0.0.9", 443), 20);
+    }
+    auto r = diagnose(b.snapshot(), nullptr, {});
+    EXPECT_EQ(r.checked.connect_pools, 2u);
+    ASSERT_GE(r.findings.size(), 2u);
+    std::vector<std::string> remotes;
+    for (const auto& f : r.findings) {
+        if (f.pool) remotes.push_back(r.pools[*f.pool].key.remote.to_string());
+    }
+    EXPECT_NE(std::find(remotes.begin(), remotes.end(), "[2001:db8::9]:443"), remotes.end());
+    EXPECT_NE(std::find(remotes.begin(), remotes.end(), "10.0.0.9:443"), remotes.end());
 }
 
 TEST(Findings, NoSocketsReadIsUnknown) {
