@@ -157,11 +157,19 @@ void render_limits(std::ostream& out, const Report& r) {
 }
 
 void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
-    std::string where = r.netns_name.empty()
-                            ? fmt::format("netns {}", r.netns)
-                            : fmt::format("{} (netns {})", terminal_safe(r.netns_name), r.netns);
+    // Live reports name their namespace; a capture has none (netns 0) and says only its host.
+    std::string where;
+    if (!r.netns_name.empty()) {
+        where = terminal_safe(r.netns_name);
+        if (r.netns != 0) {
+            where += fmt::format(" (netns {})", r.netns);
+        }
+        where += " on ";
+    } else if (r.netns != 0) {
+        where = fmt::format("netns {} on ", r.netns);
+    }
     wrap(out,
-         fmt::format("{}  {} on {}, {}", r.unknown ? "UNKNOWN" : analyze::severity_name(r.verdict),
+         fmt::format("{}  {}{}, {}", r.unknown ? "UNKNOWN" : analyze::severity_name(r.verdict),
                      where, terminal_safe(r.hostname.empty() ? "this host" : r.hostname),
                      iso_time(r.taken_at)),
          "", "  ", o.width);
