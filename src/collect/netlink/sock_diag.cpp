@@ -18,6 +18,11 @@ namespace {
 constexpr std::size_t kBufferSize = 64 * 1024;
 // Every TCP state bit, 1..13 (13 = TCP_BOUND_INACTIVE, Linux 6.8+; older kernels ignore it).
 constexpr std::uint32_t kAllStates = 0x3FFE;
+constexpr std::uint32_t kBoundInactive = 1u << 13;
+// The states an explicitly bound socket can be in: TIME_WAIT (6) and request (12) sockets are
+// not full sockets, so the kernel runs the bytecode on them without bind locks and they never
+// pass it; leaving them out spares that work.
+constexpr std::uint32_t kExplicitCandidates = kAllStates & ~(1u << 6) & ~(1u << 12);
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -118,14 +123,14 @@ Result<void> send_request(int fd, Request<Body>& request, std::uint16_t type, st
 
 template <typename OnMessage>
 Result<void> SockDiag::run(core::Protocol protocol, std::optional<core::Family> family,
-                           bool explicit_only, OnMessage&& on_message) {
+                           std::uint32_t tcp_states, bool explicit_only, OnMessage&& on_message) {
     const std::uint32_t seq = ++sequence_;
     Result<void> sent;
     if (family) {
         Request<inet_diag_req_v2> request{};
         request.body.sdiag_family = *family == core::Family::Ipv4 ? AF_INET : AF_INET6;
         request.body.sdiag_protocol = protocol == core::Protocol::Tcp ? IPPROTO_TCP : IPPROTO_UDP;
-        request.body.idiag_states = protocol == core::Protocol::Tcp ? kAllStates : 0xFFFFFFFF;
+        request.body.idiag_states = protocol == core::Protocol::Tcp ? tcp_states : 0xFFFFFFFF;
         sent = send_request(fd_.get(), request, SOCK_DIAG_BY_FAMILY, seq, explicit_only);
     } else {
         // The compat request exists for TCP only; the kernel turns it into a v2 request with
@@ -135,7 +140,7 @@ Result<void> SockDiag::run(core::Protocol protocol, std::optional<core::Family> 
         }
         Request<inet_diag_req> request{};
         request.body.idiag_family = AF_INET;
-        request.body.idiag_states = kAllStates;
+        request.body.idiag_states = tcp_states;
         sent = send_request(fd_.get(), request, TCPDIAG_GETSOCK, seq, explicit_only);
     }
     if (!sent) {
@@ -180,14 +185,14 @@ Result<void> SockDiag::run(core::Protocol protocol, std::optional<core::Family> 
 Result<void> SockDiag::dump(core::Protocol protocol, std::optional<core::Family> family,
                             std::vector<core::Socket>& out) {
     if (family) {
-        return run(protocol, family, false,
+        return run(protocol, family, kAllStates, false,
                    [&](const inet_diag_msg& m) { decode(m, protocol, out.emplace_back()); });
     }
     // Both families in one walk, delivered IPv4 first as two per-family dumps would be (each
     // walks the same tables in the same order): IPv6 messages wait, as 72-byte kernel records
     // rather than decoded sockets, until the walk ends.
     std::vector<inet_diag_msg> v6;
-    auto ok = run(protocol, family, false, [&](const inet_diag_msg& m) {
+    auto ok = run(protocol, family, kAllStates, false, [&](const inet_diag_msg& m) {
         if (m.idiag_family == AF_INET) {
             decode(m, protocol, out.emplace_back());
         } else {
@@ -204,9 +209,15 @@ Result<void> SockDiag::dump(core::Protocol protocol, std::optional<core::Family>
 }
 
 Result<std::unordered_set<std::uint64_t>> SockDiag::explicitly_bound(
-    core::Protocol protocol, std::optional<core::Family> family) {
+    core::Protocol protocol, std::optional<core::Family> family, BoundOnly bound_only) {
+    std::uint32_t states = kExplicitCandidates;
+    if (bound_only == BoundOnly::Skipped) {
+        states &= ~kBoundInactive;
+    } else if (bound_only == BoundOnly::Alone) {
+        states = kBoundInactive;
+    }
     std::unordered_set<std::uint64_t> cookies;
-    auto ok = run(protocol, family, true, [&](const inet_diag_msg& m) {
+    auto ok = run(protocol, family, states, true, [&](const inet_diag_msg& m) {
         cookies.insert(static_cast<std::uint64_t>(m.id.idiag_cookie[1]) << 32 |
                        m.id.idiag_cookie[0]);
     });
