@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <memory>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -40,6 +41,21 @@ bool socket_inode(std::string_view link, std::uint64_t& inode) {
 
 std::string plural(std::size_t n, const char* one, const char* many) {
     return std::to_string(n) + ' ' + (n == 1 ? one : many);
+}
+
+struct CloseDir {
+    void operator()(DIR* dir) const { ::closedir(dir); }
+};
+using DirPtr = std::unique_ptr<DIR, CloseDir>;
+
+// A listing of the directory `fd` refers to, on a descriptor of its own; null on failure.
+DirPtr list_directory(int fd) {
+    int copy = ::dup(fd);
+    DIR* dir = copy >= 0 ? ::fdopendir(copy) : nullptr;
+    if (dir == nullptr && copy >= 0) {
+        ::close(copy);
+    }
+    return DirPtr(dir);
 }
 
 // What one scanning thread found.
@@ -78,21 +94,21 @@ void scan_process(int proc_fd, std::int32_t pid, Partial& out) {
     char path[32];
     auto [end, ec] = std::to_chars(path, path + sizeof path - 4, pid);
     std::memcpy(end, "/fd", 4);
-    int fd_dir = ::openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd_dir < 0) {
+    UniqueFd fd_dir(::openat(proc_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd_dir) {
         (errno == ENOENT || errno == ESRCH ? out.vanished : out.denied)++;
         return;
     }
     std::uint32_t count = 0;
     std::int32_t next = 0;  // the first descriptor number not probed
     struct stat dir{};
-    if (::fstat(fd_dir, &dir) == 0 && dir.st_size >= kProbeFrom) {
+    if (::fstat(fd_dir.get(), &dir) == 0 && dir.st_size >= kProbeFrom) {
         const auto open = static_cast<std::uint64_t>(dir.st_size);
         std::uint32_t holes = 0;
         char name[16];
         while (count < open && holes <= kMaxHoles + count) {
             *std::to_chars(name, name + sizeof name - 1, next).ptr = '\0';
-            if (read_link(fd_dir, name, pid, out)) {
+            if (read_link(fd_dir.get(), name, pid, out)) {
                 ++count;
             } else if (errno == ENOENT) {
                 ++holes;
@@ -103,19 +119,17 @@ void scan_process(int proc_fd, std::int32_t pid, Partial& out) {
         }
         if (count == open) {
             out.scan.fd_counts.push_back({pid, count});
-            ::close(fd_dir);
             return;
         }
     }
-    DIR* fds = ::fdopendir(fd_dir);
-    if (fds == nullptr) {
-        ::close(fd_dir);
+    DirPtr fds = list_directory(fd_dir.get());
+    if (!fds) {
         return;
     }
     int list_error = 0;
     for (;;) {
         errno = 0;
-        const dirent* fd = ::readdir(fds);
+        const dirent* fd = ::readdir(fds.get());
         if (fd == nullptr) {
             list_error = errno;
             break;
@@ -125,30 +139,28 @@ void scan_process(int proc_fd, std::int32_t pid, Partial& out) {
             continue;
         }
         ++count;
-        read_link(fd_dir, fd->d_name, pid, out);
+        read_link(fd_dir.get(), fd->d_name, pid, out);
     }
     if (list_error == 0) {
         out.scan.fd_counts.push_back({pid, count});
     } else {
         (list_error == EACCES || list_error == EPERM ? out.denied : out.vanished)++;
     }
-    ::closedir(fds);
 }
 
 // Every pid under /proc, or an error when it cannot be listed.
 Result<std::vector<std::int32_t>> list_pids(int proc_fd, const std::string& proc_root) {
-    DIR* top = ::fdopendir(::dup(proc_fd));
-    if (top == nullptr) {
+    DirPtr top = list_directory(proc_fd);
+    if (!top) {
         return make_error("cannot list " + proc_root + ": " + std::strerror(errno));
     }
     std::vector<std::int32_t> pids;
-    while (const dirent* entry = ::readdir(top)) {
+    while (const dirent* entry = ::readdir(top.get())) {
         std::int32_t pid = 0;
         if (parse_number(entry->d_name, pid) && pid > 0) {
             pids.push_back(pid);
         }
     }
-    ::closedir(top);
     return pids;
 }
 
