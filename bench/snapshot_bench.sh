@@ -132,6 +132,10 @@ command_for() {  # sets cmd=(...) for key $1
   esac
 }
 
+if grep -q '^PORTWATCH_BPF:BOOL=OFF' "$build/CMakeCache.txt" 2>/dev/null; then
+  echo "snapshot_bench: note: $build is configured with PORTWATCH_BPF=OFF; for the eBPF row:" \
+    "cmake -S $root -B $build -DPORTWATCH_BPF=ON" >&2
+fi
 bpf_status="available"
 if ! "$pw" snapshot --json --netns "$ns" --owners=bpf >/dev/null 2>"$tmp/bpf.err"; then
   reason="$(grep -v 'warning:' "$tmp/bpf.err" | tail -n 1 | sed 's/^portwatch: //')"
