@@ -157,12 +157,7 @@ CLI::App* add_analyze_command(CLI::App& app, AnalyzeArgs& a) {
                   "print the sockets read from the captures instead of the diagnosis");
     cmd->add_flag("--csv", a.csv, "with --sockets: CSV");
     cmd->add_flag("--each", a.each, "one report per capture instead of the latest plus a trend");
-    cmd->add_option("--warning", a.warning, "utilisation (%) at which a pool is WARNING")
-        ->capture_default_str();
-    cmd->add_option("--critical", a.critical, "utilisation (%) at which a pool is CRITICAL")
-        ->capture_default_str();
-    cmd->add_option("--pools", a.pools, "pools listed in the text output")->capture_default_str();
-    cmd->add_option("--top", a.top, "owners and destinations kept per pool")->capture_default_str();
+    add_report_options(*cmd, a.report);
     cmd->add_option("--max-sockets", a.max_sockets,
                     "sockets read from all files together before analyze stops (memory bound)")
         ->capture_default_str();
@@ -188,11 +183,8 @@ EXAMPLES:
 
 Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
     AnalyzeOptions o;
-    if (!(a.warning > 0 && a.warning <= a.critical && a.critical <= 100)) {
-        return make_error("thresholds must satisfy 0 < --warning <= --critical <= 100");
-    }
-    if (a.top == 0) {
-        return make_error("--top must be at least 1");
+    if (auto ok = finish_report_args(a.report, o.thresholds, o.report); !ok) {
+        return std::unexpected(ok.error());
     }
     if (a.max_sockets == 0) {
         return make_error("--max-sockets must be at least 1");
@@ -201,8 +193,6 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
     if (std::count(o.files.begin(), o.files.end(), "-") > 1) {
         return make_error("standard input (-) can be read once");
     }
-    o.thresholds = {a.warning / 100.0, a.critical / 100.0, a.top};
-    o.report.max_pools = a.pools;
     o.json = a.json;
     o.each = a.each;
     o.sockets = a.sockets;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analyze/report.h"
+#include "app/report_args.h"
 #include "capture/capture.h"
 #include "capture/host_defaults.h"
 #include "core/result.h"
@@ -37,8 +38,8 @@ struct AnalyzeArgs {
     std::vector<std::string> files;
     std::string at, range, os, code_page = "850";
     bool json = false, csv = false, each = false, sockets = false;
-    double warning = 70, critical = 90;
-    std::size_t pools = 8, top = 5, max_sockets = capture::CaptureOptions::kDefaultMaxSockets;
+    ReportArgs report;
+    std::size_t max_sockets = capture::CaptureOptions::kDefaultMaxSockets;
 };
 
 CLI::App* add_analyze_command(CLI::App& app, AnalyzeArgs& args);

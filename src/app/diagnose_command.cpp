@@ -16,12 +16,7 @@ CLI::App* add_diagnose_command(CLI::App& app, DiagnoseArgs& a) {
     cmd->add_option("--netns", a.netns,
                     "network namespace: a name from `ip netns`, a pid, a path, or `all` for "
                     "every namespace on the host (each container)");
-    cmd->add_option("--warning", a.warning, "utilisation (%) at which a pool is WARNING")
-        ->capture_default_str();
-    cmd->add_option("--critical", a.critical, "utilisation (%) at which a pool is CRITICAL")
-        ->capture_default_str();
-    cmd->add_option("--pools", a.pools, "pools listed in the text output")->capture_default_str();
-    cmd->add_option("--top", a.top, "owners and destinations kept per pool")->capture_default_str();
+    add_report_options(*cmd, a.report);
     cmd->add_option("--owners", a.owners, "how to find owning processes: auto, proc, bpf, none")
         ->capture_default_str();
     cmd->add_option("--source", a.source, "where to read sockets: auto, netlink, procfs")
@@ -42,14 +37,9 @@ Run as root to see every process's sockets and other namespaces.)");
 
 Result<DiagnoseOptions> finish_diagnose_args(const DiagnoseArgs& a) {
     DiagnoseOptions o;
-    if (!(a.warning > 0 && a.warning <= a.critical && a.critical <= 100)) {
-        return make_error("thresholds must satisfy 0 < --warning <= --critical <= 100");
+    if (auto ok = finish_report_args(a.report, o.thresholds, o.report); !ok) {
+        return std::unexpected(ok.error());
     }
-    if (a.top == 0) {
-        return make_error("--top must be at least 1");
-    }
-    o.thresholds = {a.warning / 100.0, a.critical / 100.0, a.top};
-    o.report.max_pools = a.pools;
     o.json = a.json;
     if (a.netns == "all") {
         o.all_netns = true;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analyze/report.h"
+#include "app/report_args.h"
 #include "collect/live_snapshot.h"
 #include "core/result.h"
 #include "render/report_renderer.h"
@@ -26,8 +27,7 @@ struct DiagnoseOptions {
 struct DiagnoseArgs {
     bool json = false;
     std::string netns, owners = "auto", source = "auto";
-    double warning = 70, critical = 90;
-    std::size_t pools = 8, top = 5;
+    ReportArgs report;
 };
 
 CLI::App* add_diagnose_command(CLI::App& app, DiagnoseArgs& args);
