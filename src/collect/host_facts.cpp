@@ -61,13 +61,9 @@ Result<core::HostFacts> read_host_facts(const HostFactsOptions& options, core::H
     f.files_allocated = r.parsed<std::uint64_t>("/sys/fs/file-nr", parse_file_nr);
     f.file_max = r.parsed<std::uint64_t>("/sys/fs/file-max", parse_sysctl_number);
 
-    std::optional<NetnsGuard> guard;
-    if (!options.netns.empty()) {
-        auto entered = NetnsGuard::enter(options.netns);
-        if (!entered) {
-            return std::unexpected(entered.error());
-        }
-        guard.emplace(std::move(*entered));
+    auto guard = NetnsGuard::enter_unless_empty(options.netns);
+    if (!guard) {
+        return std::unexpected(guard.error());
     }
     // /proc/sys/net follows the reading thread's namespace; /proc/net is the process's, so the
     // counters are read through thread-self.

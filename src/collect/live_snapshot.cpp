@@ -245,15 +245,11 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     if (::gethostname(host, sizeof host - 1) == 0) {
         snap.hostname = host;
     }
-    std::optional<NetnsGuard> guard;
-    if (!options.netns.empty()) {
-        auto entered = NetnsGuard::enter(options.netns);
-        if (!entered) {
-            return std::unexpected(entered.error());
-        }
-        guard.emplace(std::move(*entered));
-        snap.netns_name = options.netns;
+    auto guard = NetnsGuard::enter_unless_empty(options.netns);
+    if (!guard) {
+        return std::unexpected(guard.error());
     }
+    snap.netns_name = options.netns;
     if (auto inode = netns_inode(options.proc_root + "/thread-self/ns/net")) {
         snap.netns = *inode;
     }

@@ -48,6 +48,17 @@ Result<NetnsGuard> NetnsGuard::enter(std::string_view spec) {
     return NetnsGuard(std::move(original));
 }
 
+Result<std::optional<NetnsGuard>> NetnsGuard::enter_unless_empty(std::string_view spec) {
+    if (spec.empty()) {
+        return std::optional<NetnsGuard>();
+    }
+    auto entered = enter(spec);
+    if (!entered) {
+        return std::unexpected(entered.error());
+    }
+    return std::optional<NetnsGuard>(std::move(*entered));
+}
+
 NetnsGuard::~NetnsGuard() {
     if (original_) {
         ::setns(original_.get(), CLONE_NEWNET);

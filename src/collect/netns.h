@@ -2,6 +2,7 @@
 // Network namespaces: each has its own sockets, port range and pools.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,8 @@ Result<std::uint64_t> netns_inode(const std::string& path);
 class NetnsGuard {
 public:
     static Result<NetnsGuard> enter(std::string_view spec);
+    // The same, but an empty spec means "stay where you are" (no guard).
+    static Result<std::optional<NetnsGuard>> enter_unless_empty(std::string_view spec);
     NetnsGuard(NetnsGuard&&) = default;
     NetnsGuard& operator=(NetnsGuard&&) = delete;
     ~NetnsGuard();
