@@ -7,25 +7,22 @@
 #include "analyze/limits.h"
 #include "analyze/pool_model.h"
 #include "analyze/report.h"
+#include "core/plural.h"
 
 namespace portwatch::analyze {
 
 namespace {
-
-std::string count(std::uint32_t n, std::string_view one, std::string_view many) {
-    return fmt::format("{} {}", n, n == 1 ? one : many);
-}
 
 std::string ok_summary(const Report& r) {
     const auto& c = r.checked;
     return fmt::format(
         "OK: no port pool is under pressure. Checked {} ({} TCP, {} UDP) in {}, {} and {} "
         "against the range {}-{} ({} usable ports), and {}{}.",
-        count(c.sockets, "socket", "sockets"), c.tcp, c.udp,
-        count(c.connect_pools, "connect() pool", "connect() pools"),
-        count(c.local_pools, "local TCP pool", "local TCP pools"),
-        count(c.udp_pools, "UDP pool", "UDP pools"), r.range.low, r.range.high, r.range_size,
-        count(c.limits, "neighbouring limit", "neighbouring limits"),
+        core::plural(c.sockets, "socket", "sockets"), c.tcp, c.udp,
+        core::plural(c.connect_pools, "connect() pool", "connect() pools"),
+        core::plural(c.local_pools, "local TCP pool", "local TCP pools"),
+        core::plural(c.udp_pools, "UDP pool", "UDP pools"), r.range.low, r.range.high, r.range_size,
+        core::plural(c.limits, "neighbouring limit", "neighbouring limits"),
         c.host_facts ? "" : " (host limits not available)");
 }
 

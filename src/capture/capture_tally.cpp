@@ -2,9 +2,6 @@
 
 namespace portwatch::capture {
 
-std::string plural(std::uint64_t n, std::string_view one, std::string_view many) {
-    return std::to_string(n) + " " + std::string(n == 1 ? one : many);
-}
 
 void append_tally_warnings(const CaptureTally& t, bool windows_netstat, bool has_bound_rows,
                            std::vector<core::Warning>& out) {

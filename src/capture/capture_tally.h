@@ -1,4 +1,6 @@
 #pragma once
+
+#include "core/plural.h"
 // What the parser counted in one snapshot, and the warnings those counts turn into.
 
 #include <cstdint>
@@ -26,7 +28,7 @@ struct CaptureTally {
 };
 
 // "1 line", "3 lines".
-std::string plural(std::uint64_t n, std::string_view one, std::string_view many);
+using core::plural;
 
 // Appends the warnings `tally` calls for. `windows_netstat`: the snapshot has Windows netstat
 // rows (so missing BOUND rows are worth a word).

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/plural.h"
 #include "render/report_renderer.h"
 #include "render/snapshot_renderer.h"
 #include "render/utf8.h"
@@ -95,7 +96,8 @@ void render_finding(std::ostream& out, const Finding& f, std::size_t n, std::siz
     for (const auto& c : f.culprits) {
         if (c.pid == 0) continue;
         wrap(out,
-             fmt::format("{} holds {} sockets ({}){}", who(c.pid, c.name), c.sockets, pct(c.share),
+             fmt::format("{} holds {} ({}){}", who(c.pid, c.name),
+                         core::plural(c.sockets, "socket", "sockets"), pct(c.share),
                          c.inferred ? ", TIME_WAIT share inferred" : ""),
              "  Culprit: ", "           ", width);
         if (!c.cmdline.empty()) {
@@ -203,12 +205,14 @@ void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
     }
     const auto& c = r.checked;
     wrap(out,
-         fmt::format("{} sockets ({} TCP, {} UDP) of {} processes; {} connect() pools, {} local "
-                     "TCP pools, {} UDP pools; range {}-{} ({} usable, {}; {} reserved, {} "
+         fmt::format("{} ({} TCP, {} UDP) of {}; {}, {}, {}; range {}-{} ({} usable, {}; {} reserved, {} "
                      "bind-owned); tcp_tw_reuse={}{}; {} TIME_WAIT attributed by remote endpoint "
                      "(inferred), {} without owner; sockets from {}, owners from {}.",
-                     c.sockets, c.tcp, c.udp, c.processes, c.connect_pools, c.local_pools,
-                     c.udp_pools, r.range.low, r.range.high, r.range_size,
+                     core::plural(c.sockets, "socket", "sockets"), c.tcp, c.udp,
+                     core::plural(c.processes, "process", "processes"),
+                     core::plural(c.connect_pools, "connect() pool", "connect() pools"),
+                     core::plural(c.local_pools, "local TCP pool", "local TCP pools"),
+                     core::plural(c.udp_pools, "UDP pool", "UDP pools"), r.range.low, r.range.high, r.range_size,
                      terminal_safe(r.range_origin), r.reserved, r.bind_owned, r.tcp_tw_reuse,
                      r.tw_reuse_assumed ? " (assumed)" : "", c.time_wait_inferred,
                      c.time_wait_unowned, terminal_safe(r.source.sockets),

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "collect/unique_fd.h"
+#include "core/plural.h"
 
 namespace portwatch::collect::procfs {
 
@@ -37,10 +38,6 @@ bool socket_inode(std::string_view link, std::uint64_t& inode) {
     link = link.substr(kPrefix.size(), link.size() - kPrefix.size() - 1);
     auto [p, ec] = std::from_chars(link.data(), link.data() + link.size(), inode);
     return ec == std::errc{} && p == link.data() + link.size();
-}
-
-std::string plural(std::size_t n, const char* one, const char* many) {
-    return std::to_string(n) + ' ' + (n == 1 ? one : many);
 }
 
 struct CloseDir {
@@ -208,12 +205,12 @@ Result<OwnerScan> ProcFdScanner::scan() {
     }
     if (denied > 0) {
         out.warnings.push_back(
-            {plural(denied, "process", "processes") + " denied access to their file descriptors" +
+            {core::plural(denied, "process", "processes") + " denied access to their file descriptors" +
              (::geteuid() != 0 ? " (not root: sockets of other users' processes show no owner)"
                                : "")});
     }
     if (vanished > 0) {
-        out.warnings.push_back({plural(vanished, "process", "processes") + " exited during the scan"});
+        out.warnings.push_back({core::plural(vanished, "process", "processes") + " exited during the scan"});
     }
     return out;
 }
