@@ -17,104 +17,19 @@
 # (a bare setns, cheaper than `ip netns exec`); portwatch uses its own --netns.
 set -euo pipefail
 
-sockets=100000
-time_wait=20000
-workers=8
-runs=5
-listener_ports=4  # per family: 2 x 4 listeners
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --sockets) sockets="$2"; shift 2 ;;
-    --time-wait) time_wait="$2"; shift 2 ;;
-    --workers) workers="$2"; shift 2 ;;
-    --runs) runs="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
-    *) echo "snapshot_bench: unknown argument $1" >&2; exit 2 ;;
-  esac
-done
-listeners=$((2 * listener_ports))
-pairs=$(((sockets - listeners - time_wait) / 2))
-if [ "$pairs" -lt 0 ] || [ "$runs" -lt 1 ]; then
-  echo "snapshot_bench: --sockets must exceed --time-wait + $listeners, --runs >= 1" >&2
-  exit 2
-fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "snapshot_bench: needs root (network namespaces, every process's fd table)" >&2
-  exit 1
-fi
+bench_name=snapshot_bench
+bench_help_lines=17
+# shellcheck source=lib/sockload_namespace.sh
+. "$(dirname "$0")/lib/sockload_namespace.sh"
+bench_parse_args "$@"
+bench_require_root
+bench_build
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
-build="${PORTWATCH_BUILD_DIR:-$root/build/release}"
-pw="$build/src/app/portwatch"
-sockload="$build/bench/sockload"
-if [ "$build" = "$root/build/release" ]; then
-  built() { "$root/scripts/build.sh" --target portwatch sockload >"/tmp/pwbench-build.$$.log" 2>&1; }
-else
-  built() { cmake --build "$build" --target portwatch sockload >"/tmp/pwbench-build.$$.log" 2>&1; }
-fi
-if ! built; then
-  if [ ! -x "$pw" ] || [ ! -x "$sockload" ]; then
-    tail -n 20 "/tmp/pwbench-build.$$.log" >&2
-    rm -f "/tmp/pwbench-build.$$.log"
-    echo "snapshot_bench: build failed" >&2
-    exit 1
-  fi
-  echo "snapshot_bench: warning: build failed, timing the binaries already in $build" >&2
-fi
-rm -f "/tmp/pwbench-build.$$.log"
-
-ns="pwbench-$$"
-tmp="$(mktemp -d /tmp/pwbench.XXXXXX)"
-load_pid=""
-cleanup() {
-  trap - EXIT INT TERM
-  if [ -n "$load_pid" ]; then
-    kill -TERM "$load_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$load_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$load_pid" 2>/dev/null || true
-    wait "$load_pid" 2>/dev/null || true
-  fi
-  ip netns pids "$ns" 2>/dev/null | while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
-  ip netns del "$ns" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-in_ns() { nsenter --net="/run/netns/$ns" "$@"; }
-
-# --- load ---------------------------------------------------------------------------------
 # The owner passes (ours, ss -p, netstat -p) read every process's fd table, so descriptors
 # held outside the benchmark (another benchmark's sockets) slow them all: report them.
 other_fds=$(find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-# nsenter (no PID namespace) execs sockload itself, so $! is sockload's pid.
-nsenter --net="/run/netns/$ns" "$sockload" --pairs "$pairs" --time-wait "$time_wait" \
-  --workers "$workers" --ports "$listener_ports" --ready-file "$tmp/ready" --timeout 1800 \
-  >"$tmp/sockload.out" 2>"$tmp/sockload.err" </dev/null &
-load_pid=$!
-
-wait_generation() {  # $1: generation to wait for; 180 s at most
-  for _ in $(seq 1800); do
-    if grep -q "generation=$1 " "$tmp/ready" 2>/dev/null; then return 0; fi
-    if ! kill -0 "$load_pid" 2>/dev/null; then break; fi
-    sleep 0.1
-  done
-  echo "snapshot_bench: sockload did not get ready:" >&2
-  cat "$tmp/sockload.err" >&2
-  exit 1
-}
-generation=0
-wait_generation 0
-load_line="$(cat "$tmp/ready")"
-refresh_time_wait() {
-  in_ns ss -K state time-wait >/dev/null 2>&1 || true
-  generation=$((generation + 1))
-  kill -USR1 "$load_pid"
-  wait_generation "$generation"
-}
+bench_start_load pwbench
 
 # --- the tools ----------------------------------------------------------------------------
 keys=(pw_proc pw_bpf pw_none ss_p ss netstat_p)
