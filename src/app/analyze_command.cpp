@@ -7,7 +7,8 @@
 #include <fstream>
 #include <system_error>
 
-#include "app/analyze_trend.h"
+#include "analyze/trend.h"
+#include "render/trend_text.h"
 #include "app/diagnose_command.h"
 #include "app/exit_code.h"
 #include "core/socket_query.h"
@@ -101,7 +102,7 @@ void write_capture_json(render::JsonWriter& j, const Loaded& l) {
     j.end_object();
 }
 
-void write_trend_json(render::JsonWriter& j, const Trend& t) {
+void write_trend_json(render::JsonWriter& j, const analyze::Trend& t) {
     j.begin_object();
     j.key("pool").value(t.pool_text);
     j.key("from").value(render::iso_time(t.from));
@@ -329,7 +330,7 @@ int run_analyze(const AnalyzeOptions& options, std::istream& stdin_stream, std::
 
     // Diagnose every capture; keep the order of time.
     std::vector<analyze::Report> reports;
-    std::vector<TimedReport> series;
+    std::vector<analyze::TimedReport> series;
     reports.reserve(snapshots);
     for (auto& l : loaded) {
         for (std::size_t k = 0; k < l.capture.snapshots.size(); ++k) {
@@ -350,13 +351,13 @@ int run_analyze(const AnalyzeOptions& options, std::istream& stdin_stream, std::
     for (std::size_t i = 0; i < reports.size(); ++i) {
         series[i].report = &reports[i];
     }
-    std::stable_sort(series.begin(), series.end(), [](const TimedReport& a, const TimedReport& b) {
+    std::stable_sort(series.begin(), series.end(), [](const analyze::TimedReport& a, const analyze::TimedReport& b) {
         return a.report->taken_at < b.report->taken_at;
     });
-    std::optional<Trend> trend;
+    std::optional<analyze::Trend> trend;
     std::vector<analyze::Report> shown;
     if (!options.each) {
-        trend = compute_trend(series);
+        trend = analyze::compute_trend(series);
     }
     if (trend) {
         shown.push_back(*series.back().report);  // the latest; the others are in the trend
@@ -395,7 +396,7 @@ int run_analyze(const AnalyzeOptions& options, std::istream& stdin_stream, std::
         render::render_reports_text(out, shown, options.report);
         if (trend) {
             out << '\n';
-            render_trend_text(out, *trend, series);
+            render::render_trend_text(out, *trend, series);
         } else if (series.size() > 1 && !options.each &&
                    series.front().report->taken_at == series.back().report->taken_at) {
             out << "\nNo trend: the " << series.size()

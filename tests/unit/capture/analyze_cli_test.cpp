@@ -1,6 +1,7 @@
 // `portwatch analyze` end to end: the binary on the fixtures, its output and Nagios exit codes.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -23,7 +24,9 @@ std::string fixture(const std::string& name) {
 
 Run analyze(const std::string& args) {
     static int counter = 0;
-    std::string err_path = ::testing::TempDir() + "analyze_cli_err_" + std::to_string(counter++);
+    // ctest runs each test in its own process, in parallel: the pid keeps the names apart.
+    std::string err_path = ::testing::TempDir() + "analyze_cli_err_" + std::to_string(::getpid()) +
+                           "_" + std::to_string(counter++);
     std::string cmd = std::string(PORTWATCH_BINARY) + " analyze " + args + " 2>" + err_path;
     Run r;
     FILE* pipe = popen(cmd.c_str(), "r");

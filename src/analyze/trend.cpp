@@ -1,23 +1,21 @@
-#include "app/analyze_trend.h"
+#include "analyze/trend.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 
-#include "render/snapshot_renderer.h"
-#include "render/utf8.h"
 
-namespace portwatch::app {
+namespace portwatch::analyze {
 
 namespace {
 
-bool same_pool(const analyze::PoolKey& a, const analyze::PoolKey& b) {
+bool same_pool(const PoolKey& a, const PoolKey& b) {
     return a.kind == b.kind && a.family == b.family && a.local == b.local &&
            a.remote.address == b.remote.address && a.remote.port == b.remote.port;
 }
 
-const analyze::Pool* find_pool(const analyze::Report& r, const analyze::PoolKey& key) {
+const Pool* find_pool(const Report& r, const PoolKey& key) {
     for (const auto& p : r.pools) {
         if (same_pool(p.key, key)) {
             return &p;
@@ -44,10 +42,10 @@ double slope(const std::vector<double>& x, const std::vector<double>& y) {
     return den > 0 ? num / den : 0;
 }
 
-std::string pool_text(const analyze::Pool& p) {
-    std::string text = std::string(analyze::pool_kind_name(p.key.kind)) + " " +
+std::string pool_text(const Pool& p) {
+    std::string text = std::string(pool_kind_name(p.key.kind)) + " " +
                        (p.key.local.is_unspecified() ? std::string("*") : p.key.local.to_string());
-    if (p.key.kind == analyze::PoolKind::TcpConnect) {
+    if (p.key.kind == PoolKind::TcpConnect) {
         text += " -> " + p.key.remote.to_string();
     }
     return text;
@@ -59,11 +57,11 @@ std::optional<Trend> compute_trend(std::span<const TimedReport> series) {
     if (series.size() < 2 || series.front().report->taken_at == series.back().report->taken_at) {
         return std::nullopt;
     }
-    const analyze::Report& last = *series.back().report;
+    const Report& last = *series.back().report;
     if (last.pools.empty()) {
         return std::nullopt;
     }
-    const analyze::Pool& worst = last.pools.front();
+    const Pool& worst = last.pools.front();
     Trend t;
     t.pool = worst.key;
     t.pool_text = pool_text(worst);
@@ -79,7 +77,7 @@ std::optional<Trend> compute_trend(std::span<const TimedReport> series) {
         const auto& r = *series[i].report;
         double h = std::chrono::duration<double, std::ratio<3600>>(r.taken_at - t.from).count();
         hours.push_back(h);
-        const analyze::Pool* p = find_pool(r, t.pool);
+        const Pool* p = find_pool(r, t.pool);
         double u = p ? static_cast<double>(p->size - std::min(p->free, p->size)) : 0.0;
         used.push_back(u);
         if (i == 0) {
@@ -117,29 +115,4 @@ std::optional<Trend> compute_trend(std::span<const TimedReport> series) {
     return t;
 }
 
-void render_trend_text(std::ostream& out, const Trend& t, std::span<const TimedReport> series) {
-    out << fmt::format("Trend over {} captures, {} to {}:\n", t.captures, render::iso_time(t.from),
-                       render::iso_time(t.to));
-    for (const auto& s : series) {
-        out << fmt::format("  {}  {}  (time from {})\n", render::iso_time(s.report->taken_at),
-                           render::terminal_safe(s.label), s.time_origin);
-    }
-    out << fmt::format("  pool {}: {} -> {} of {} ports used, {:+.0f} ports/hour\n", t.pool_text,
-                       t.used_first, t.used_last, t.size, t.used_per_hour);
-    if (t.hours_left) {
-        auto when = t.to + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                               std::chrono::duration<double, std::ratio<3600>>(*t.hours_left));
-        out << fmt::format("  forecast: no free port in about {:.1f} h (around {}) at this rate\n",
-                           *t.hours_left, render::iso_time(when));
-    } else {
-        out << "  forecast: usage is not growing; no exhaustion at this rate\n";
-    }
-    for (const auto& p : t.processes) {
-        std::string who = p.pid == 0 ? std::string("(no owner found)")
-                                     : fmt::format("{} (pid {})", render::terminal_safe(p.name), p.pid);
-        out << fmt::format("    {:<36} {:>6} -> {:<6} {:+.0f}/h\n", who.substr(0, 36), p.first,
-                           p.last, p.per_hour);
-    }
-}
-
-}  // namespace portwatch::app
+}  // namespace portwatch::analyze

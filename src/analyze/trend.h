@@ -1,21 +1,21 @@
 #pragma once
-// Several captures of one host over time: how the worst pool's usage and each process's share
-// of it moved, and when the pool runs dry at that rate. Pure: reports in, numbers out.
+// Several reports of one host over time (saved captures today, the monitor's history later):
+// how the worst pool's usage and each process's share of it moved, and when the pool runs dry
+// at that rate. Pure: reports in, numbers out.
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <ostream>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "analyze/report.h"
 
-namespace portwatch::app {
+namespace portwatch::analyze {
 
 struct TimedReport {
-    const analyze::Report* report = nullptr;
+    const Report* report = nullptr;
     std::string label;        // "netstat.txt" or "trend.txt #2"
     std::string time_origin;  // "# taken at line", "--at", "file mtime", "time read"
 };
@@ -29,7 +29,7 @@ struct ProcessTrend {
 };
 
 struct Trend {
-    analyze::PoolKey pool;          // the worst pool of the last capture
+    PoolKey pool;          // the worst pool of the last capture
     std::string pool_text;          // "tcp-local 10.3.0.4"
     std::chrono::system_clock::time_point from, to;
     std::size_t captures = 0;
@@ -45,6 +45,4 @@ struct Trend {
 // time order.
 std::optional<Trend> compute_trend(std::span<const TimedReport> series);
 
-void render_trend_text(std::ostream& out, const Trend& trend, std::span<const TimedReport> series);
-
-}  // namespace portwatch::app
+}  // namespace portwatch::analyze

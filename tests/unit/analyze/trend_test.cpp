@@ -1,19 +1,19 @@
 // The trend over several captures, on reports built by hand.
 #include <gtest/gtest.h>
 
-#include "app/analyze_trend.h"
+#include "analyze/trend.h"
 
-namespace portwatch::app {
+namespace portwatch::analyze {
 namespace {
 
 using namespace std::chrono;
 
-analyze::Report report(system_clock::time_point at, std::uint32_t free,
-                       std::vector<analyze::OwnerShare> owners) {
-    analyze::Report r;
+Report report(system_clock::time_point at, std::uint32_t free,
+                       std::vector<OwnerShare> owners) {
+    Report r;
     r.taken_at = at;
-    analyze::Pool p;
-    p.key.kind = analyze::PoolKind::TcpLocal;
+    Pool p;
+    p.key.kind = PoolKind::TcpLocal;
     p.size = 1000;
     p.free = free;
     p.owners = std::move(owners);
@@ -62,4 +62,4 @@ TEST(AnalyzeTrend, NeedsTwoTimes) {
 }
 
 }  // namespace
-}  // namespace portwatch::app
+}  // namespace portwatch::analyze

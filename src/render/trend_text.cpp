@@ -1,0 +1,36 @@
+#include "render/trend_text.h"
+
+#include <fmt/format.h>
+
+#include "render/snapshot_renderer.h"
+#include "render/utf8.h"
+
+namespace portwatch::render {
+
+void render_trend_text(std::ostream& out, const analyze::Trend& t,
+                       std::span<const analyze::TimedReport> series) {
+    out << fmt::format("Trend over {} captures, {} to {}:\n", t.captures, iso_time(t.from),
+                       iso_time(t.to));
+    for (const auto& s : series) {
+        out << fmt::format("  {}  {}  (time from {})\n", iso_time(s.report->taken_at),
+                           terminal_safe(s.label), s.time_origin);
+    }
+    out << fmt::format("  pool {}: {} -> {} of {} ports used, {:+.0f} ports/hour\n", t.pool_text,
+                       t.used_first, t.used_last, t.size, t.used_per_hour);
+    if (t.hours_left) {
+        auto when = t.to + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                               std::chrono::duration<double, std::ratio<3600>>(*t.hours_left));
+        out << fmt::format("  forecast: no free port in about {:.1f} h (around {}) at this rate\n",
+                           *t.hours_left, iso_time(when));
+    } else {
+        out << "  forecast: usage is not growing; no exhaustion at this rate\n";
+    }
+    for (const auto& p : t.processes) {
+        std::string who = p.pid == 0 ? std::string("(no owner found)")
+                                     : fmt::format("{} (pid {})", terminal_safe(p.name), p.pid);
+        out << fmt::format("    {:<36} {:>6} -> {:<6} {:+.0f}/h\n", who.substr(0, 36), p.first,
+                           p.last, p.per_hour);
+    }
+}
+
+}  // namespace portwatch::render
