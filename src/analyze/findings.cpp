@@ -57,14 +57,15 @@ std::string pool_place(const Pool& p) {
         case PoolKind::TcpConnect:
             return fmt::format("connections from {} to {}", p.key.local.to_string(),
                                p.key.remote.to_string());
+        // Read in "No port left for ..." and "93% of the ports for ... are in use".
         case PoolKind::TcpLocal:
             return p.key.local.is_unspecified()
-                       ? std::string("TCP ports of this namespace (any local address)")
-                       : fmt::format("TCP ports on local address {}", p.key.local.to_string());
+                       ? std::string("TCP on any local address")
+                       : fmt::format("TCP on local address {}", p.key.local.to_string());
         case PoolKind::UdpLocal:
             return p.key.local.is_unspecified()
-                       ? std::string("UDP ports of this namespace (any local address)")
-                       : fmt::format("UDP ports on local address {}", p.key.local.to_string());
+                       ? std::string("UDP on any local address")
+                       : fmt::format("UDP on local address {}", p.key.local.to_string());
     }
     return {};
 }
