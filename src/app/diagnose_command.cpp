@@ -17,10 +17,7 @@ CLI::App* add_diagnose_command(CLI::App& app, DiagnoseArgs& a) {
                     "network namespace: a name from `ip netns`, a pid, a path, or `all` for "
                     "every namespace on the host (each container)");
     add_report_options(*cmd, a.report);
-    cmd->add_option("--owners", a.owners, "how to find owning processes: auto, proc, bpf, none")
-        ->capture_default_str();
-    cmd->add_option("--source", a.source, "where to read sockets: auto, netlink, procfs")
-        ->capture_default_str();
+    add_live_options(*cmd, a.live);
     cmd->footer(R"(EXIT STATUS (Nagios plugin convention):
   0 OK, 1 WARNING, 2 CRITICAL or EXHAUSTED, 3 UNKNOWN (the sockets could not be read)
 
@@ -46,25 +43,8 @@ Result<DiagnoseOptions> finish_diagnose_args(const DiagnoseArgs& a) {
     } else {
         o.live.netns = a.netns;
     }
-    if (a.owners == "auto") {
-        o.live.owners = collect::OwnerMode::Auto;
-    } else if (a.owners == "proc") {
-        o.live.owners = collect::OwnerMode::Proc;
-    } else if (a.owners == "bpf") {
-        o.live.owners = collect::OwnerMode::Bpf;
-    } else if (a.owners == "none") {
-        o.live.owners = collect::OwnerMode::None;
-    } else {
-        return make_error("--owners must be auto, proc, bpf or none");
-    }
-    if (a.source == "auto") {
-        o.live.sockets = collect::SocketMode::Auto;
-    } else if (a.source == "netlink") {
-        o.live.sockets = collect::SocketMode::Netlink;
-    } else if (a.source == "procfs") {
-        o.live.sockets = collect::SocketMode::Procfs;
-    } else {
-        return make_error("--source must be auto, netlink or procfs");
+    if (auto ok = finish_live_args(a.live, o.live); !ok) {
+        return std::unexpected(ok.error());
     }
     return o;
 }

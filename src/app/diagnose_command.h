@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analyze/report.h"
+#include "app/live_args.h"
 #include "app/report_args.h"
 #include "collect/live_snapshot.h"
 #include "core/result.h"
@@ -26,7 +27,8 @@ struct DiagnoseOptions {
 // Raw option text as CLI11 fills it.
 struct DiagnoseArgs {
     bool json = false;
-    std::string netns, owners = "auto", source = "auto";
+    std::string netns;
+    LiveArgs live;
     ReportArgs report;
 };
 

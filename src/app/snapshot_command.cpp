@@ -29,10 +29,7 @@ CLI::App* add_snapshot_command(CLI::App& app, SnapshotArgs& a) {
     json->excludes(csv);
     cmd->add_option("--netns", a.netns,
                     "network namespace: a name from `ip netns`, a pid, or a path");
-    cmd->add_option("--owners", a.owners, "how to find owning processes: auto, proc, bpf, none")
-        ->capture_default_str();
-    cmd->add_option("--source", a.source, "where to read sockets: auto, netlink, procfs")
-        ->capture_default_str();
+    add_live_options(*cmd, a.live);
     cmd->footer(R"(EXAMPLES:
   portwatch snapshot                          all sockets, netstat -anob style
   portwatch snapshot -t --state TIME_WAIT,CLOSE_WAIT --sort remote
@@ -91,25 +88,8 @@ Result<SnapshotOptions> finish_snapshot_args(const SnapshotArgs& a) {
     // An IPv6 socket may carry IPv4 traffic (v4-mapped), but its family stays IPv6: dumps
     // can follow the family filter exactly.
     live.ipv6 = f.ipv6;
-    if (a.owners == "auto") {
-        live.owners = collect::OwnerMode::Auto;
-    } else if (a.owners == "proc") {
-        live.owners = collect::OwnerMode::Proc;
-    } else if (a.owners == "bpf") {
-        live.owners = collect::OwnerMode::Bpf;
-    } else if (a.owners == "none") {
-        live.owners = collect::OwnerMode::None;
-    } else {
-        return make_error("--owners must be auto, proc, bpf or none");
-    }
-    if (a.source == "auto") {
-        live.sockets = collect::SocketMode::Auto;
-    } else if (a.source == "netlink") {
-        live.sockets = collect::SocketMode::Netlink;
-    } else if (a.source == "procfs") {
-        live.sockets = collect::SocketMode::Procfs;
-    } else {
-        return make_error("--source must be auto, netlink or procfs");
+    if (auto ok = finish_live_args(a.live, live); !ok) {
+        return std::unexpected(ok.error());
     }
     return o;
 }

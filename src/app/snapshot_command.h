@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "app/live_args.h"
 #include "collect/live_snapshot.h"
 #include "core/result.h"
 #include "core/socket_query.h"
@@ -26,7 +27,8 @@ struct SnapshotArgs {
     std::vector<std::string> states, processes;
     std::vector<std::int32_t> pids;
     std::vector<std::uint16_t> ports;
-    std::string remote, sort = "none", netns, owners = "auto", source = "auto";
+    std::string remote, sort = "none", netns;
+    LiveArgs live;
 };
 
 CLI::App* add_snapshot_command(CLI::App& app, SnapshotArgs& args);

@@ -1,0 +1,36 @@
+#include "app/live_args.h"
+
+namespace portwatch::app {
+
+void add_live_options(CLI::App& cmd, LiveArgs& a) {
+    cmd.add_option("--owners", a.owners, "how to find owning processes: auto, proc, bpf, none")
+        ->capture_default_str();
+    cmd.add_option("--source", a.source, "where to read sockets: auto, netlink, procfs")
+        ->capture_default_str();
+}
+
+Result<void> finish_live_args(const LiveArgs& a, collect::LiveOptions& live) {
+    if (a.owners == "auto") {
+        live.owners = collect::OwnerMode::Auto;
+    } else if (a.owners == "proc") {
+        live.owners = collect::OwnerMode::Proc;
+    } else if (a.owners == "bpf") {
+        live.owners = collect::OwnerMode::Bpf;
+    } else if (a.owners == "none") {
+        live.owners = collect::OwnerMode::None;
+    } else {
+        return make_error("--owners must be auto, proc, bpf or none");
+    }
+    if (a.source == "auto") {
+        live.sockets = collect::SocketMode::Auto;
+    } else if (a.source == "netlink") {
+        live.sockets = collect::SocketMode::Netlink;
+    } else if (a.source == "procfs") {
+        live.sockets = collect::SocketMode::Procfs;
+    } else {
+        return make_error("--source must be auto, netlink or procfs");
+    }
+    return {};
+}
+
+}  // namespace portwatch::app
