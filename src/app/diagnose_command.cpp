@@ -93,8 +93,13 @@ int run_diagnose(const DiagnoseOptions& options, std::ostream& out, std::ostream
             err << "portwatch: " << list.error().message << '\n';
             return kExitUnknown;
         }
+        // One owner pass for all of them: file tables belong to processes, not namespaces.
+        auto live = options.live;
+        if (live.owners != collect::OwnerMode::None && list->size() > 1) {
+            live.owner_pass = std::make_shared<const collect::OwnerPass>(
+                collect::run_owner_pass(live.owners, live.proc_root));
+        }
         for (const auto& ns : *list) {
-            auto live = options.live;
             live.netns = ns.spec;
             auto report = diagnose_live(live, ns.label, options.thresholds);
             // Containers come and go: one that vanished since the listing is not a failure.

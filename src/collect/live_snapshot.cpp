@@ -74,27 +74,6 @@ std::size_t socket_count_hint(const std::string& proc_root) {
 }
 
 // The owner side of a snapshot, made on its own thread.
-struct OwnerPass {
-    Result<void> created;                   // no source (e.g. --owners=bpf without eBPF)
-    std::string name = "none";              // the source used
-    std::optional<Result<OwnerScan>> scan;  // empty with --owners=none
-    std::vector<core::Warning> warnings;    // from choosing the source
-};
-
-OwnerPass run_owner_pass(const LiveOptions& options) {
-    OwnerPass pass;
-    auto source = make_owner_source(options.owners, options.proc_root, pass.warnings);
-    if (!source) {
-        pass.created = std::unexpected(source.error());
-        return pass;
-    }
-    if (*source) {
-        pass.name = (*source)->name();
-        pass.scan = (*source)->scan();
-    }
-    return pass;  // releases the source (an eBPF program: closing it) off the main thread
-}
-
 // Asks for transparent huge pages under the socket vector's untouched capacity: a 100k-socket
 // table is 20 MB, 5,000 page faults in 4 KiB pages (measured: 7% of the snapshot's CPU time)
 // against a dozen in 2 MiB pages. Only a hint: without THP (enabled=never), or where malloc
@@ -256,10 +235,11 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
 
     // The owner pass and the socket dump are independent: run them on both cores. Making the
     // owner source belongs to the pass: loading the eBPF program parses the kernel's BTF.
-    OwnerPass pass;
+    // A pass shared by several snapshots (LiveOptions::owner_pass) is used as it is.
+    OwnerPass fresh;
     std::jthread scanner;
-    if (options.owners != OwnerMode::None) {
-        scanner = std::jthread([&] { pass = run_owner_pass(options); });
+    if (!options.owner_pass && options.owners != OwnerMode::None) {
+        scanner = std::jthread([&] { fresh = run_owner_pass(options.owners, options.proc_root); });
     }
 
     Result<void> dumped = make_error("no socket source tried");
@@ -282,6 +262,7 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     if (scanner.joinable()) {
         scanner.join();
     }
+    const OwnerPass& pass = options.owner_pass ? *options.owner_pass : fresh;
     // Choosing the source is the first thing a snapshot reports on.
     snap.warnings.insert(snap.warnings.begin(), pass.warnings.begin(), pass.warnings.end());
     if (!pass.created) {
@@ -295,7 +276,7 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     if (!pass.scan) {
         return snap;
     }
-    auto& scan = *pass.scan;
+    const auto& scan = *pass.scan;
     if (!scan) {
         snap.warnings.push_back({"owner pass failed: " + scan.error().message});
         return snap;
@@ -313,8 +294,6 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     }
     std::sort(pids.begin(), pids.end());
     pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
-    std::sort(scan->fd_counts.begin(), scan->fd_counts.end(),
-              [](const FdCount& a, const FdCount& b) { return a.pid < b.pid; });
     snap.processes = procfs::read_processes(options.proc_root, pids, scan->fd_counts, snap.warnings);
     snap.warnings.insert(snap.warnings.end(), scan->warnings.begin(), scan->warnings.end());
     return snap;

@@ -34,12 +34,29 @@ Result<std::unique_ptr<OwnerSource>> make_owner_source(OwnerMode mode, const std
     return std::make_unique<procfs::ProcFdScanner>(proc_root);
 }
 
+OwnerPass run_owner_pass(OwnerMode mode, const std::string& proc_root) {
+    OwnerPass pass;
+    auto source = make_owner_source(mode, proc_root, pass.warnings);
+    if (!source) {
+        pass.created = std::unexpected(source.error());
+        return pass;
+    }
+    if (*source) {
+        pass.name = (*source)->name();
+        pass.scan = (*source)->scan();
+        if (*pass.scan) {
+            prepare_owner_scan(**pass.scan);
+        }
+    }
+    return pass;  // releases the source (an eBPF program: closing it) here, off the caller's path
+}
+
 // Join of sockets to file descriptors, by inode.
 // 1. Sort the (inode, pid) pairs and drop repeats (one process may hold several fds on one
 //    socket; a socket shared after fork() appears once per process).
 // 2. For each socket with an inode, binary-search its run of pairs. TIME_WAIT, request and
 //    orphaned sockets have inode 0 and never match: the kernel keeps no file for them.
-void attach_owners(std::vector<core::Socket>& sockets, OwnerScan& scan) {
+void prepare_owner_scan(OwnerScan& scan) {
     auto& refs = scan.sockets;
     std::sort(refs.begin(), refs.end(), [](const SocketRef& a, const SocketRef& b) {
         return a.inode != b.inode ? a.inode < b.inode : a.pid < b.pid;
@@ -49,6 +66,12 @@ void attach_owners(std::vector<core::Socket>& sockets, OwnerScan& scan) {
                                return a.inode == b.inode && a.pid == b.pid;
                            }),
                refs.end());
+    std::sort(scan.fd_counts.begin(), scan.fd_counts.end(),
+              [](const FdCount& a, const FdCount& b) { return a.pid < b.pid; });
+}
+
+void attach_owners(std::vector<core::Socket>& sockets, const OwnerScan& scan) {
+    const auto& refs = scan.sockets;
     for (auto& socket : sockets) {
         if (socket.inode == 0) {
             continue;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,8 +42,23 @@ enum class OwnerMode { Auto, Proc, Bpf, None };
 Result<std::unique_ptr<OwnerSource>> make_owner_source(OwnerMode mode, const std::string& proc_root,
                                                        std::vector<core::Warning>& warnings);
 
-// Sets `owners` and `attribution` on every socket whose inode the scan saw (owners ascending,
-// unique).
-void attach_owners(std::vector<core::Socket>& sockets, OwnerScan& scan);
+// Sorts a scan for joining: (inode, pid) pairs ascending without repeats, fd counts by pid.
+void prepare_owner_scan(OwnerScan& scan);
+
+// Sets `owners` and `attribution` on every socket whose inode the (prepared) scan saw (owners
+// ascending, unique).
+void attach_owners(std::vector<core::Socket>& sockets, const OwnerScan& scan);
+
+// One owner pass: the source chosen for `mode` and its prepared scan. File tables belong to
+// processes, not to network namespaces, so one pass serves the snapshots of every namespace
+// (diagnose --netns all shares it through LiveOptions::owner_pass).
+struct OwnerPass {
+    Result<void> created;                   // no source (e.g. --owners=bpf without eBPF)
+    std::string name = "none";              // the source used
+    std::optional<Result<OwnerScan>> scan;  // empty with --owners=none
+    std::vector<core::Warning> warnings;    // from choosing the source
+};
+
+OwnerPass run_owner_pass(OwnerMode mode, const std::string& proc_root);
 
 }  // namespace portwatch::collect

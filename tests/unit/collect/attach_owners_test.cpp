@@ -17,6 +17,7 @@ TEST(AttachOwners, JoinsByInodeWithSharedAndRepeatedFds) {
     OwnerScan scan;
     // pid 7 holds 100 twice (dup); 100 is shared with a forked child 9; 0 is never a key.
     scan.sockets = {{100, 9}, {200, 7}, {100, 7}, {100, 7}, {0, 5}};
+    prepare_owner_scan(scan);
     attach_owners(sockets, scan);
     EXPECT_EQ(sockets[0].owners, (std::vector<std::int32_t>{7, 9}));
     EXPECT_EQ(sockets[0].attribution, core::Attribution::Owned);
