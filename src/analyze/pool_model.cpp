@@ -60,22 +60,6 @@ using PortSet = std::bitset<65536>;
 constexpr std::uint32_t kTimeWaitMs = 60'000;
 constexpr std::uint32_t kTwReuseDelayMs = 1'000;
 
-bool in_ehash(TcpState state) {
-    switch (state) {
-        case TcpState::Established:
-        case TcpState::SynSent:
-        case TcpState::FinWait1:
-        case TcpState::FinWait2:
-        case TcpState::TimeWait:
-        case TcpState::CloseWait:
-        case TcpState::LastAck:
-        case TcpState::Closing:
-            return true;
-        default:
-            return false;
-    }
-}
-
 bool holds_port(const core::Socket& s, core::Platform platform) {
     if (s.protocol == Protocol::Udp) {
         return true;
@@ -225,7 +209,7 @@ void connect_pools(const Context& c, PoolModel& model) {
     std::vector<std::pair<ConnectKey, std::uint32_t>> members;  // key, socket index
     for (std::size_t i = 0; i < sockets.size(); ++i) {
         const auto& s = sockets[i];
-        if (s.protocol == Protocol::Tcp && !c.passive[i] && in_ehash(s.state) &&
+        if (s.protocol == Protocol::Tcp && !c.passive[i] && core::occupies_four_tuple(s.state) &&
             s.remote.port != 0 && s.remote.name.empty()) {
             members.push_back({ConnectKey{c.netns(s), detail::addr_key(s.local.address),
                                           detail::addr_key(s.remote.address), s.remote.port,

@@ -10,24 +10,8 @@ namespace portwatch::analyze {
 namespace {
 
 bool outgoing_candidate(const core::Socket& s) {
-    using core::TcpState;
-    if (s.protocol != core::Protocol::Tcp || s.binding == core::PortBinding::Explicit ||
-        s.remote.port == 0 || !s.remote.name.empty()) {
-        return false;
-    }
-    switch (s.state) {
-        case TcpState::Established:
-        case TcpState::SynSent:
-        case TcpState::FinWait1:
-        case TcpState::FinWait2:
-        case TcpState::TimeWait:
-        case TcpState::CloseWait:
-        case TcpState::LastAck:
-        case TcpState::Closing:
-            return true;
-        default:
-            return false;
-    }
+    return s.protocol == core::Protocol::Tcp && s.binding != core::PortBinding::Explicit &&
+           s.remote.port != 0 && s.remote.name.empty() && core::occupies_four_tuple(s.state);
 }
 
 using Dest = detail::EndpointKey;

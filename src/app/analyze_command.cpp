@@ -102,36 +102,6 @@ void write_capture_json(render::JsonWriter& j, const Loaded& l) {
     j.end_object();
 }
 
-void write_trend_json(render::JsonWriter& j, const analyze::Trend& t) {
-    j.begin_object();
-    j.key("pool").value(t.pool_text);
-    j.key("from").value(render::iso_time(t.from));
-    j.key("to").value(render::iso_time(t.to));
-    j.key("captures").value(static_cast<std::uint64_t>(t.captures));
-    j.key("size").value(t.size);
-    j.key("used_first").value(t.used_first);
-    j.key("used_last").value(t.used_last);
-    j.key("used_per_hour").value(t.used_per_hour);
-    j.key("hours_left");
-    if (t.hours_left) {
-        j.value(*t.hours_left);
-    } else {
-        j.null();
-    }
-    j.key("processes").begin_array();
-    for (const auto& p : t.processes) {
-        j.begin_object();
-        j.key("pid").value(p.pid);
-        j.key("name").value(p.name);
-        j.key("first").value(p.first);
-        j.key("last").value(p.last);
-        j.key("per_hour").value(p.per_hour);
-        j.end_object();
-    }
-    j.end_array();
-    j.end_object();
-}
-
 }  // namespace
 
 CLI::App* add_analyze_command(CLI::App& app, AnalyzeArgs& a) {
@@ -383,7 +353,7 @@ int run_analyze(const AnalyzeOptions& options, std::istream& stdin_stream, std::
             j.end_array();
             j.key("trend");
             if (trend) {
-                write_trend_json(j, *trend);
+                render::write_trend_json(j, *trend);
             } else {
                 j.null();
             }

@@ -64,6 +64,22 @@ std::optional<TcpState> parse_state(std::string_view text) {
     return std::nullopt;
 }
 
+bool occupies_four_tuple(TcpState state) {
+    switch (state) {
+        case TcpState::Established:
+        case TcpState::SynSent:
+        case TcpState::FinWait1:
+        case TcpState::FinWait2:
+        case TcpState::TimeWait:
+        case TcpState::CloseWait:
+        case TcpState::LastAck:
+        case TcpState::Closing:
+            return true;
+        default:
+            return false;
+    }
+}
+
 std::string_view protocol_name(Protocol protocol) {
     return protocol == Protocol::Tcp ? "tcp" : "udp";
 }

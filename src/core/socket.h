@@ -73,6 +73,9 @@ std::string_view state_name(Protocol protocol, TcpState state);
 // ("ESTAB", "TIME-WAIT", "SYN-SENT", "UNCONN") and case differences.
 std::optional<TcpState> parse_state(std::string_view text);
 std::string_view protocol_name(Protocol protocol);
+// True for the TCP states the kernel keeps in its established hash, each holding its 4-tuple:
+// SYN_SENT through TIME_WAIT and CLOSING (not LISTEN, CLOSE, BOUND or request sockets).
+bool occupies_four_tuple(TcpState state);
 std::string_view attribution_name(Attribution attribution);
 std::string_view binding_name(PortBinding binding);
 std::string_view timer_name(TimerKind timer);

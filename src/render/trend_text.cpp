@@ -33,4 +33,34 @@ void render_trend_text(std::ostream& out, const analyze::Trend& t,
     }
 }
 
+void write_trend_json(JsonWriter& j, const analyze::Trend& t) {
+    j.begin_object();
+    j.key("pool").value(t.pool_text);
+    j.key("from").value(iso_time(t.from));
+    j.key("to").value(iso_time(t.to));
+    j.key("captures").value(static_cast<std::uint64_t>(t.captures));
+    j.key("size").value(t.size);
+    j.key("used_first").value(t.used_first);
+    j.key("used_last").value(t.used_last);
+    j.key("used_per_hour").value(t.used_per_hour);
+    j.key("hours_left");
+    if (t.hours_left) {
+        j.value(*t.hours_left);
+    } else {
+        j.null();
+    }
+    j.key("processes").begin_array();
+    for (const auto& p : t.processes) {
+        j.begin_object();
+        j.key("pid").value(p.pid);
+        j.key("name").value(p.name);
+        j.key("first").value(p.first);
+        j.key("last").value(p.last);
+        j.key("per_hour").value(p.per_hour);
+        j.end_object();
+    }
+    j.end_array();
+    j.end_object();
+}
+
 }  // namespace portwatch::render
