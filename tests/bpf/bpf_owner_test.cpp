@@ -151,7 +151,7 @@ TEST(BpfOwners, SnapshotCommandReportsSameOwnersAsProc) {
     ASSERT_TRUE(holders.wait(truth));
 
     auto snapshot = [&](const char* owners) {
-        auto text = portwatch::testing::run({PORTWATCH_BINARY, "snapshot",
+        auto text = portwatch::testing::checked_output({PORTWATCH_BINARY, "snapshot",
                                              std::string("--owners=") + owners, "--netns",
                                              ns.name(), "--json"});
         return nlohmann::json::parse(text, nullptr, false);

@@ -31,71 +31,17 @@ void write_line(int fd, const std::string& line) {
     ::_exit(1);
 }
 
-int run_status(const std::vector<std::string>& args, std::string* out) {
-    int pipe_fds[2];
-    if (::pipe(pipe_fds) != 0) {
-        return -1;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
-    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-    std::vector<char*> argv;
-    for (const auto& a : args) {
-        argv.push_back(const_cast<char*>(a.c_str()));
-    }
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(pipe_fds[1]);
-    char buf[65536];
-    ssize_t n;
-    while (rc == 0 && (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0) {
-        if (out != nullptr) {
-            out->append(buf, static_cast<std::size_t>(n));
-        }
-    }
-    ::close(pipe_fds[0]);
-    int status = 0;
-    if (rc != 0 || ::waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)) {
-        return -1;
-    }
-    return WEXITSTATUS(status);
-}
-
 }  // namespace
-
-bool require_root(const char* why) {
-    if (::geteuid() == 0) {
-        return true;
-    }
-    if (std::getenv("CI") != nullptr) {
-        ADD_FAILURE() << why << " needs root; CI must run it";
-    }
-    return false;
-}
-
-std::string run(const std::vector<std::string>& args) {
-    std::string out;
-    int status = run_status(args, &out);
-    if (status != 0) {
-        ADD_FAILURE() << "command failed (" << status << "): " << args[0] << ' '
-                      << (args.size() > 1 ? args[1] : "");
-        return {};
-    }
-    return out;
-}
 
 TestNamespace::TestNamespace() {
     static int serial = 0;  // distinct names for fixtures of one test process
     name_ = "pwbpf-" + std::to_string(::getpid()) + "-" + std::to_string(serial++);
-    ok_ = run_status({"ip", "netns", "add", name_}, nullptr) == 0 &&
-          run_status({"ip", "-n", name_, "link", "set", "lo", "up"}, nullptr) == 0;
+    ok_ = run_argv({"ip", "netns", "add", name_}).code == 0 &&
+          run_argv({"ip", "-n", name_, "link", "set", "lo", "up"}).code == 0;
 }
 
 TestNamespace::~TestNamespace() {
-    run_status({"ip", "netns", "del", name_}, nullptr);
+    run_argv({"ip", "netns", "del", name_});
 }
 
 void Holders::start() {

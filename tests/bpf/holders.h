@@ -13,10 +13,10 @@
 #include <utility>
 #include <vector>
 
+#include "support/process.h"
+
 namespace portwatch::testing {
 
-// True when the test may go on. Without root it skips, or fails when CI is set.
-bool require_root(const char* why);
 
 // `ip netns add pwbpf-<pid>-<n>` with loopback up; deleted when destroyed.
 class TestNamespace {
@@ -77,8 +77,5 @@ class Holders {
     std::vector<pid_t> children_;
     int expected_reports_ = 0;
 };
-
-// Runs argv; its stdout, or an empty string with a test failure on a non-zero exit.
-std::string run(const std::vector<std::string>& args);
 
 }  // namespace portwatch::testing

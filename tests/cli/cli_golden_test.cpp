@@ -1,52 +1,25 @@
 // The binary as a user meets it: exit codes, help, errors, and output a hostile process name
 // cannot corrupt.
 
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include <array>
+#include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <thread>
 
+#include "support/process.h"
+
 namespace {
 
-struct Result {
-    int code = -1;
-    std::string out;
-    std::string err;
-};
+using portwatch::testing::require_root;
+using sh_result = portwatch::testing::CommandResult;
 
-// Runs a shell command line; stdout and stderr captured separately.
-Result sh(const std::string& command) {
-    std::string err_file = "/tmp/pw-cli-" + std::to_string(::getpid()) + ".err";
-    Result r;
-    FILE* p = ::popen((command + " 2>" + err_file).c_str(), "r");
-    if (p == nullptr) {
-        return r;
-    }
-    std::array<char, 65536> buf;
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) {
-        r.out.append(buf.data(), n);
-    }
-    int status = ::pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    FILE* e = std::fopen(err_file.c_str(), "r");
-    while (e != nullptr && (n = std::fread(buf.data(), 1, buf.size(), e)) > 0) {
-        r.err.append(buf.data(), n);
-    }
-    if (e != nullptr) {
-        std::fclose(e);
-    }
-    ::unlink(err_file.c_str());
-    return r;
+sh_result sh(const std::string& command_line) {
+    return portwatch::testing::run_shell(command_line);
 }
 
 const std::string kBin = PORTWATCH_BINARY;
@@ -106,10 +79,7 @@ TEST(CliGolden, NonRootRunSaysWhatItCouldNotSee) {
 }
 
 TEST(CliGolden, HostileProcessNameCannotCorruptOutput) {
-    if (::geteuid() != 0) {
-        if (std::getenv("CI") != nullptr) {
-            FAIL() << "needs root to create a network namespace";
-        }
+    if (!require_root("the hostile-name test (it creates a network namespace)")) {
         GTEST_SKIP() << "needs root";
     }
     const std::string ns = "pwcli-" + std::to_string(::getpid());

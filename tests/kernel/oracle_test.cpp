@@ -23,6 +23,7 @@
 
 #include "core/ip_address.h"
 #include "core/socket.h"
+#include "support/process.h"
 
 extern char** environ;
 
@@ -31,57 +32,15 @@ namespace {
 using portwatch::core::IpAddress;
 using portwatch::core::TcpState;
 
-// Runs argv, returns its stdout; fails the test on a non-zero exit.
-std::string run(const std::vector<std::string>& args) {
-    int out[2];
-    if (::pipe(out) != 0) {
-        ADD_FAILURE() << "pipe";
-        return {};
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    std::vector<char*> argv;
-    for (const auto& a : args) {
-        argv.push_back(const_cast<char*>(a.c_str()));
-    }
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    std::string text;
-    char buf[65536];
-    ssize_t n;
-    while (rc == 0 && (n = ::read(out[0], buf, sizeof buf)) > 0) {
-        text.append(buf, static_cast<std::size_t>(n));
-    }
-    ::close(out[0]);
-    int status = 0;
-    if (rc != 0 || ::waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0) {
-        ADD_FAILURE() << "command failed: " << args[0] << ' ' << (args.size() > 1 ? args[1] : "");
-    }
-    return text;
-}
-
-bool require_root() {
-    if (::geteuid() == 0) {
-        return true;
-    }
-    if (std::getenv("CI") != nullptr) {
-        ADD_FAILURE() << "the oracle test needs root (it creates a network namespace); CI must run it";
-    }
-    return false;
-}
+using portwatch::testing::checked_output;
+using portwatch::testing::require_root;
 
 // One network namespace, removed with everything in it when the test ends.
 class Namespace {
 public:
     Namespace() : name_("pworacle-" + std::to_string(::getpid())) {
-        run({"ip", "netns", "add", name_});
-        run({"ip", "-n", name_, "link", "set", "lo", "up"});
+        checked_output({"ip", "netns", "add", name_});
+        checked_output({"ip", "-n", name_, "link", "set", "lo", "up"});
     }
     ~Namespace() {
         if (farm_ > 0) {
@@ -196,7 +155,7 @@ std::string describe(const std::vector<Row>& rows) {
 }
 
 TEST(Oracle, SnapshotEqualsSsForTheSameNamespace) {
-    if (!require_root()) {
+    if (!require_root("the oracle test (it creates a network namespace)")) {
         GTEST_SKIP() << "needs root";
     }
     Namespace ns;
@@ -213,13 +172,13 @@ TEST(Oracle, SnapshotEqualsSsForTheSameNamespace) {
 
     for (const char* owners : {"proc", "auto"}) {
         SCOPED_TRACE(owners);
-        auto doc = nlohmann::json::parse(run({PORTWATCH_BINARY, "snapshot", "--json", "--netns",
+        auto doc = nlohmann::json::parse(checked_output({PORTWATCH_BINARY, "snapshot", "--json", "--netns",
                                               ns.name(), std::string("--owners=") + owners}));
         std::vector<Row> expected;
         for (bool v6 : {false, true}) {
             std::string fam = v6 ? "-6" : "-4";
-            auto tcp = parse_ss(run({"ip", "netns", "exec", ns.name(), "ss", "-tanpH", fam}), "tcp", v6);
-            auto udp = parse_ss(run({"ip", "netns", "exec", ns.name(), "ss", "-uanpH", fam}), "udp", v6);
+            auto tcp = parse_ss(checked_output({"ip", "netns", "exec", ns.name(), "ss", "-tanpH", fam}), "tcp", v6);
+            auto udp = parse_ss(checked_output({"ip", "netns", "exec", ns.name(), "ss", "-uanpH", fam}), "udp", v6);
             expected.insert(expected.end(), tcp.begin(), tcp.end());
             expected.insert(expected.end(), udp.begin(), udp.end());
         }
@@ -260,7 +219,7 @@ TEST(Oracle, SnapshotEqualsSsForTheSameNamespace) {
 
 // The /proc/net fallback sees the same tuples (it has no cookies and no bound-only sockets).
 TEST(Oracle, ProcfsFallbackMatchesNetlink) {
-    if (!require_root()) {
+    if (!require_root("the oracle test (it creates a network namespace)")) {
         GTEST_SKIP() << "needs root";
     }
     Namespace ns;
@@ -273,9 +232,9 @@ TEST(Oracle, ProcfsFallbackMatchesNetlink) {
     ASSERT_EQ(::access(ready.c_str(), F_OK), 0);
     ::unlink(ready.c_str());
     auto netlink = parse_portwatch(nlohmann::json::parse(
-        run({PORTWATCH_BINARY, "snapshot", "--json", "--netns", ns.name(), "--source=netlink"})));
+        checked_output({PORTWATCH_BINARY, "snapshot", "--json", "--netns", ns.name(), "--source=netlink"})));
     auto procfs = parse_portwatch(nlohmann::json::parse(
-        run({PORTWATCH_BINARY, "snapshot", "--json", "--netns", ns.name(), "--source=procfs"})));
+        checked_output({PORTWATCH_BINARY, "snapshot", "--json", "--netns", ns.name(), "--source=procfs"})));
     std::erase_if(netlink, [](const Row& r) { return std::get<6>(r) == TcpState::Bound; });
     std::sort(netlink.begin(), netlink.end());
     std::sort(procfs.begin(), procfs.end());

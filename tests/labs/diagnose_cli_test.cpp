@@ -1,47 +1,25 @@
 // The binary end to end: `portwatch lab` and `portwatch diagnose`, their JSON and exit codes.
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "support/process.h"
+
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string out;
-};
-
-Run run(const std::string& args) {
-    Run r;
-    std::string command = std::string(PORTWATCH_BINARY) + " " + args + " 2>/dev/null";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (!pipe) return r;
-    std::array<char, 4096> buf;
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) {
-        r.out.append(buf.data(), n);
-    }
-    int status = ::pclose(pipe);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+// portwatch with these arguments; stderr is not looked at.
+portwatch::testing::CommandResult run(const std::string& args) {
+    return portwatch::testing::run_shell(std::string(PORTWATCH_BINARY) + " " + args);
 }
 
-bool require_root() {
-    if (::geteuid() == 0) return true;
-    if (std::getenv("CI")) ADD_FAILURE() << "needs root, and CI is set";
-    return false;
-}
+using portwatch::testing::require_root;
 
 TEST(DiagnoseCli, LabChurnTellsANewUserWhatHappened) {
-    if (!require_root()) GTEST_SKIP() << "needs root";
+    if (!require_root("labs (they create network namespaces)")) GTEST_SKIP() << "needs root";
     auto r = run("lab churn");
-    EXPECT_EQ(r.status, 2) << r.out;  // Nagios CRITICAL: the pool is exhausted
+    EXPECT_EQ(r.code, 2) << r.out;  // Nagios CRITICAL: the pool is exhausted
     for (const char* words : {"What happened: pwlab-churn", "EADDRNOTAVAIL", "EXHAUSTED",
                               "time-wait-churn", "Culprit: pwlab-churn", "Server:  pwlab-server",
                               "Remedy:", "keep-alive"}) {
@@ -57,9 +35,9 @@ TEST(DiagnoseCli, LabChurnTellsANewUserWhatHappened) {
 }
 
 TEST(DiagnoseCli, LabJsonIsTheDiagnoseDocument) {
-    if (!require_root()) GTEST_SKIP() << "needs root";
+    if (!require_root("labs (they create network namespaces)")) GTEST_SKIP() << "needs root";
     auto r = run("lab udp-leak --json");
-    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.code, 2);
     auto doc = nlohmann::json::parse(r.out);
     EXPECT_EQ(doc["schema"], "portwatch.diagnose/1");
     EXPECT_EQ(doc["verdict"], "EXHAUSTED");
@@ -74,10 +52,10 @@ TEST(DiagnoseCli, LabJsonIsTheDiagnoseDocument) {
 }
 
 TEST(DiagnoseCli, EveryNamespaceAsJson) {
-    if (!require_root()) GTEST_SKIP() << "needs root";
+    if (!require_root("labs (they create network namespaces)")) GTEST_SKIP() << "needs root";
     auto r = run("diagnose --netns all --json");
-    EXPECT_GE(r.status, 0);
-    EXPECT_LE(r.status, 2);
+    EXPECT_GE(r.code, 0);
+    EXPECT_LE(r.code, 2);
     auto doc = nlohmann::json::parse(r.out);
     ASSERT_GE(doc["reports"].size(), 1u);
     for (const auto& report : doc["reports"]) {
@@ -88,17 +66,17 @@ TEST(DiagnoseCli, EveryNamespaceAsJson) {
 
 TEST(DiagnoseCli, BadThresholdsAreAUsageError) {
     auto r = run("diagnose --warning 95 --critical 90");
-    EXPECT_EQ(r.status, 2);
+    EXPECT_EQ(r.code, 2);
     EXPECT_TRUE(r.out.empty());
-    EXPECT_EQ(run("lab no-such-pattern").status, 2);
+    EXPECT_EQ(run("lab no-such-pattern").code, 2);
     auto list = run("lab --list");
-    EXPECT_EQ(list.status, 0);
+    EXPECT_EQ(list.code, 0);
     EXPECT_NE(list.out.find("bind-before-connect"), std::string::npos);
 }
 
 TEST(DiagnoseCli, UnreadableNamespaceIsUnknown) {
     auto r = run("diagnose --netns /nonexistent/netns");
-    EXPECT_EQ(r.status, 3);
+    EXPECT_EQ(r.code, 3);
     EXPECT_NE(r.out.find("UNKNOWN"), std::string::npos);
 }
 

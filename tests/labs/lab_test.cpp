@@ -3,6 +3,8 @@
 // mechanism are checked against what the lab knows it did.
 
 #include <gtest/gtest.h>
+
+#include "support/process.h"
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,8 +23,7 @@ using analyze::Severity;
 // Root (CAP_SYS_ADMIN for unshare) is needed; outside CI its absence skips, in CI it fails.
 #define REQUIRE_ROOT()                                                                  \
     do {                                                                                \
-        if (::geteuid() != 0) {                                                         \
-            if (std::getenv("CI")) FAIL() << "labs need root, and CI is set";           \
+        if (!portwatch::testing::require_root("labs (unshare needs CAP_SYS_ADMIN)")) {  \
             GTEST_SKIP() << "labs need root";                                           \
         }                                                                               \
     } while (0)

@@ -1,51 +1,21 @@
 // `portwatch analyze` end to end: the binary on the fixtures, its output and Nagios exit codes.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
-namespace {
+#include "support/process.h"
 
-struct Run {
-    int code = -1;
-    std::string out;
-    std::string err;
-};
+namespace {
 
 std::string fixture(const std::string& name) {
     return std::string(PORTWATCH_SOURCE_DIR) + "/tests/fixtures/" + name;
 }
 
-Run analyze(const std::string& args) {
-    static int counter = 0;
-    // ctest runs each test in its own process, in parallel: the pid keeps the names apart.
-    std::string err_path = ::testing::TempDir() + "analyze_cli_err_" + std::to_string(::getpid()) +
-                           "_" + std::to_string(counter++);
-    std::string cmd = std::string(PORTWATCH_BINARY) + " analyze " + args + " 2>" + err_path;
-    Run r;
-    FILE* pipe = popen(cmd.c_str(), "r");
-    if (pipe == nullptr) {
-        return r;
-    }
-    std::array<char, 4096> buf;
-    std::size_t n = 0;
-    while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) {
-        r.out.append(buf.data(), n);
-    }
-    int status = pclose(pipe);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream e(err_path);
-    std::stringstream ss;
-    ss << e.rdbuf();
-    r.err = ss.str();
-    std::remove(err_path.c_str());
-    return r;
+// portwatch analyze with these arguments, stdout and stderr apart.
+portwatch::testing::CommandResult analyze(const std::string& args) {
+    return portwatch::testing::run_shell(std::string(PORTWATCH_BINARY) + " analyze " + args);
 }
 
 bool contains(const std::string& text, const std::string& needle) {

@@ -1,0 +1,93 @@
+#include "support/process.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <cstdlib>
+
+extern char** environ;
+
+namespace portwatch::testing {
+
+CommandResult run_argv(const std::vector<std::string>& args) {
+    CommandResult r;
+    int out[2], err[2];
+    if (args.empty() || ::pipe2(out, O_CLOEXEC) != 0) {
+        return r;
+    }
+    if (::pipe2(err, O_CLOEXEC) != 0) {
+        ::close(out[0]);
+        ::close(out[1]);
+        return r;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    std::vector<char*> argv;
+    for (const auto& a : args) {
+        argv.push_back(const_cast<char*>(a.c_str()));
+    }
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out[1]);
+    ::close(err[1]);
+    // Both pipes at once: a child that fills one while we block on the other would hang.
+    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+    std::string* sinks[2] = {&r.out, &r.err};
+    int open = rc == 0 ? 2 : 0;
+    char buf[65536];
+    while (open > 0 && ::poll(fds, 2, -1) > 0) {
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i].fd < 0 || fds[i].revents == 0) {
+                continue;
+            }
+            ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+            if (n > 0) {
+                sinks[i]->append(buf, static_cast<std::size_t>(n));
+            } else {
+                fds[i].fd = -1;
+                --open;
+            }
+        }
+    }
+    ::close(out[0]);
+    ::close(err[0]);
+    int status = 0;
+    if (rc == 0 && ::waitpid(pid, &status, 0) == pid && WIFEXITED(status)) {
+        r.code = WEXITSTATUS(status);
+    }
+    return r;
+}
+
+std::string checked_output(const std::vector<std::string>& argv) {
+    CommandResult r = run_argv(argv);
+    if (r.code != 0) {
+        ADD_FAILURE() << "command failed (exit " << r.code << "): " << argv.front() << ' '
+                      << (argv.size() > 1 ? argv[1] : "") << "\n" << r.err;
+    }
+    return std::move(r.out);
+}
+
+CommandResult run_shell(const std::string& command_line) {
+    return run_argv({"/bin/sh", "-c", command_line});
+}
+
+bool require_root(std::string_view why) {
+    if (::geteuid() == 0) {
+        return true;
+    }
+    if (std::getenv("CI") != nullptr) {
+        ADD_FAILURE() << why << " needs root; CI must run it, not skip it";
+    }
+    return false;
+}
+
+}  // namespace portwatch::testing
