@@ -39,16 +39,21 @@ Run `portwatch COMMAND --help` for a command's options.)");
         err << app.help();
         return std::unexpected(kExitUsage);
     }
+    // diagnose and analyze are monitoring checks: bad arguments are UNKNOWN (3), as the
+    // Nagios plugin guidelines ask, so a misconfigured check does not page as CRITICAL (2).
+    auto usage_code = [&] {
+        return diagnose->parsed() || analyze->parsed() ? kExitUnknown : kExitUsage;
+    };
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     try {
         app.parse(reversed);
     } catch (const CLI::ParseError& e) {
         int code = app.exit(e, out, err);
-        return std::unexpected(code == 0 ? kExitOk : kExitUsage);
+        return std::unexpected(code == 0 ? kExitOk : usage_code());
     }
     auto usage_error = [&](const Error& e, CLI::App* cmd) {
         err << "portwatch: " << e.message << "\n\n" << cmd->help("", CLI::AppFormatMode::Normal);
-        return std::unexpected(kExitUsage);
+        return std::unexpected(usage_code());
     };
     if (snapshot->parsed()) {
         auto options = finish_snapshot_args(snapshot_args);

@@ -6,11 +6,11 @@ namespace portwatch::app {
 enum ExitCode : int {
     kExitOk = 0,
     kExitFailure = 1,  // snapshot: the data could not be read (message on stderr)
-    kExitUsage = 2,    // bad arguments: usage message on stderr
+    kExitUsage = 2,    // bad arguments to snapshot/lab: usage message on stderr
     // diagnose / analyze follow the Nagios plugin convention:
     kExitWarning = 1,
     kExitCritical = 2,
-    kExitUnknown = 3,
+    kExitUnknown = 3,  // also bad arguments to diagnose/analyze (Nagios guidelines)
 };
 
 }  // namespace portwatch::app

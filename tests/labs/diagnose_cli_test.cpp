@@ -64,9 +64,10 @@ TEST(DiagnoseCli, EveryNamespaceAsJson) {
     }
 }
 
-TEST(DiagnoseCli, BadThresholdsAreAUsageError) {
+TEST(DiagnoseCli, BadThresholdsAreUnknownForMonitoring) {
     auto r = run("diagnose --warning 95 --critical 90");
-    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.code, 3);  // Nagios UNKNOWN: a misconfigured check must not read as CRITICAL
+    EXPECT_EQ(run("diagnose --no-such-option").code, 3);
     EXPECT_TRUE(r.out.empty());
     EXPECT_EQ(run("lab no-such-pattern").code, 2);
     auto list = run("lab --list");

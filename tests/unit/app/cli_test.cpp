@@ -75,6 +75,19 @@ TEST(Cli, BadArgumentsExitTwoWithUsage) {
     }
 }
 
+TEST(Cli, ChecksAnswerBadArgumentsWithUnknown) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"diagnose", "--bogus"},
+             {"diagnose", "--warning", "95", "--critical", "90"},
+             {"analyze"},
+             {"analyze", "--os", "beos", "x.txt"}}) {
+        auto p = parse(args);
+        ASSERT_FALSE(p.cli);
+        EXPECT_EQ(p.cli.error(), kExitUnknown) << testing::PrintToString(args);
+        EXPECT_FALSE(p.err.empty());
+    }
+}
+
 TEST(Cli, HelpAndVersionExitZero) {
     auto help = parse({"snapshot", "--help"});
     ASSERT_FALSE(help.cli);

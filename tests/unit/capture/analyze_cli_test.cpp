@@ -63,10 +63,11 @@ TEST(AnalyzeCli, MissingFileAndBadArguments) {
     auto missing = analyze("/nonexistent/netstat.txt");
     EXPECT_EQ(missing.code, 3);
     EXPECT_TRUE(contains(missing.err, "cannot open /nonexistent/netstat.txt")) << missing.err;
-    EXPECT_EQ(analyze("--range 5000-1025 x.txt").code, 2);
-    EXPECT_EQ(analyze("--os beos x.txt").code, 2);
-    EXPECT_EQ(analyze("--at 2026-11-25T08:00Z a.txt b.txt").code, 2);
-    EXPECT_EQ(analyze("").code, 2);
+    // Bad arguments are Nagios UNKNOWN for this monitoring check.
+    EXPECT_EQ(analyze("--range 5000-1025 x.txt").code, 3);
+    EXPECT_EQ(analyze("--os beos x.txt").code, 3);
+    EXPECT_EQ(analyze("--at 2026-11-25T08:00Z a.txt b.txt").code, 3);
+    EXPECT_EQ(analyze("").code, 3);
 }
 
 TEST(AnalyzeCli, StandardInput) {
