@@ -13,6 +13,7 @@
 
 #include "collect/netlink/sock_diag.h"
 #include "collect/netns.h"
+#include "collect/procfs/kernel_counters.h"
 #include "collect/procfs/proc_net.h"
 #include "collect/procfs/process_reader.h"
 #include "collect/read_file.h"
@@ -34,46 +35,21 @@ constexpr Table kTables[] = {
     {core::Protocol::Udp, core::Family::Ipv6, "udp6"},
 };
 
-// Sum of the "inuse" and "tw" counters of the TCP/UDP lines of /proc/net/sockstat{,6}, e.g.
-// "TCP: inuse 40004 orphan 0 tw 20000 alloc 80001 mem 240": the namespace's socket count, to
-// size the socket vector once (at 100k sockets, growing it by doubling costs a copy of
-// everything and a third more peak memory). Only a hint: wrong or missing counters cost a
-// reallocation, nothing else.
-std::size_t sockstat_sockets(std::string_view text) {
-    std::size_t total = 0;
-    while (!text.empty()) {
-        std::size_t eol = text.find('\n');
-        std::string_view line = text.substr(0, eol);
-        text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
-        if (!line.starts_with("TCP") && !line.starts_with("UDP:") && !line.starts_with("UDP6:")) {
-            continue;
-        }
-        for (std::string_view key : {" inuse ", " tw "}) {
-            std::size_t at = line.find(key);
-            if (at == std::string_view::npos) {
-                continue;
-            }
-            std::size_t n = 0;
-            const char* first = line.data() + at + key.size();
-            if (std::from_chars(first, line.data() + line.size(), n).ec == std::errc{}) {
-                total += n;
-            }
-        }
-    }
-    return total;
-}
-
+// The namespace's socket count from /proc/net/sockstat{,6} ("inuse" and "tw"), to size the
+// socket vector once: at 100k sockets, growing it by doubling costs a copy of everything and
+// a third more peak memory. Only a hint: wrong or missing counters cost a reallocation.
 std::size_t socket_count_hint(const std::string& proc_root) {
-    std::size_t total = 0;
+    core::HostFacts f;
     for (const char* name : {"/thread-self/net/sockstat", "/thread-self/net/sockstat6"}) {
         if (auto text = read_file(proc_root + name)) {
-            total += sockstat_sockets(*text);
+            procfs::apply_sockstat(*text, f);
         }
     }
-    return total + total / 32 + 64;  // room for sockets made while we dump
+    std::uint64_t total = f.tcp_inuse.value_or(0) + f.tcp6_inuse.value_or(0) +
+                          f.tcp_tw.value_or(0) + f.udp_inuse.value_or(0) + f.udp6_inuse.value_or(0);
+    return static_cast<std::size_t>(total + total / 32 + 64);  // room for sockets made meanwhile
 }
 
-// The owner side of a snapshot, made on its own thread.
 // Asks for transparent huge pages under the socket vector's untouched capacity: a 100k-socket
 // table is 20 MB, 5,000 page faults in 4 KiB pages (measured: 7% of the snapshot's CPU time)
 // against a dozen in 2 MiB pages. Only a hint: without THP (enabled=never), or where malloc
