@@ -31,18 +31,8 @@ using portwatch::collect::OwnerMode;
 
 // A thread that unshares its file table holds a socket no /proc/<pid>/fd lists. The eBPF pass
 // attributes it to the thread's process; the process's descriptor count stays /proc's.
-TEST(BpfOwners, PrivateThreadTableIsAttributedToItsProcess) {
-    if (!portwatch::testing::require_root("the eBPF owner test")) {
-        GTEST_SKIP() << "needs root";
-    }
-    auto bpf = bpf_source();
-    if (!bpf) {
-        GTEST_SKIP() << "eBPF unavailable";
-    }
-    TestNamespace ns;
-    ASSERT_TRUE(ns.ok()) << "cannot create network namespace " << ns.name();
-    Holders holders(ns.path());
-    holders.spawn("unshared", 1, [](Holders::Context& ctx) {
+TEST_F(BpfOwners, PrivateThreadTableIsAttributedToItsProcess) {
+    holders_->spawn("unshared", 1, [](Holders::Context& ctx) {
         int shared = udp_socket();
         Holders::report_named(ctx, "shared", shared);
         std::thread thread([&ctx] {
@@ -58,11 +48,11 @@ TEST(BpfOwners, PrivateThreadTableIsAttributedToItsProcess) {
         thread.join();
     });
     HolderTruth truth;
-    ASSERT_TRUE(holders.wait(truth));
+    ASSERT_TRUE(holders_->wait(truth));
     const auto pid = truth.pids.at("unshared");
     const auto own = truth.named.at("private");
 
-    auto by_bpf = bpf->scan();
+    auto by_bpf = bpf_->scan();
     ASSERT_TRUE(by_bpf) << by_bpf.error().message;
     auto by_proc = portwatch::collect::procfs::ProcFdScanner("/proc").scan();
     ASSERT_TRUE(by_proc) << by_proc.error().message;
@@ -78,18 +68,8 @@ TEST(BpfOwners, PrivateThreadTableIsAttributedToItsProcess) {
 // When the thread-group leader exits first (pthread_exit in main), /proc/<pid>/fd lists
 // nothing: it reads the leader's table, which is gone. The remaining threads still hold the
 // table, and the iterator walks it from them: the eBPF pass still names the owner.
-TEST(BpfOwners, ProcessWhoseLeaderExitedStillOwnsItsSockets) {
-    if (!portwatch::testing::require_root("the eBPF owner test")) {
-        GTEST_SKIP() << "needs root";
-    }
-    auto bpf = bpf_source();
-    if (!bpf) {
-        GTEST_SKIP() << "eBPF unavailable";
-    }
-    TestNamespace ns;
-    ASSERT_TRUE(ns.ok()) << "cannot create network namespace " << ns.name();
-    Holders holders(ns.path());
-    holders.spawn("headless", 1, [](Holders::Context& ctx) {
+TEST_F(BpfOwners, ProcessWhoseLeaderExitedStillOwnsItsSockets) {
+    holders_->spawn("headless", 1, [](Holders::Context& ctx) {
         int socket = udp_socket();
         Holders::report_named(ctx, "socket", socket);
         std::thread worker([&ctx] {
@@ -113,11 +93,11 @@ TEST(BpfOwners, ProcessWhoseLeaderExitedStillOwnsItsSockets) {
         ::syscall(SYS_exit, 0);  // this thread only; the process lives on in `worker`
     });
     HolderTruth truth;
-    ASSERT_TRUE(holders.wait(truth));
+    ASSERT_TRUE(holders_->wait(truth));
     const auto pid = truth.pids.at("headless");
     const auto socket = truth.named.at("socket");
 
-    auto by_bpf = bpf->scan();
+    auto by_bpf = bpf_->scan();
     ASSERT_TRUE(by_bpf) << by_bpf.error().message;
     auto by_proc = portwatch::collect::procfs::ProcFdScanner("/proc").scan();
     ASSERT_TRUE(by_proc) << by_proc.error().message;
@@ -198,13 +178,7 @@ std::string compare_in_pid_namespace() {
     return problems.str();
 }
 
-TEST(BpfOwners, PidsAreNumberedAsTheReadersProcSeesThem) {
-    if (!portwatch::testing::require_root("the eBPF owner test")) {
-        GTEST_SKIP() << "needs root";
-    }
-    if (!bpf_source()) {
-        GTEST_SKIP() << "eBPF unavailable";
-    }
+TEST_F(BpfOwners, PidsAreNumberedAsTheReadersProcSeesThem) {
     int report[2];
     ASSERT_EQ(::pipe(report), 0);
     pid_t outer = ::fork();

@@ -81,24 +81,14 @@ std::set<std::int32_t> pids_of(const HolderTruth& truth) {
     return pids;
 }
 
-TEST(BpfOwners, SameSocketsAndCountsAsProc) {
-    if (!portwatch::testing::require_root("the eBPF owner test")) {
-        GTEST_SKIP() << "needs root";
-    }
-    auto bpf = bpf_source();
-    if (!bpf) {
-        GTEST_SKIP() << "eBPF unavailable";
-    }
-    TestNamespace ns;
-    ASSERT_TRUE(ns.ok()) << "cannot create network namespace " << ns.name();
-    Holders holders(ns.path());
-    spawn_population(holders);
+TEST_F(BpfOwners, SameSocketsAndCountsAsProc) {
+    spawn_population(*holders_);
     HolderTruth truth;
-    ASSERT_TRUE(holders.wait(truth));
+    ASSERT_TRUE(holders_->wait(truth));
     const auto pids = pids_of(truth);
     ASSERT_EQ(pids.size(), 3u);
 
-    auto by_bpf = bpf->scan();
+    auto by_bpf = bpf_->scan();
     ASSERT_TRUE(by_bpf) << by_bpf.error().message;
     auto by_proc = portwatch::collect::procfs::ProcFdScanner("/proc").scan();
     ASSERT_TRUE(by_proc) << by_proc.error().message;
@@ -121,7 +111,7 @@ TEST(BpfOwners, SameSocketsAndCountsAsProc) {
     EXPECT_EQ(pairs_of(*by_bpf, pids).count({truth.named.at("udp"), parent}), 2u);  // dup()
 
     // A second walk of the same iterator link sees the same.
-    auto again = bpf->scan();
+    auto again = bpf_->scan();
     ASSERT_TRUE(again) << again.error().message;
     EXPECT_EQ(pairs_of(*again, pids), truth.sockets);
 }
@@ -136,24 +126,15 @@ std::map<std::uint64_t, std::vector<std::int32_t>> owners_by_inode(const nlohman
     return out;
 }
 
-TEST(BpfOwners, SnapshotCommandReportsSameOwnersAsProc) {
-    if (!portwatch::testing::require_root("the eBPF owner test")) {
-        GTEST_SKIP() << "needs root";
-    }
-    if (!bpf_source()) {
-        GTEST_SKIP() << "eBPF unavailable";
-    }
-    TestNamespace ns;
-    ASSERT_TRUE(ns.ok()) << "cannot create network namespace " << ns.name();
-    Holders holders(ns.path());
-    spawn_population(holders);
+TEST_F(BpfOwners, SnapshotCommandReportsSameOwnersAsProc) {
+    spawn_population(*holders_);
     HolderTruth truth;
-    ASSERT_TRUE(holders.wait(truth));
+    ASSERT_TRUE(holders_->wait(truth));
 
     auto snapshot = [&](const char* owners) {
         auto text = portwatch::testing::checked_output({PORTWATCH_BINARY, "snapshot",
                                              std::string("--owners=") + owners, "--netns",
-                                             ns.name(), "--json"});
+                                             ns_->name(), "--json"});
         return nlohmann::json::parse(text, nullptr, false);
     };
     auto with_bpf = snapshot("bpf");
