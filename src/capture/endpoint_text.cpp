@@ -137,4 +137,17 @@ std::optional<EndpointText> parse_endpoint_text(std::string_view text, core::Fam
     return r;
 }
 
+std::optional<EndpointPair> parse_endpoint_pair(std::string_view local, std::string_view remote,
+                                                core::Family family_hint) {
+    auto l = parse_endpoint_text(local, family_hint);
+    if (!l) {
+        return std::nullopt;
+    }
+    auto r = parse_endpoint_text(remote, l->endpoint.address.family());
+    if (!r) {
+        return std::nullopt;
+    }
+    return EndpointPair{std::move(l->endpoint), std::move(r->endpoint), l->named || r->named};
+}
+
 }  // namespace portwatch::capture

@@ -24,4 +24,15 @@ std::optional<EndpointText> parse_endpoint_text(std::string_view text,
                                                 core::Family family_hint = core::Family::Ipv4,
                                                 bool port_optional = false);
 
+// A row's local and remote columns. The local one is read with `family_hint`; the remote one
+// with the local one's family (a named peer of an IPv6 socket stays IPv6).
+struct EndpointPair {
+    core::Endpoint local;
+    core::Endpoint remote;
+    bool named = false;  // either side printed a name
+};
+
+std::optional<EndpointPair> parse_endpoint_pair(std::string_view local, std::string_view remote,
+                                                core::Family family_hint = core::Family::Ipv4);
+
 }  // namespace portwatch::capture

@@ -42,12 +42,8 @@ RowResult parse_nettools_row(std::string_view line, Row& row) {
     if (f.size < 5 || !all_digits(f.at[1]) || !all_digits(f.at[2])) {
         return RowResult::Mismatch;
     }
-    auto local = parse_endpoint_text(f.at[3], hint);
-    if (!local) {
-        return RowResult::Mismatch;
-    }
-    auto remote = parse_endpoint_text(f.at[4], local->endpoint.address.family());
-    if (!remote) {
+    auto ends = parse_endpoint_pair(f.at[3], f.at[4], hint);
+    if (!ends) {
         return RowResult::Mismatch;
     }
     row = Row{};
@@ -55,9 +51,9 @@ RowResult parse_nettools_row(std::string_view line, Row& row) {
     s.protocol = protocol;
     parse_decimal(f.at[1], s.rqueue);
     parse_decimal(f.at[2], s.wqueue);
-    s.local = std::move(local->endpoint);
-    s.remote = std::move(remote->endpoint);
-    row.named = local->named || remote->named;
+    s.local = std::move(ends->local);
+    s.remote = std::move(ends->remote);
+    row.named = ends->named;
 
     std::size_t i = 5;
     if (i < f.size) {

@@ -103,12 +103,8 @@ RowResult parse_ss_row(std::string_view line, bool udp_table, Row& row) {
         !all_digits(f.at[k + 2])) {
         return RowResult::Mismatch;
     }
-    auto local = parse_endpoint_text(f.at[k + 3]);
-    if (!local) {
-        return RowResult::Mismatch;
-    }
-    auto remote = parse_endpoint_text(f.at[k + 4], local->endpoint.address.family());
-    if (!remote) {
+    auto ends = parse_endpoint_pair(f.at[k + 3], f.at[k + 4]);
+    if (!ends) {
         return RowResult::Mismatch;
     }
     row = Row{};
@@ -121,9 +117,9 @@ RowResult parse_ss_row(std::string_view line, bool udp_table, Row& row) {
     }
     parse_decimal(f.at[k + 1], s.rqueue);
     parse_decimal(f.at[k + 2], s.wqueue);
-    s.local = std::move(local->endpoint);
-    s.remote = std::move(remote->endpoint);
-    row.named = local->named || remote->named;
+    s.local = std::move(ends->local);
+    s.remote = std::move(ends->remote);
+    row.named = ends->named;
     // Extras after the peer: users:((...)) (may hold spaces in names), uid:N, ino:N, sk:...
     if (f.size > k + 5) {
         std::string_view rest = line.substr(f.offsets[k + 5]);

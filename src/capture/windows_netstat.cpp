@@ -29,12 +29,8 @@ RowResult parse_windows_netstat_row(std::string_view line, Row& row) {
     } else {
         return RowResult::Mismatch;
     }
-    auto local = parse_endpoint_text(f.at[1], hint);
-    if (!local) {
-        return RowResult::Mismatch;
-    }
-    auto remote = parse_endpoint_text(f.at[2], local->endpoint.address.family());
-    if (!remote) {
+    auto ends = parse_endpoint_pair(f.at[1], f.at[2], hint);
+    if (!ends) {
         return RowResult::Mismatch;
     }
     if (f.total > f.size) {
@@ -43,9 +39,9 @@ RowResult parse_windows_netstat_row(std::string_view line, Row& row) {
     row = Row{};
     auto& s = row.socket;
     s.protocol = protocol;
-    s.local = std::move(local->endpoint);
-    s.remote = std::move(remote->endpoint);
-    row.named = local->named || remote->named;
+    s.local = std::move(ends->local);
+    s.remote = std::move(ends->remote);
+    row.named = ends->named;
 
     std::size_t state_begin = 3;
     std::size_t state_end = f.size;
