@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Socket owners from inside the kernel: an iter/task_file program, run once per (task, open
-// file) by read() on an iterator fd, writes one pw_fd_record per descriptor.
+// file) by read() on an iterator fd, writes one pw_fd_record per descriptor; for an IPv4/IPv6
+// socket it also says whether bind() locked the port (sk_userlocks).
 //
 // 1. The kernel's task_file iterator skips a thread whose file table is its group leader's
 //    (kernel/bpf/task_iter.c, skip_if_dup_files), so a table shared by all threads is walked
@@ -23,6 +24,9 @@
 #define PW_S_IFMT 00170000
 #define PW_S_IFSOCK 0140000
 #define PW_MAX_PID_NS_LEVEL 32
+#define PW_AF_INET 2
+#define PW_AF_INET6 10
+#define PW_SOCK_BINDPORT_LOCK 8
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -82,6 +86,20 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
     if ((inode->i_mode & PW_S_IFMT) == PW_S_IFSOCK) {
         record.inode = inode->i_ino;
         record.flags |= PW_FD_SOCKET;
+        // A sockfs file's private_data is its struct socket, which points back at the file
+        // (an O_PATH descriptor on a socket's path has the mode but no socket). The port lock
+        // read here spares the snapshot a second walk of the kernel's TCP table.
+        struct socket *sock = (struct socket *)BPF_CORE_READ(file, private_data);
+        struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : 0;
+        if (sk && BPF_CORE_READ(sock, file) == file) {
+            unsigned short family = BPF_CORE_READ(sk, __sk_common.skc_family);
+            if (family == PW_AF_INET || family == PW_AF_INET6) {
+                record.flags |= PW_FD_INET;
+                if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks) & PW_SOCK_BINDPORT_LOCK) {
+                    record.flags |= PW_FD_PORT_LOCKED;
+                }
+            }
+        }
     }
     if (task->pid == task->tgid) {
         record.flags |= PW_FD_LEADER_TABLE;
