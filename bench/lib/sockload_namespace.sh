@@ -114,8 +114,9 @@ bench_stop_load() {
     load_pid=""
   fi
   if [ -n "${ns:-}" ]; then
-    ip netns pids "$ns" 2>/dev/null | while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
+    { ip netns pids "$ns" 2>/dev/null || true; } | while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
     ip netns del "$ns" 2>/dev/null || true
+    ns=""
   fi
 }
 
@@ -128,7 +129,7 @@ bench_cleanup() {
     wait "$load_pid" 2>/dev/null || true
   fi
   if [ -n "${ns:-}" ]; then
-    ip netns pids "$ns" 2>/dev/null | while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
+    { ip netns pids "$ns" 2>/dev/null || true; } | while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done
     ip netns del "$ns" 2>/dev/null || true
   fi
   [ -n "${tmp:-}" ] && rm -rf "$tmp"

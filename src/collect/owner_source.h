@@ -17,7 +17,7 @@ struct SocketRef {
     std::uint64_t inode = 0;
     std::int32_t pid = 0;
     // bind() chose the socket's port (SOCK_BINDPORT_LOCK); meaningful when the scan
-    // knows_port_locks and the record was an IPv4/IPv6 socket (port_lock_known).
+    // knows_port_locks and the source read this socket's lock (port_lock_known).
     bool port_locked = false;
     bool port_lock_known = false;
 };

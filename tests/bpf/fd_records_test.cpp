@@ -73,12 +73,12 @@ TEST(FoldFdRecords, SplitRunsOfOnePidMergeAndCountsComeOutAscending) {
 }
 
 // The port lock travels with each socket record, and attach_owners turns it into PortBinding
-// only for IPv4/IPv6 sockets (PW_FD_INET): the rest is left for the kernel's query.
+// only where the program read it (PW_FD_LOCK_READ): the rest is left for the kernel's query.
 TEST(FoldFdRecords, PortLocksBecomeBindings) {
     std::vector<pw_fd_record> records = {
-        {700, 10, kSocket | kLeader | PW_FD_INET | PW_FD_PORT_LOCKED},  // bind() with a port
-        {701, 10, kSocket | kLeader | PW_FD_INET},                      // connect() autobind
-        {702, 10, kSocket | kLeader},                                   // no socket read
+        {700, 10, kSocket | kLeader | PW_FD_LOCK_READ | PW_FD_PORT_LOCKED},  // bind() with a port
+        {701, 10, kSocket | kLeader | PW_FD_LOCK_READ},                      // connect() autobind
+        {702, 10, kSocket | kLeader},                                        // no socket read
     };
     auto scan = fold_fd_records(records);
     EXPECT_TRUE(scan.knows_port_locks);

@@ -20,7 +20,7 @@ OwnerScan fold_fd_records(std::span<const pw_fd_record> records) {
         const auto pid = static_cast<std::int32_t>(record.tgid);
         if ((record.flags & PW_FD_SOCKET) != 0) {
             out.sockets.push_back({record.inode, pid, (record.flags & PW_FD_PORT_LOCKED) != 0,
-                                   (record.flags & PW_FD_INET) != 0});
+                                   (record.flags & PW_FD_LOCK_READ) != 0});
         }
         if ((record.flags & PW_FD_LEADER_TABLE) == 0) {
             continue;

