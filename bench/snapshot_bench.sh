@@ -48,7 +48,7 @@ fi
 
 # The owner passes (ours, ss -p, netstat -p) read every process's fd table, so descriptors
 # held outside the benchmark (another benchmark's sockets) slow them all: report them.
-other_fds=$(find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+other_fds=$({ find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 2>/dev/null || true; } | wc -l)
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 bench_start_load pwbench
 

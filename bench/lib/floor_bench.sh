@@ -55,6 +55,10 @@ floor_bench() {
   fi
   local load_before size k r i n
   load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+  # The owner pass reads every process's file table: descriptors held outside the benchmark
+  # (another benchmark's sockets) add to its cost, so the header reports them.
+  local other_fds
+  other_fds=$({ find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 2>/dev/null || true; } | wc -l)
   local -a size_list
   IFS=, read -r -a size_list <<<"$sizes"
   declare -A med cpu rss seen loads
@@ -92,7 +96,7 @@ floor_bench() {
   local sec='function s(u) {return sprintf("%.3f", u / 1e6)}'
   echo "portwatch floor benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
   echo "host: kernel $(uname -r), $(nproc) CPUs, load average $load_before before," \
-    "$(cut -d' ' -f1-3 /proc/loadavg) after"
+    "$(cut -d' ' -f1-3 /proc/loadavg) after; $other_fds fds open outside the benchmark"
   echo "runs: $runs per tool and size, interleaved; TIME_WAIT remade before every round;" \
     "wall = median wall time, cpu = median user+system, x = ratio of medians"
   for size in "${size_list[@]}"; do
