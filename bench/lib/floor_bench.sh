@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154,SC2034  # sourced by snapshot_bench.sh: it sets and reads them
 # snapshot_bench.sh --floor (sourced; see bench/README.md "The floor"). Needs the variables
 # and functions of sockload_namespace.sh, bench_build done, and $sizes, $runs, $families.
 #
