@@ -183,7 +183,8 @@ void resolve_port_binding(const LiveOptions& options, std::vector<core::Socket>&
                   {core::Protocol::Udp, core::Family::Ipv4},
                   {core::Protocol::Udp, core::Family::Ipv6}};
     auto slot = [](const core::Socket& s) {
-        return (s.protocol == core::Protocol::Udp ? 3 : 1) + (s.family() == core::Family::Ipv6 ? 1 : 0);
+        return (s.protocol == core::Protocol::Udp ? 3 : 1) +
+               (s.family() == core::Family::Ipv6 ? 1 : 0);
     };
     for (const auto& s : sockets) {
         if (s.binding == core::PortBinding::Unknown) {
@@ -201,8 +202,8 @@ void resolve_port_binding(const LiveOptions& options, std::vector<core::Socket>&
     }
     auto diag = netlink::SockDiag::create();
     if (!diag) {
-        warnings.push_back({"port binding unknown for sockets without a known holder: " +
-                            diag.error().message});
+        warnings.push_back(
+            {"port binding unknown for sockets without a known holder: " + diag.error().message});
         return;
     }
     std::unordered_set<std::uint64_t> explicit_cookies;
@@ -311,10 +312,10 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     // The eBPF owner pass reads every socket descriptor's port lock: then the dump is the only
     // walk of the socket tables, and the explicit-bind query (a second walk) is left for the
     // few sockets no descriptor vouches for (resolve_port_binding).
-    const bool locks_from_owners =
-        options.owner_pass ? options.owner_pass->scan && *options.owner_pass->scan &&
-                                 (*options.owner_pass->scan)->knows_port_locks
-                           : owner_pass_likely_knows_port_locks(options.owners);
+    const bool locks_from_owners = options.owner_pass
+                                       ? options.owner_pass->scan && *options.owner_pass->scan &&
+                                             (*options.owner_pass->scan)->knows_port_locks
+                                       : owner_pass_likely_knows_port_locks(options.owners);
 
     Result<void> dumped = make_error("no socket source tried");
     if (options.sockets != SocketMode::Procfs) {

@@ -89,8 +89,8 @@ void attach_owners(std::vector<core::Socket>& sockets, const OwnerScan& scan) {
         for (auto it = lo; it != refs.end() && it->inode == socket.inode; ++it) {
             socket.owners.push_back(it->pid);
             if (scan.knows_port_locks && it->port_lock_known) {
-                socket.binding = it->port_locked ? core::PortBinding::Explicit
-                                                 : core::PortBinding::Auto;
+                socket.binding =
+                    it->port_locked ? core::PortBinding::Explicit : core::PortBinding::Auto;
             }
         }
         if (!socket.owners.empty()) {

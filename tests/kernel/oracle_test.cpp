@@ -3,12 +3,11 @@
 // that namespace at the same moment: the same tuples, states and owning pids.
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
@@ -236,12 +235,14 @@ TEST(Oracle, PortBindingAgreesWithTheKernelQuery) {
     ASSERT_EQ(::access(ready.c_str(), F_OK), 0);
     ::unlink(ready.c_str());
     auto bindings = [&](const char* owners) {
-        auto doc = nlohmann::json::parse(checked_output(
-            {PORTWATCH_BINARY, "snapshot", "--json", "--netns", ns.name(), std::string("--owners=") + owners}));
+        auto doc =
+            nlohmann::json::parse(checked_output({PORTWATCH_BINARY, "snapshot", "--json", "--netns",
+                                                  ns.name(), std::string("--owners=") + owners}));
         std::map<std::string, std::string> out;
         for (const auto& s : doc.at("sockets")) {
-            std::string key = s.at("proto").get<std::string>() + ' ' + s.at("state").get<std::string>() +
-                              ' ' + s.at("local").at("address").get<std::string>() + ':' +
+            std::string key = s.at("proto").get<std::string>() + ' ' +
+                              s.at("state").get<std::string>() + ' ' +
+                              s.at("local").at("address").get<std::string>() + ':' +
                               std::to_string(s.at("local").at("port").get<int>()) + ' ' +
                               s.at("remote").at("address").get<std::string>() + ':' +
                               std::to_string(s.at("remote").at("port").get<int>());
