@@ -149,4 +149,9 @@ floor_bench() {
   floor_check "portwatch snapshot <= 0.5 x ss -tan" "${med[100000.pw]}" $((med[100000.ss] / 2))
   floor_check "portwatch snapshot <= 1.3 x floor" "${med[100000.pw]}" \
     $((med[100000.floor] * 13 / 10))
+  # CPU time, which other load on the host disturbs less, for reference (not a verdict:
+  # portwatch spends CPU on a second core to save wall time).
+  awk -v p="${cpu[100000.pw]}" -v c="${cpu[100000.ss]}" -v f="${cpu[100000.floor]}" "$sec"'
+    BEGIN {printf "  [cpu: portwatch %s s = %.2f x ss -tan (%s s), %.2f x floor (%s s)]\n",
+           s(p), p / c, s(c), (f > 0 ? p / f : 0), s(f)}'
 }
