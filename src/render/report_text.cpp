@@ -164,10 +164,11 @@ void render_limits(std::ostream& out, const Report& r) {
     for (const auto& l : r.limits) {
         std::string name;
         if (l.kind == analyze::LimitKind::ProcessFds) {
-            // The pid always shows; a long process name is cut instead.
+            // Open file descriptors against RLIMIT_NOFILE. The pid always shows; a long process
+            // name is cut instead.
             std::string pid = fmt::format(" (pid {})", l.pid);
-            name = "file descriptors of " +
-                   shorten(terminal_safe(l.name), 40 - std::min<std::size_t>(39, 20 + pid.size())) + pid;
+            name = "descriptors of " +
+                   shorten(terminal_safe(l.name), 40 - std::min<std::size_t>(34, 15 + pid.size())) + pid;
         } else {
             name = shorten(terminal_safe(l.name), 40);
         }
