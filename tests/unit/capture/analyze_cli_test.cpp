@@ -65,6 +65,15 @@ TEST(AnalyzeCli, OsPreset) {
     auto r = analyze("--os 2003 " + fixture("capture/windows-en-anobq.txt"));
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_TRUE(contains(r.out, "1025-5000")) << r.out;
+    // The Windows generation sets the TIME_WAIT length the report assumes.
+    EXPECT_TRUE(contains(unwrapped(r.out), "TIME_WAIT lasts 240 s (2003 and earlier)")) << r.out;
+    auto vista = analyze("--os vista+ " + fixture("capture/windows-en-anobq.txt"));
+    EXPECT_TRUE(contains(unwrapped(vista.out), "TIME_WAIT lasts 120 s (Vista/2008 and later)"))
+        << vista.out;
+    auto unknown = analyze(fixture("capture/windows-en-ano-findstr.txt"));
+    EXPECT_TRUE(contains(unwrapped(unknown.out), "TIME_WAIT lasts 120 s (assumed: Vista/2008 and later)"))
+        << unknown.out;
+    EXPECT_FALSE(contains(unknown.out, "tcp_tw_reuse")) << unknown.out;
 }
 
 TEST(AnalyzeCli, ElevationRefusal) {
