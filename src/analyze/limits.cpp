@@ -4,6 +4,9 @@
 
 #include <algorithm>
 
+#include "analyze/findings.h"
+#include "analyze/what_breaks.h"
+
 namespace portwatch::analyze {
 
 namespace {
@@ -11,9 +14,23 @@ namespace {
 constexpr double kShowProcessAt = 0.5;  // processes below this fd usage are not listed
 constexpr std::uint64_t kUnlimited = std::uint64_t{1} << 62;
 
+std::string states_text(const StateCounts& s) {
+    std::vector<std::pair<std::uint32_t, std::size_t>> rows;
+    for (std::size_t i = 0; i < s.by_state.size(); ++i) {
+        if (s.by_state[i] != 0) rows.push_back({s.by_state[i], i});
+    }
+    std::sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    std::string out;
+    for (const auto& [n, i] : rows) {
+        out += fmt::format("{}{} {}", out.empty() ? "" : ", ", n,
+                           core::state_name(core::Protocol::Tcp, static_cast<core::TcpState>(i)));
+    }
+    return out;
+}
+
 LimitUsage usage(LimitKind kind, std::string name, std::uint64_t used, std::uint64_t limit,
                  const Thresholds& t) {
-    LimitUsage u{kind, 0, std::move(name), used, limit, 0, Severity::Ok};
+    LimitUsage u{kind, 0, std::move(name), used, limit, 0, Severity::Ok, 0, {}};
     u.utilisation = limit ? static_cast<double>(used) / static_cast<double>(limit) : 0.0;
     u.severity = rate(u.utilisation, used >= limit ? 0 : limit - used, t);
     return u;
@@ -38,9 +55,22 @@ std::vector<LimitUsage> check_limits(const core::Snapshot& snap, const core::Hos
     std::sort(fds.begin(), fds.end(), [](const LimitUsage& a, const LimitUsage& b) {
         return a.utilisation > b.utilisation;
     });
+    std::size_t listed = 0;
     for (std::size_t i = 0; i < fds.size(); ++i) {
         if (i == 0 || fds[i].utilisation >= kShowProcessAt) {
             out.push_back(fds[i]);
+            ++listed;
+        }
+    }
+    // How many of a listed process's descriptors are sockets, by state: what it leaks.
+    for (const auto& s : snap.sockets) {
+        for (auto pid : s.owners) {
+            for (std::size_t i = 0; i < listed; ++i) {
+                if (out[i].pid == pid) {
+                    ++out[i].sockets;
+                    if (s.protocol == core::Protocol::Tcp) out[i].socket_states.add(s.state);
+                }
+            }
         }
     }
     if (!facts) {
@@ -84,14 +114,37 @@ std::vector<Finding> limit_findings(const std::vector<LimitUsage>& limits,
         f.severity = u.severity;
         std::string numbers = fmt::format("{} of {} ({:.0f}%)", u.used, u.limit, u.utilisation * 100);
         switch (u.kind) {
-            case LimitKind::ProcessFds:
+            case LimitKind::ProcessFds: {
                 f.mechanism = Mechanism::FdLimit;
-                f.title = fmt::format("{} (pid {}) has {} file descriptors open: new sockets will "
-                                      "fail with EMFILE (Too many open files).", u.name, u.pid, numbers);
-                f.culprits.push_back({u.pid, u.name, {}, static_cast<std::uint32_t>(u.used), 1.0, false});
-                f.remedy = "Find what it leaks (sockets in CLOSE_WAIT are a common cause) or raise "
-                           "its limit (LimitNOFILE= in its systemd unit, ulimit -n).";
+                f.title = fmt::format("{} (pid {}) has {} file descriptors open: its next socket, "
+                                      "file or pipe fails with EMFILE (Too many open files).",
+                                      u.name, u.pid, numbers);
+                Culprit c{u.pid, u.name, {}, u.sockets, 1.0, false, static_cast<std::uint32_t>(u.used)};
+                f.culprits.push_back(std::move(c));
+                bool leaking = classify_states(u.socket_states) == Mechanism::CloseWaitLeak;
+                std::string close_wait =
+                    leaking ? fmt::format("its sockets are mostly CLOSE_WAIT: {} does not close "
+                                          "connections the peer has closed (an application bug: "
+                                          "close on end-of-file and on errors; restarting it frees "
+                                          "them now)",
+                                          u.name)
+                            : std::string();
+                if (u.sockets * 2 > u.used) {
+                    f.remedy = fmt::format(
+                        "Most of its descriptors are sockets: {}. Raising its limit (LimitNOFILE= in "
+                        "its systemd unit, ulimit -n) only buys time.",
+                        leaking ? close_wait
+                                : fmt::format("cap {}'s connections (a pool with a maximum, close "
+                                              "idle ones)", u.name));
+                } else {
+                    f.remedy = fmt::format(
+                        "{} of its {} descriptors are files or pipes: look for leaked ones (ls -l "
+                        "/proc/{}/fd){}. Or raise its limit (LimitNOFILE= in its systemd unit, "
+                        "ulimit -n).",
+                        u.used - u.sockets, u.used, u.pid, leaking ? "; and " + close_wait : "");
+                }
                 break;
+            }
             case LimitKind::FileMax:
                 f.mechanism = Mechanism::FileMax;
                 f.title = fmt::format("The host has {} files open against fs.file-max: opens fail "
@@ -125,7 +178,15 @@ std::vector<Finding> limit_findings(const std::vector<LimitUsage>& limits,
                 f.remedy = "Find sockets with large queues (ss -tm); raise net.ipv4.tcp_mem.";
                 break;
         }
-        f.evidence.push_back(fmt::format("{}: {}", u.name, numbers));
+        if (u.kind == LimitKind::ProcessFds) {
+            f.evidence.push_back(fmt::format(
+                "{}: {} file descriptors (soft RLIMIT_NOFILE), {} of them sockets{}", u.name,
+                numbers, u.sockets,
+                u.socket_states.total() ? "; TCP: " + states_text(u.socket_states) : std::string()));
+        } else {
+            f.evidence.push_back(fmt::format("{}: {}", u.name, numbers));
+        }
+        f.breaks = limit_breakage(u);
         if (facts && u.kind == LimitKind::TimeWaitBuckets && facts->tw_overflow) {
             f.evidence.push_back(fmt::format("TcpExt TCPTimeWaitOverflow = {}", *facts->tw_overflow));
         }
