@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 
 #include "analyze/findings.h"
 #include "analyze/what_breaks.h"
@@ -34,6 +36,58 @@ LimitUsage usage(LimitKind kind, std::string name, std::uint64_t used, std::uint
     u.utilisation = limit ? static_cast<double>(used) / static_cast<double>(limit) : 0.0;
     u.severity = rate(u.utilisation, used >= limit ? 0 : limit - used, t);
     return u;
+}
+
+// The host-wide limits: where the numbers come from, and what a finding says. One row each.
+struct HostLimit {
+    LimitKind kind;
+    Mechanism mechanism;
+    std::string_view name;  // the sysctl, as the finding and its evidence name it
+    std::optional<std::uint64_t> core::HostFacts::*used;
+    std::optional<std::uint64_t> core::HostFacts::*limit;  // nullptr: tcp_mem's maximum
+    std::string_view title;                                // {} is "used of limit (pct)"
+    std::string_view remedy;
+    std::optional<std::uint64_t> core::HostFacts::*proof;  // a TcpExt counter that shows it was hit
+    std::string_view proof_name;
+};
+
+constexpr HostLimit kHostLimits[] = {
+    {LimitKind::FileMax, Mechanism::FileMax, "fs.file-max", &core::HostFacts::files_allocated,
+     &core::HostFacts::file_max, "The host has {} files open against fs.file-max: opens fail with ENFILE.",
+     "Find the process holding most files; raise fs.file-max.", nullptr, ""},
+    {LimitKind::Conntrack, Mechanism::Conntrack, "net.netfilter.nf_conntrack_max",
+     &core::HostFacts::conntrack_count, &core::HostFacts::conntrack_max,
+     "The connection-tracking table holds {} entries: when full the kernel drops new "
+     "connections (\"nf_conntrack: table full\").",
+     "Raise net.netfilter.nf_conntrack_max, shorten nf_conntrack_tcp_timeout_time_wait, or "
+     "exempt busy flows (NOTRACK).",
+     nullptr, ""},
+    {LimitKind::TimeWaitBuckets, Mechanism::TimeWaitBuckets, "net.ipv4.tcp_max_tw_buckets",
+     &core::HostFacts::tcp_tw, &core::HostFacts::tcp_max_tw_buckets,
+     "TIME_WAIT sockets: {} of tcp_max_tw_buckets; beyond it the kernel drops TIME_WAIT early "
+     "(TCPTimeWaitOverflow).",
+     "Reduce connection churn (keep-alive, pooling); raising tcp_max_tw_buckets costs ~200 "
+     "bytes per entry.",
+     &core::HostFacts::tw_overflow, "TCPTimeWaitOverflow"},
+    {LimitKind::Orphans, Mechanism::Orphans, "net.ipv4.tcp_max_orphans",
+     &core::HostFacts::tcp_orphan, &core::HostFacts::tcp_max_orphans,
+     "Orphaned TCP sockets (closed, still sending): {} of tcp_max_orphans; beyond it "
+     "connections are reset.",
+     "Look for peers that stop reading; raise net.ipv4.tcp_max_orphans if memory allows.",
+     &core::HostFacts::abort_on_memory, "TCPAbortOnMemory"},
+    {LimitKind::TcpMemory, Mechanism::TcpMemory, "net.ipv4.tcp_mem",
+     &core::HostFacts::tcp_mem_pages, nullptr,
+     "TCP socket memory: {} pages of tcp_mem's maximum: under pressure the kernel shrinks "
+     "buffers and kills orphans.",
+     "Find sockets with large queues (ss -tm); raise net.ipv4.tcp_mem.",
+     &core::HostFacts::abort_on_memory, "TCPAbortOnMemory"},
+};
+
+const HostLimit* host_limit(LimitKind kind) {
+    for (const auto& l : kHostLimits) {
+        if (l.kind == kind) return &l;
+    }
+    return nullptr;
 }
 
 }  // namespace
@@ -77,25 +131,20 @@ std::vector<LimitUsage> check_limits(const core::Snapshot& snap, const core::Hos
         return out;
     }
     const auto& f = *facts;
-    if (f.files_allocated && f.file_max) {
-        out.push_back(usage(LimitKind::FileMax, "fs.file-max", *f.files_allocated, *f.file_max, t));
-    }
-    if (f.conntrack_count && f.conntrack_max) {
-        out.push_back(usage(LimitKind::Conntrack, "net.netfilter.nf_conntrack_max",
-                            *f.conntrack_count, *f.conntrack_max, t));
-    }
-    if (f.tcp_tw && f.tcp_max_tw_buckets) {
-        out.push_back(usage(LimitKind::TimeWaitBuckets, "net.ipv4.tcp_max_tw_buckets", *f.tcp_tw,
-                            *f.tcp_max_tw_buckets, t));
-    }
-    if (f.tcp_orphan && f.tcp_max_orphans) {
-        out.push_back(usage(LimitKind::Orphans, "net.ipv4.tcp_max_orphans", *f.tcp_orphan,
-                            *f.tcp_max_orphans, t));
-    }
-    if (f.tcp_mem_pages && f.tcp_mem) {
-        auto u = usage(LimitKind::TcpMemory, "net.ipv4.tcp_mem", *f.tcp_mem_pages, (*f.tcp_mem)[2], t);
-        // Above the pressure threshold the kernel already squeezes socket buffers.
-        if (*f.tcp_mem_pages >= (*f.tcp_mem)[1] && u.severity == Severity::Ok) {
+    for (const auto& l : kHostLimits) {
+        const auto& used = f.*l.used;
+        std::optional<std::uint64_t> limit;
+        if (l.limit) {
+            limit = f.*l.limit;
+        } else if (f.tcp_mem) {
+            limit = (*f.tcp_mem)[2];
+        }
+        if (!used || !limit) {
+            continue;
+        }
+        auto u = usage(l.kind, std::string(l.name), *used, *limit, t);
+        // Above tcp_mem's pressure threshold the kernel already squeezes socket buffers.
+        if (l.kind == LimitKind::TcpMemory && *used >= (*f.tcp_mem)[1] && u.severity == Severity::Ok) {
             u.severity = Severity::Warning;
         }
         out.push_back(std::move(u));
@@ -145,38 +194,14 @@ std::vector<Finding> limit_findings(const std::vector<LimitUsage>& limits,
                 }
                 break;
             }
-            case LimitKind::FileMax:
-                f.mechanism = Mechanism::FileMax;
-                f.title = fmt::format("The host has {} files open against fs.file-max: opens fail "
-                                      "with ENFILE.", numbers);
-                f.remedy = "Find the process holding most files; raise fs.file-max.";
+            default: {
+                const HostLimit* l = host_limit(u.kind);
+                if (l == nullptr) break;
+                f.mechanism = l->mechanism;
+                f.title = fmt::format(fmt::runtime(l->title), numbers);
+                f.remedy = std::string(l->remedy);
                 break;
-            case LimitKind::Conntrack:
-                f.mechanism = Mechanism::Conntrack;
-                f.title = fmt::format("The connection-tracking table holds {} entries: when full the "
-                                      "kernel drops new connections (\"nf_conntrack: table full\").", numbers);
-                f.remedy = "Raise net.netfilter.nf_conntrack_max, shorten "
-                           "nf_conntrack_tcp_timeout_time_wait, or exempt busy flows (NOTRACK).";
-                break;
-            case LimitKind::TimeWaitBuckets:
-                f.mechanism = Mechanism::TimeWaitBuckets;
-                f.title = fmt::format("TIME_WAIT sockets: {} of tcp_max_tw_buckets; beyond it the "
-                                      "kernel drops TIME_WAIT early (TCPTimeWaitOverflow).", numbers);
-                f.remedy = "Reduce connection churn (keep-alive, pooling); raising "
-                           "tcp_max_tw_buckets costs ~200 bytes per entry.";
-                break;
-            case LimitKind::Orphans:
-                f.mechanism = Mechanism::Orphans;
-                f.title = fmt::format("Orphaned TCP sockets (closed, still sending): {} of "
-                                      "tcp_max_orphans; beyond it connections are reset.", numbers);
-                f.remedy = "Look for peers that stop reading; raise net.ipv4.tcp_max_orphans if memory allows.";
-                break;
-            case LimitKind::TcpMemory:
-                f.mechanism = Mechanism::TcpMemory;
-                f.title = fmt::format("TCP socket memory: {} pages of tcp_mem's maximum: under "
-                                      "pressure the kernel shrinks buffers and kills orphans.", numbers);
-                f.remedy = "Find sockets with large queues (ss -tm); raise net.ipv4.tcp_mem.";
-                break;
+            }
         }
         if (u.kind == LimitKind::ProcessFds) {
             f.evidence.push_back(fmt::format(
@@ -187,12 +212,8 @@ std::vector<Finding> limit_findings(const std::vector<LimitUsage>& limits,
             f.evidence.push_back(fmt::format("{}: {}", u.name, numbers));
         }
         f.breaks = limit_breakage(u);
-        if (facts && u.kind == LimitKind::TimeWaitBuckets && facts->tw_overflow) {
-            f.evidence.push_back(fmt::format("TcpExt TCPTimeWaitOverflow = {}", *facts->tw_overflow));
-        }
-        if (facts && (u.kind == LimitKind::Orphans || u.kind == LimitKind::TcpMemory) &&
-            facts->abort_on_memory) {
-            f.evidence.push_back(fmt::format("TcpExt TCPAbortOnMemory = {}", *facts->abort_on_memory));
+        if (const HostLimit* l = host_limit(u.kind); facts && l && l->proof && *facts.*l->proof) {
+            f.evidence.push_back(fmt::format("TcpExt {} = {}", l->proof_name, *(*facts.*l->proof)));
         }
         out.push_back(std::move(f));
     }
