@@ -4,6 +4,7 @@
 #include <bitset>
 #include <memory>
 #include <tuple>
+#include <unordered_map>
 
 #include "analyze/addr_key.h"
 #include "analyze/prebound.h"
@@ -70,7 +71,9 @@ bool holds_port(const core::Socket& s, core::Platform platform) {
     return s.state != TcpState::Close && s.state != TcpState::Unknown;
 }
 
-// Tallies sockets by owner, then keeps the top ones with their names.
+// Tallies sockets by owner, then keeps the top ones with their names. Every step is O(1) or
+// O(log n) per socket: a pool may have as many owners as sockets (100,000 rows with 100,000
+// pids), and a linear search of the rows made that quadratic.
 class OwnerTally {
 public:
     void add(std::span<const std::int32_t> pids, bool inferred) {
@@ -81,33 +84,67 @@ public:
             bump(pid, inferred);
         }
     }
-    std::vector<OwnerShare> top(const core::Snapshot& snapshot, std::size_t n) {
-        std::sort(rows_.begin(), rows_.end(), [](const OwnerShare& a, const OwnerShare& b) {
-            return std::tie(b.sockets, a.pid) < std::tie(a.sockets, b.pid);
-        });
-        if (rows_.size() > n) {
-            rows_.resize(n);
+    // Sorts the rows best first, so this tally can serve as the `base` of top().
+    void rank() {
+        std::sort(rows_.begin(), rows_.end(), better);
+        for (std::size_t i = 0; i < rows_.size(); ++i) {
+            index_[rows_[i].pid] = i;
         }
-        for (auto& row : rows_) {
+    }
+    // The `n` owners with most sockets, named. With `base` (ranked), of this tally and `base`
+    // together, in O(rows + n) rather than O(rows of base): the wildcard sockets that every
+    // local-address pool holds are tallied once.
+    std::vector<OwnerShare> top(const core::Snapshot& snapshot, std::size_t n,
+                                const OwnerTally* base = nullptr) {
+        std::vector<OwnerShare> rows = std::move(rows_);
+        if (base) {
+            for (auto& row : rows) {
+                if (auto it = base->index_.find(row.pid); it != base->index_.end()) {
+                    row.sockets += base->rows_[it->second].sockets;
+                    row.inferred += base->rows_[it->second].inferred;
+                }
+            }
+            // Owners only in `base` keep their count there: its first n not already merged.
+            std::size_t taken = 0;
+            for (const auto& row : base->rows_) {
+                if (taken == n) {
+                    break;
+                }
+                if (!index_.contains(row.pid)) {
+                    rows.push_back(row);
+                    ++taken;
+                }
+            }
+        }
+        auto keep = std::min(n, rows.size());
+        std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep),
+                          rows.end(), better);
+        rows.resize(keep);
+        for (auto& row : rows) {
             if (const auto* p = row.pid != 0 ? snapshot.find_process(row.pid) : nullptr) {
                 row.name = p->name;
             }
         }
-        return std::move(rows_);
+        rows_.clear();
+        index_.clear();
+        return rows;
     }
 
 private:
+    static bool better(const OwnerShare& a, const OwnerShare& b) {
+        return std::tie(b.sockets, a.pid) < std::tie(a.sockets, b.pid);
+    }
     void bump(std::int32_t pid, bool inferred) {
-        auto it = std::find_if(rows_.begin(), rows_.end(),
-                               [pid](const OwnerShare& r) { return r.pid == pid; });
-        if (it == rows_.end()) {
+        auto [it, inserted] = index_.try_emplace(pid, rows_.size());
+        if (inserted) {
             rows_.push_back({pid, {}, 0, 0});
-            it = rows_.end() - 1;
         }
-        ++it->sockets;
-        it->inferred += inferred;
+        auto& row = rows_[it->second];
+        ++row.sockets;
+        row.inferred += inferred;
     }
     std::vector<OwnerShare> rows_;
+    std::unordered_map<std::int32_t, std::size_t> index_;  // pid -> rows_ slot
 };
 
 // Remote endpoints numbered once per protocol, so each pool counts its destinations in one
@@ -143,18 +180,46 @@ public:
             touched_.push_back(id);
         }
     }
-    // The `n` most used destinations since the last call; resets the counts.
+    // The counts since the last call become the base that every later take_top() adds to
+    // (the wildcard sockets of the local-address pools); resets the counts.
+    void keep_as_base() {
+        base_counts_ = counts_;
+        base_ranked_ = touched_;
+        std::sort(base_ranked_.begin(), base_ranked_.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return std::tie(base_counts_[b], a) < std::tie(base_counts_[a], b);
+        });
+        for (auto id : touched_) {
+            counts_[id] = 0;
+        }
+        touched_.clear();
+    }
+    // The `n` most used destinations since the last call (plus the base); resets the counts.
     std::vector<DestinationShare> take_top(std::size_t n) {
-        auto keep = std::min(n, touched_.size());
-        std::partial_sort(touched_.begin(), touched_.begin() + static_cast<std::ptrdiff_t>(keep),
-                          touched_.end(), [&](std::uint32_t a, std::uint32_t b) {
-                              return std::tie(counts_[b], a) < std::tie(counts_[a], b);
+        std::vector<std::uint32_t> candidates = touched_;
+        auto total = [&](std::uint32_t id) {
+            return counts_[id] + (base_counts_.empty() ? 0 : base_counts_[id]);
+        };
+        std::size_t taken = 0;
+        for (auto id : base_ranked_) {  // only in the base: its first n not counted here
+            if (taken == n) {
+                break;
+            }
+            if (counts_[id] == 0) {
+                candidates.push_back(id);
+                ++taken;
+            }
+        }
+        auto keep = std::min(n, candidates.size());
+        std::partial_sort(candidates.begin(),
+                          candidates.begin() + static_cast<std::ptrdiff_t>(keep), candidates.end(),
+                          [&](std::uint32_t a, std::uint32_t b) {
+                              return std::make_tuple(total(b), a) < std::make_tuple(total(a), b);
                           });
         std::vector<DestinationShare> rows;
         for (std::size_t i = 0; i < keep; ++i) {
-            const auto& remote = snap_.sockets[representative_[touched_[i]]].remote;
+            const auto& remote = snap_.sockets[representative_[candidates[i]]].remote;
             rows.push_back({core::Endpoint{remote.address.normalized(), remote.port, {}},
-                            counts_[touched_[i]]});
+                            total(candidates[i])});
         }
         for (auto id : touched_) {
             counts_[id] = 0;
@@ -170,6 +235,8 @@ private:
     std::vector<std::uint32_t> representative_;  // destination id -> a socket
     std::vector<std::uint32_t> counts_;
     std::vector<std::uint32_t> touched_;
+    std::vector<std::uint32_t> base_counts_;  // empty, or counts_ of keep_as_base()
+    std::vector<std::uint32_t> base_ranked_;  // ids counted in the base, most first
 };
 
 void finish(Pool& pool, const Thresholds& t) {
@@ -294,27 +361,7 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
                              : model.udp_size;
 
     DestinationIndex destinations(c.snap, protocol);
-    auto build = [&](const core::IpAddress& local, auto&& for_each_member) {
-        Pool pool;
-        pool.key = {kind, c.snap.netns, local.family(), local, {}};
-        pool.size = size;
-        PortSet used, prebound;
-        OwnerTally tally;
-        for_each_member([&](std::uint32_t i) {
-            const auto& s = sockets[i];
-            used.set(s.local.port);
-            if (c.prebound[i]) {
-                prebound.set(s.local.port);
-            }
-            ++pool.sockets;
-            pool.states.add(s.state);
-            tally.add(c.owners.of(i), c.owners.inferred(i));
-            destinations.count(i);
-        });
-        pool.occupied = static_cast<std::uint32_t>(used.count());
-        pool.prebound = static_cast<std::uint32_t>(prebound.count());
-        pool.owners = tally.top(c.snap, c.t.top);
-        pool.destinations = destinations.take_top(c.t.top);
+    auto finish_local = [&](Pool& pool) {
         finish(pool, c.t);
         if (kind == PoolKind::TcpLocal && c.platform == core::Platform::Linux &&
             pool.prebound * 2 < pool.occupied && pool.severity != Severity::Ok) {
@@ -324,19 +371,91 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
         model.pools.push_back(std::move(pool));
     };
 
-    build(core::IpAddress{}, [&](auto&& visit) {
+    // The wildcard pool holds every socket of the protocol.
+    {
+        Pool pool;
+        pool.key = {kind, c.snap.netns, core::IpAddress{}.family(), core::IpAddress{}, {}};
+        pool.size = size;
+        PortSet used, prebound;
+        OwnerTally tally;
+        auto visit = [&](std::uint32_t i) {
+            const auto& s = sockets[i];
+            used.set(s.local.port);
+            if (c.prebound[i]) {
+                prebound.set(s.local.port);
+            }
+            ++pool.sockets;
+            pool.states.add(s.state);
+            tally.add(c.owners.of(i), c.owners.inferred(i));
+            destinations.count(i);
+        };
         for (auto i : wildcard) visit(i);
         for (const auto& e : specific) visit(e.second);
-    });
+        pool.occupied = static_cast<std::uint32_t>(used.count());
+        pool.prebound = static_cast<std::uint32_t>(prebound.count());
+        pool.owners = tally.top(c.snap, c.t.top);
+        pool.destinations = destinations.take_top(c.t.top);
+        finish_local(pool);
+    }
+
+    // Every local-address pool holds the wildcard sockets too (a wildcard bind overlaps every
+    // address): they are tallied once here and added to each address's own sockets, so the
+    // cost is O(sockets of the address), not O(wildcard sockets) per address.
+    PortSet wild_used, wild_prebound;
+    StateCounts wild_states;
+    OwnerTally wild_owners;
+    for (auto i : wildcard) {
+        const auto& s = sockets[i];
+        wild_used.set(s.local.port);
+        if (c.prebound[i]) {
+            wild_prebound.set(s.local.port);
+        }
+        wild_states.add(s.state);
+        wild_owners.add(c.owners.of(i), c.owners.inferred(i));
+        destinations.count(i);
+    }
+    wild_owners.rank();
+    destinations.keep_as_base();
+    const auto wild_used_count = static_cast<std::uint32_t>(wild_used.count());
+    const auto wild_prebound_count = static_cast<std::uint32_t>(wild_prebound.count());
+    std::vector<std::uint16_t> ports, prebound_ports;
     for (std::size_t a = 0; a < specific.size();) {
         std::size_t b = a;
         while (b < specific.size() && specific[b].first == specific[a].first) {
             ++b;
         }
-        build(sockets[specific[a].second].local.address.normalized(), [&](auto&& visit) {
-            for (auto i : wildcard) visit(i);
-            for (std::size_t k = a; k < b; ++k) visit(specific[k].second);
-        });
+        Pool pool;
+        auto local = sockets[specific[a].second].local.address.normalized();
+        pool.key = {kind, c.snap.netns, local.family(), local, {}};
+        pool.size = size;
+        pool.sockets = static_cast<std::uint32_t>(wildcard.size());
+        pool.states = wild_states;
+        ports.clear();
+        prebound_ports.clear();
+        OwnerTally tally;
+        for (std::size_t k = a; k < b; ++k) {
+            std::uint32_t i = specific[k].second;
+            const auto& s = sockets[i];
+            if (!wild_used.test(s.local.port)) {
+                ports.push_back(s.local.port);
+            }
+            if (c.prebound[i] && !wild_prebound.test(s.local.port)) {
+                prebound_ports.push_back(s.local.port);
+            }
+            ++pool.sockets;
+            pool.states.add(s.state);
+            tally.add(c.owners.of(i), c.owners.inferred(i));
+            destinations.count(i);
+        }
+        auto distinct = [](std::vector<std::uint16_t>& v) {
+            std::sort(v.begin(), v.end());
+            return static_cast<std::uint32_t>(std::unique(v.begin(), v.end()) - v.begin());
+        };
+        pool.occupied = wild_used_count + distinct(ports);
+        pool.prebound = wild_prebound_count + distinct(prebound_ports);
+        pool.owners = tally.top(c.snap, c.t.top, &wild_owners);
+        pool.destinations = destinations.take_top(c.t.top);
+        finish_local(pool);
         a = b;
     }
 }
