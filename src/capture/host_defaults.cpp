@@ -62,12 +62,19 @@ Result<core::PortRange> parse_port_range(std::string_view text) {
 
 void apply_host_config(Capture& capture, const RangeChoice& choice,
                        const std::vector<NetshRange>& netsh, std::string_view netsh_file) {
+    for (auto& cs : capture.snapshots) {
+        apply_host_config(cs, capture.xp_component_chains, choice, netsh, netsh_file);
+    }
+}
+
+void apply_host_config(CaptureSnapshot& cs, bool xp_component_chains, const RangeChoice& choice,
+                       const std::vector<NetshRange>& netsh, std::string_view netsh_file) {
     const NetshRange* tcp = nullptr;
     const NetshRange* udp = nullptr;
     for (const auto& n : netsh) {
         (n.protocol == core::Protocol::Tcp ? tcp : udp) = &n;
     }
-    for (auto& cs : capture.snapshots) {
+    {
         auto& config = cs.snapshot.config;
         if (choice.os) {
             config.platform = preset(*choice.os).platform;
@@ -89,7 +96,7 @@ void apply_host_config(Capture& capture, const RangeChoice& choice,
             auto p = preset(*choice.os);
             config.ephemeral = p.range;
             config.range_origin = std::string(p.origin);
-        } else if (config.platform == core::Platform::Windows && capture.xp_component_chains) {
+        } else if (config.platform == core::Platform::Windows && xp_component_chains) {
             config.ephemeral = core::PortRange{1025, 5000};
             config.range_origin =
                 "Windows XP/2003 default 1025-5000, assumed: the capture has the -v component "

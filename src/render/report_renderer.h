@@ -35,4 +35,16 @@ struct OverallVerdict {
 };
 OverallVerdict overall_verdict(std::span<const analyze::Report> reports);
 
+// The pieces of render_reports_text and render_reports_json, for a caller that renders each
+// report as it comes and cannot keep them all (analyze --each on a file of 100,000 captures):
+// the heading that goes first when there are several reports, one report's section, and one
+// report as a JSON object (an element of the document's "reports").
+void render_reports_text_heading(std::ostream& out, const OverallVerdict& verdict,
+                                 std::size_t reports, std::size_t not_ok);
+void render_report_text_section(std::ostream& out, const analyze::Report& report,
+                                const ReportOptions& options);
+class JsonWriter;
+void write_report_json(JsonWriter& json, const analyze::Report& report,
+                       const ReportOptions& options);
+
 }  // namespace portwatch::render

@@ -243,18 +243,25 @@ OverallVerdict overall_verdict(std::span<const Report> reports) {
     return v;
 }
 
+void render_reports_text_heading(std::ostream& out, const OverallVerdict& v, std::size_t reports,
+                                 std::size_t not_ok) {
+    out << fmt::format("{}  {} network namespaces checked, {} not OK\n",
+                       v.unknown ? "UNKNOWN" : analyze::severity_name(v.severity), reports, not_ok);
+}
+
+void render_report_text_section(std::ostream& out, const Report& r, const ReportOptions& o) {
+    out << '\n' << std::string(std::min<std::size_t>(o.width, 80), '=') << '\n';
+    render_one(out, r, o);
+}
+
 void render_reports_text(std::ostream& out, std::span<const Report> reports, const ReportOptions& o) {
     if (reports.size() > 1) {
-        auto v = overall_verdict(reports);
         std::size_t bad = std::count_if(reports.begin(), reports.end(), [](const Report& r) {
             return r.unknown || r.verdict != Severity::Ok;
         });
-        out << fmt::format("{}  {} network namespaces checked, {} not OK\n",
-                           v.unknown ? "UNKNOWN" : analyze::severity_name(v.severity),
-                           reports.size(), bad);
+        render_reports_text_heading(out, overall_verdict(reports), reports.size(), bad);
         for (const auto& r : reports) {
-            out << '\n' << std::string(std::min<std::size_t>(o.width, 80), '=') << '\n';
-            render_one(out, r, o);
+            render_report_text_section(out, r, o);
         }
         return;
     }
