@@ -120,6 +120,7 @@ public:
         std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep),
                           rows.end(), better);
         rows.resize(keep);
+        rows.shrink_to_fit();  // one per pool, and a capture may have 200,000 pools
         for (auto& row : rows) {
             if (const auto* p = row.pid != 0 ? snapshot.find_process(row.pid) : nullptr) {
                 row.name = p->name;
@@ -216,6 +217,7 @@ public:
                               return std::make_tuple(total(b), a) < std::make_tuple(total(a), b);
                           });
         std::vector<DestinationShare> rows;
+        rows.reserve(keep);
         for (std::size_t i = 0; i < keep; ++i) {
             const auto& remote = snap_.sockets[representative_[candidates[i]]].remote;
             rows.push_back({core::Endpoint{remote.address.normalized(), remote.port, {}},
@@ -308,6 +310,11 @@ void connect_pools(const Context& c, PoolModel& model) {
     }
     std::sort(members.begin(), members.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::size_t pools = 0;
+    for (std::size_t a = 0; a < members.size(); ++a) {
+        pools += a == 0 || !members[a].first.same_pool(members[a - 1].first);
+    }
+    model.pools.reserve(model.pools.size() + pools + 16);  // + the local pools, usually few
     bool reuse_on = model.tcp_tw_reuse == 1;
     bool timestamps = c.snap.config.tcp_timestamps.value_or(true);
 
@@ -378,6 +385,15 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
         }
     }
     std::sort(specific.begin(), specific.end());
+    std::size_t pools = 1;  // the wildcard pool
+    for (std::size_t a = 0; a < specific.size(); ++a) {
+        pools += a == 0 || specific[a].first != specific[a - 1].first;
+    }
+    if (model.pools.capacity() < model.pools.size() + pools) {
+        // Room for this protocol's pools and the other's wildcard pool, at once: growing by
+        // doubling leaves up to half of 200,000 pools' room unused.
+        model.pools.reserve(model.pools.size() + pools + 1);
+    }
     std::uint32_t size = protocol == Protocol::Tcp && c.platform == core::Platform::Linux
                              ? model.tcp_size
                              : model.udp_size;
@@ -567,10 +583,42 @@ PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
     local_pools(c, Protocol::Tcp, model);
     local_pools(c, Protocol::Udp, model);
 
-    std::stable_sort(model.pools.begin(), model.pools.end(), [](const Pool& a, const Pool& b) {
-        return std::tie(b.severity, b.utilisation, b.sockets) <
-               std::tie(a.severity, a.utilisation, a.sockets);
+    // Worst first, ties in the order built: sorted as small (key, index) records and the pools
+    // permuted in place, because std::stable_sort's buffer of 200,000 pools is 50 MiB.
+    struct Rank {
+        Severity severity;
+        double utilisation;
+        std::uint32_t sockets;
+        std::uint32_t index;
+    };
+    std::vector<Rank> order(model.pools.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const auto& p = model.pools[i];
+        order[i] = {p.severity, p.utilisation, p.sockets, static_cast<std::uint32_t>(i)};
+    }
+    std::sort(order.begin(), order.end(), [](const Rank& a, const Rank& b) {
+        return std::tie(b.severity, b.utilisation, b.sockets, a.index) <
+               std::tie(a.severity, a.utilisation, a.sockets, b.index);
     });
+    // Position i takes the pool at order[i].index: follow each cycle of the permutation once.
+    std::vector<bool> placed(order.size(), false);
+    for (std::size_t start = 0; start < order.size(); ++start) {
+        if (placed[start]) {
+            continue;
+        }
+        Pool held = std::move(model.pools[start]);
+        std::size_t at = start;
+        for (;;) {
+            placed[at] = true;
+            std::size_t from = order[at].index;
+            if (from == start) {
+                model.pools[at] = std::move(held);
+                break;
+            }
+            model.pools[at] = std::move(model.pools[from]);
+            at = from;
+        }
+    }
     return model;
 }
 
