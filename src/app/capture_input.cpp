@@ -13,7 +13,7 @@ namespace portwatch::app {
 
 // A streambuf over a file descriptor whose reads wait in poll() for at most the idle timeout.
 class CaptureInput::Buffer : public std::streambuf {
-public:
+  public:
     Buffer(int fd, bool owned, std::chrono::milliseconds idle)
         : fd_(fd), owned_(owned), idle_(idle), data_(new char[kBytes]) {}
     ~Buffer() override {
@@ -26,7 +26,7 @@ public:
 
     std::optional<std::string> stopped_early() const { return stopped_; }
 
-protected:
+  protected:
     int_type underflow() override {
         if (gptr() < egptr()) {
             return traits_type::to_int_type(*gptr());
@@ -34,9 +34,9 @@ protected:
         if (stopped_ || ended_) {
             return traits_type::eof();
         }
-        const int timeout = idle_.count() > 0 ? static_cast<int>(std::min<std::int64_t>(
-                                                    idle_.count(), INT32_MAX))
-                                              : -1;
+        const int timeout = idle_.count() > 0
+                                ? static_cast<int>(std::min<std::int64_t>(idle_.count(), INT32_MAX))
+                                : -1;
         for (;;) {
             pollfd p{fd_, POLLIN, 0};
             int ready = ::poll(&p, 1, timeout);
@@ -75,7 +75,7 @@ protected:
         }
     }
 
-private:
+  private:
     static constexpr std::size_t kBytes = 1 << 20;
     int_type fail(std::string why) {
         stopped_ = std::move(why);
@@ -118,8 +118,12 @@ Result<std::unique_ptr<CaptureInput>> CaptureInput::open(const std::string& path
         new CaptureInput(std::make_unique<Buffer>(fd, owned, idle)));
 }
 
-std::istream& CaptureInput::stream() { return *stream_; }
+std::istream& CaptureInput::stream() {
+    return *stream_;
+}
 
-std::optional<std::string> CaptureInput::stopped_early() const { return buffer_->stopped_early(); }
+std::optional<std::string> CaptureInput::stopped_early() const {
+    return buffer_->stopped_early();
+}
 
 }  // namespace portwatch::app

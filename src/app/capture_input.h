@@ -22,7 +22,7 @@
 namespace portwatch::app {
 
 class CaptureInput {
-public:
+  public:
     // `path` "-" is standard input (file descriptor 0, not closed). An idle timeout of zero
     // waits forever.
     static Result<std::unique_ptr<CaptureInput>> open(const std::string& path,
@@ -36,7 +36,7 @@ public:
     // has not closed it", or a read error. Empty when the input simply ended.
     std::optional<std::string> stopped_early() const;
 
-private:
+  private:
     class Buffer;
     explicit CaptureInput(std::unique_ptr<Buffer> buffer);
     std::unique_ptr<Buffer> buffer_;

@@ -18,7 +18,7 @@
 namespace portwatch::app {
 
 class ReportSpool {
-public:
+  public:
     static Result<ReportSpool> create();
     ReportSpool(ReportSpool&& other) noexcept;
     ReportSpool& operator=(ReportSpool&&) = delete;
@@ -32,7 +32,7 @@ public:
     // Calls `visit` with each text, in order of (at, order).
     Result<void> replay(const std::function<void(std::string_view)>& visit);
 
-private:
+  private:
     struct Record {
         std::chrono::system_clock::time_point at;
         std::uint64_t order = 0;

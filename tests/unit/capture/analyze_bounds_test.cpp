@@ -1,10 +1,9 @@
 // `portwatch analyze` on hostile input (issue #8, classes 1-3): endless devices and silent
 // pipes end in a clear error, and a file of many captures is read in bounded memory with every
 // capture still reported. Time and memory at scale are measured by bench/analyze_scale.sh.
+#include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -34,7 +33,7 @@ bool contains(const std::string& text, const std::string& needle) {
 
 // A directory of its own per test process (ctest runs tests in parallel).
 class AnalyzeBounds : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("pw-bounds-" + std::to_string(::getpid()));
         fs::create_directories(dir_);
@@ -78,9 +77,9 @@ TEST_F(AnalyzeBounds, EndlessDevicesStopWithAClearError) {
 }
 
 TEST_F(AnalyzeBounds, GarbageAfterACaptureStopsAtTheLimit) {
-    auto r = portwatch::testing::run_shell(
-        "(cat " + fixture("capture/linux-ss-tanp.txt") + "; cat /dev/urandom) | timeout 60 " +
-        PORTWATCH_BINARY + " analyze -");
+    auto r = portwatch::testing::run_shell("(cat " + fixture("capture/linux-ss-tanp.txt") +
+                                           "; cat /dev/urandom) | timeout 60 " + PORTWATCH_BINARY +
+                                           " analyze -");
     EXPECT_EQ(r.code, 3) << r.err;
     EXPECT_TRUE(contains(r.err, "-: no socket row in 16 MiB after the one at line 1203")) << r.err;
 }
@@ -99,30 +98,30 @@ TEST_F(AnalyzeBounds, SilentFifoTimesOut) {
         "(cat " + fixture("capture/linux-ss-tanp.txt") + "; sleep 4) > " + fifo +
         " 2>/dev/null & timeout 60 " + PORTWATCH_BINARY + " analyze --idle-timeout 0.5 " + fifo);
     EXPECT_EQ(open_writer.code, 3) << open_writer.err;
-    EXPECT_TRUE(contains(open_writer.err, "no input for 0.5 s after 90039 bytes, and the writer "
-                                          "has not closed it"))
+    EXPECT_TRUE(contains(open_writer.err,
+                         "no input for 0.5 s after 90039 bytes, and the writer "
+                         "has not closed it"))
         << open_writer.err;
 
     // A writer that closes: an ordinary capture.
-    auto closed = portwatch::testing::run_shell(
-        "cat " + fixture("capture/linux-ss-tanp.txt") + " > " + fifo + " & timeout 60 " +
-        PORTWATCH_BINARY + " analyze --idle-timeout 5 " + fifo);
+    auto closed = portwatch::testing::run_shell("cat " + fixture("capture/linux-ss-tanp.txt") +
+                                                " > " + fifo + " & timeout 60 " + PORTWATCH_BINARY +
+                                                " analyze --idle-timeout 5 " + fifo);
     EXPECT_EQ(closed.code, 0) << closed.err;
     EXPECT_TRUE(contains(closed.out, "1202 sockets")) << closed.out;
 }
 
 TEST_F(AnalyzeBounds, BadLimitsAreRejected) {
     for (std::string args : {"--max-unrecognised 0", "--max-unrecognised 12Q",
-                             "--max-unrecognised ''", "--idle-timeout -1",
-                             "--idle-timeout soon"}) {
+                             "--max-unrecognised ''", "--idle-timeout -1", "--idle-timeout soon"}) {
         auto r = analyze(args + " " + fixture("capture/linux-ss-tanp.txt"));
         EXPECT_EQ(r.code, 3) << args;
         EXPECT_TRUE(r.out.empty()) << args;
     }
-    EXPECT_EQ(analyze("--max-unrecognised 64K --idle-timeout 0 " +
-                      fixture("capture/linux-ss-tanp.txt"))
-                  .code,
-              0);
+    EXPECT_EQ(
+        analyze("--max-unrecognised 64K --idle-timeout 0 " + fixture("capture/linux-ss-tanp.txt"))
+            .code,
+        0);
 }
 
 // 50,000 captures took 420 MiB before (every snapshot's sockets, warnings and report kept);
@@ -131,8 +130,9 @@ TEST_F(AnalyzeBounds, ManyCapturesInBoundedMemory) {
     auto file = many_captures(50'000);
     auto r = analyze(file);
     EXPECT_EQ(r.code, 0) << r.err;
-    EXPECT_TRUE(contains(r.out, "Trend over 50000 captures, 2026-11-01T00:00:00.000Z to "
-                                "2026-11-01T13:53:19.000Z"))
+    EXPECT_TRUE(contains(r.out,
+                         "Trend over 50000 captures, 2026-11-01T00:00:00.000Z to "
+                         "2026-11-01T13:53:19.000Z"))
         << r.out.substr(0, 2000);
     EXPECT_TRUE(contains(r.out, "many.txt #50000  (time from '# taken at' line)"));
     rusage usage{};
