@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "analyze/trend.h"
+#include "analyze/verdict.h"
 #include "render/trend_text.h"
 #include "app/capture_input.h"
 #include "app/diagnose_command.h"
@@ -102,19 +103,6 @@ void write_capture_json(render::JsonWriter& j, const FileResult& f,
     j.end_object();
 }
 
-int exit_code_for(const render::OverallVerdict& v) {
-    if (v.unknown) {
-        return kExitUnknown;
-    }
-    switch (v.severity) {
-        case analyze::Severity::Ok: return kExitOk;
-        case analyze::Severity::Warning: return kExitWarning;
-        case analyze::Severity::Critical:
-        case analyze::Severity::Exhausted: return kExitCritical;
-    }
-    return kExitUnknown;
-}
-
 // "16M", "64K", "1G", "1048576": bytes.
 std::optional<std::uint64_t> parse_size(std::string_view text) {
     std::uint64_t shift = 0;
@@ -177,7 +165,7 @@ private:
 
     // The reports.
     std::size_t not_ok_ = 0;
-    render::OverallVerdict verdict_;
+    analyze::OverallVerdict verdict_;
     bool any_unknown_ = false;
     std::optional<analyze::Report> latest_;
     analyze::TrendBuilder trend_;
@@ -458,16 +446,16 @@ int Run::finish() {
         trend = trend_.finish(*latest_);
     }
     const bool all_shown = !trend && captures_.size() > 1;
-    render::OverallVerdict verdict;
+    analyze::OverallVerdict verdict;
     std::size_t shown = 1;
     if (all_shown) {
         verdict = verdict_;
         verdict.unknown = any_unknown_ && verdict_.severity == analyze::Severity::Ok;
         shown = captures_.size();
     } else {
-        verdict = render::overall_verdict(std::span<const analyze::Report>(&*latest_, 1));
+        verdict = analyze::overall_verdict(std::span<const analyze::Report>(&*latest_, 1));
     }
-    int code = exit_code_for(verdict);
+    int code = static_cast<int>(analyze::nagios_status(verdict));
     if (trend && trend->hours_left && *trend->hours_left < 1.0 && code != kExitUnknown) {
         code = kExitCritical;
     }
@@ -629,7 +617,7 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
         return make_error("--json and --csv exclude each other");
     }
     if (!a.range.empty()) {
-        auto range = capture::parse_port_range(a.range);
+        auto range = capture::parse_dashed_port_range(a.range);
         if (!range) {
             return make_error("--range: " + range.error().message);
         }

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "analyze/report.h"
+#include "analyze/verdict.h"
 
 namespace portwatch::render {
 
@@ -27,19 +28,11 @@ void render_reports_json(std::ostream& out, std::span<const analyze::Report> rep
 // Word-wraps untrusted text (made terminal-safe first) to `width` columns.
 void write_wrapped(std::ostream& out, std::string_view text, std::size_t width);
 
-// The worst verdict of several reports (an unknown report counts as unknown only when no
-// other report is worse than OK).
-struct OverallVerdict {
-    analyze::Severity severity = analyze::Severity::Ok;
-    bool unknown = false;
-};
-OverallVerdict overall_verdict(std::span<const analyze::Report> reports);
-
 // The pieces of render_reports_text and render_reports_json, for a caller that renders each
 // report as it comes and cannot keep them all (analyze --each on a file of 100,000 captures):
 // the heading that goes first when there are several reports, one report's section, and one
 // report as a JSON object (an element of the document's "reports").
-void render_reports_text_heading(std::ostream& out, const OverallVerdict& verdict,
+void render_reports_text_heading(std::ostream& out, const analyze::OverallVerdict& verdict,
                                  std::size_t reports, std::size_t not_ok);
 void render_report_text_section(std::ostream& out, const analyze::Report& report,
                                 const ReportOptions& options);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/plural.h"
+#include "analyze/verdict.h"
 #include "render/report_renderer.h"
 #include "render/snapshot_renderer.h"
 #include "render/utf8.h"
@@ -229,22 +230,8 @@ void write_wrapped(std::ostream& out, std::string_view text, std::size_t width) 
     wrap(out, terminal_safe(text), "", "", width);
 }
 
-OverallVerdict overall_verdict(std::span<const Report> reports) {
-    OverallVerdict v;
-    bool any_unknown = false;
-    for (const auto& r : reports) {
-        if (r.unknown) {
-            any_unknown = true;
-            continue;
-        }
-        v.severity = std::max(v.severity, r.verdict);
-    }
-    v.unknown = reports.empty() || (any_unknown && v.severity == Severity::Ok);
-    return v;
-}
-
-void render_reports_text_heading(std::ostream& out, const OverallVerdict& v, std::size_t reports,
-                                 std::size_t not_ok) {
+void render_reports_text_heading(std::ostream& out, const analyze::OverallVerdict& v,
+                                 std::size_t reports, std::size_t not_ok) {
     out << fmt::format("{}  {} network namespaces checked, {} not OK\n",
                        v.unknown ? "UNKNOWN" : analyze::severity_name(v.severity), reports, not_ok);
 }
@@ -256,10 +243,11 @@ void render_report_text_section(std::ostream& out, const Report& r, const Report
 
 void render_reports_text(std::ostream& out, std::span<const Report> reports, const ReportOptions& o) {
     if (reports.size() > 1) {
+        auto v = analyze::overall_verdict(reports);
         std::size_t bad = std::count_if(reports.begin(), reports.end(), [](const Report& r) {
             return r.unknown || r.verdict != Severity::Ok;
         });
-        render_reports_text_heading(out, overall_verdict(reports), reports.size(), bad);
+        render_reports_text_heading(out, v, reports.size(), bad);
         for (const auto& r : reports) {
             render_report_text_section(out, r, o);
         }
