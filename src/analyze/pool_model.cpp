@@ -76,12 +76,12 @@ bool holds_port(const core::Socket& s, core::Platform platform) {
 // pids), and a linear search of the rows made that quadratic.
 class OwnerTally {
 public:
-    void add(std::span<const std::int32_t> pids, bool inferred) {
+    void add(std::span<const std::int32_t> pids, bool inferred, TcpState state) {
         if (pids.empty()) {
-            bump(0, false);
+            bump(0, false, state);
         }
         for (auto pid : pids) {
-            bump(pid, inferred);
+            bump(pid, inferred, state);
         }
     }
     // Sorts the rows best first, so this tally can serve as the `base` of top().
@@ -100,8 +100,12 @@ public:
         if (base) {
             for (auto& row : rows) {
                 if (auto it = base->index_.find(row.pid); it != base->index_.end()) {
-                    row.sockets += base->rows_[it->second].sockets;
-                    row.inferred += base->rows_[it->second].inferred;
+                    const auto& b = base->rows_[it->second];
+                    row.sockets += b.sockets;
+                    row.inferred += b.inferred;
+                    for (std::size_t k = 0; k < row.states.by_state.size(); ++k) {
+                        row.states.by_state[k] += b.states.by_state[k];
+                    }
                 }
             }
             // Owners only in `base` keep their count there: its first n not already merged.
@@ -135,14 +139,15 @@ private:
     static bool better(const OwnerShare& a, const OwnerShare& b) {
         return std::tie(b.sockets, a.pid) < std::tie(a.sockets, b.pid);
     }
-    void bump(std::int32_t pid, bool inferred) {
+    void bump(std::int32_t pid, bool inferred, TcpState state) {
         auto [it, inserted] = index_.try_emplace(pid, rows_.size());
         if (inserted) {
-            rows_.push_back({pid, {}, 0, 0});
+            rows_.push_back({pid, {}, 0, 0, {}, {}});
         }
         auto& row = rows_[it->second];
         ++row.sockets;
         row.inferred += inferred;
+        row.states.add(state);
     }
     std::vector<OwnerShare> rows_;
     std::unordered_map<std::int32_t, std::size_t> index_;  // pid -> rows_ slot
@@ -343,7 +348,7 @@ void connect_pools(const Context& c, PoolModel& model) {
                 const auto& s = sockets[i];
                 ++pool.sockets;
                 pool.states.add(s.state);
-                tally.add(c.owners.of(i), c.owners.inferred(i));
+                tally.add(c.owners.of(i), c.owners.inferred(i), s.state);
                 all_old_tw = all_old_tw && s.state == TcpState::TimeWait &&
                              kTimeWaitMs - std::min(s.expires_ms, kTimeWaitMs) >= kTwReuseDelayMs;
             }
@@ -399,98 +404,61 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
                              : model.udp_size;
 
     DestinationIndex destinations(c.snap, protocol);
-    auto finish_local = [&](Pool& pool) {
+    auto build = [&](const core::IpAddress& local, auto&& for_each_member) {
+        Pool pool;
+        pool.key = {kind, c.snap.netns, local.family(), local, {}};
+        pool.size = size;
+        PortSet used, prebound;
+        OwnerTally tally;
+        for_each_member([&](std::uint32_t i) {
+            const auto& s = sockets[i];
+            used.set(s.local.port);
+            if (c.prebound[i]) {
+                prebound.set(s.local.port);
+            }
+            ++pool.sockets;
+            pool.states.add(s.state);
+            tally.add(c.owners.of(i), c.owners.inferred(i), s.state);
+            destinations.count(i);
+        });
+        pool.occupied = static_cast<std::uint32_t>(used.count());
+        pool.prebound = static_cast<std::uint32_t>(prebound.count());
+        pool.owners = tally.top(c.snap, c.t.top);
+        pool.destinations = destinations.take_top(c.t.top);
         finish(pool, c.t);
         if (kind == PoolKind::TcpLocal && c.platform == core::Platform::Linux &&
             pool.prebound * 2 < pool.occupied && pool.severity != Severity::Ok) {
             pool.severity = Severity::Ok;
             pool.severity_capped = true;
         }
+        if (pool.severity != Severity::Ok) {  // rare: a second pass for each owner's destinations
+            for (auto& owner : pool.owners) {
+                for_each_member([&](std::uint32_t i) {
+                    auto pids = c.owners.of(i);
+                    if (owner.pid == 0 ? pids.empty()
+                                       : std::find(pids.begin(), pids.end(), owner.pid) != pids.end()) {
+                        destinations.count(i);
+                    }
+                });
+                owner.destinations = destinations.take_top(c.t.top);
+            }
+        }
         model.pools.push_back(std::move(pool));
     };
 
-    // The wildcard pool holds every socket of the protocol.
-    {
-        Pool pool;
-        pool.key = {kind, c.snap.netns, core::IpAddress{}.family(), core::IpAddress{}, {}};
-        pool.size = size;
-        PortSet used, prebound;
-        OwnerTally tally;
-        auto visit = [&](std::uint32_t i) {
-            const auto& s = sockets[i];
-            pool.occupied += add_port(used, s.local.port);
-            if (c.prebound[i]) {
-                pool.prebound += add_port(prebound, s.local.port);
-            }
-            ++pool.sockets;
-            pool.states.add(s.state);
-            tally.add(c.owners.of(i), c.owners.inferred(i));
-            destinations.count(i);
-        };
+    build(core::IpAddress{}, [&](auto&& visit) {
         for (auto i : wildcard) visit(i);
         for (const auto& e : specific) visit(e.second);
-        pool.owners = tally.top(c.snap, c.t.top);
-        pool.destinations = destinations.take_top(c.t.top);
-        finish_local(pool);
-    }
-
-    // Every local-address pool holds the wildcard sockets too (a wildcard bind overlaps every
-    // address): they are tallied once here and added to each address's own sockets, so the
-    // cost is O(sockets of the address), not O(wildcard sockets) per address.
-    PortSet wild_used, wild_prebound;
-    StateCounts wild_states;
-    OwnerTally wild_owners;
-    std::uint32_t wild_used_count = 0, wild_prebound_count = 0;
-    for (auto i : wildcard) {
-        const auto& s = sockets[i];
-        wild_used_count += add_port(wild_used, s.local.port);
-        if (c.prebound[i]) {
-            wild_prebound_count += add_port(wild_prebound, s.local.port);
-        }
-        wild_states.add(s.state);
-        wild_owners.add(c.owners.of(i), c.owners.inferred(i));
-        destinations.count(i);
-    }
-    wild_owners.rank();
-    destinations.keep_as_base();
-    std::vector<std::uint16_t> ports, prebound_ports;
+    });
     for (std::size_t a = 0; a < specific.size();) {
         std::size_t b = a;
         while (b < specific.size() && specific[b].first == specific[a].first) {
             ++b;
         }
-        Pool pool;
-        auto local = sockets[specific[a].second].local.address.normalized();
-        pool.key = {kind, c.snap.netns, local.family(), local, {}};
-        pool.size = size;
-        pool.sockets = static_cast<std::uint32_t>(wildcard.size());
-        pool.states = wild_states;
-        ports.clear();
-        prebound_ports.clear();
-        OwnerTally tally;
-        for (std::size_t k = a; k < b; ++k) {
-            std::uint32_t i = specific[k].second;
-            const auto& s = sockets[i];
-            if (!wild_used.test(s.local.port)) {
-                ports.push_back(s.local.port);
-            }
-            if (c.prebound[i] && !wild_prebound.test(s.local.port)) {
-                prebound_ports.push_back(s.local.port);
-            }
-            ++pool.sockets;
-            pool.states.add(s.state);
-            tally.add(c.owners.of(i), c.owners.inferred(i));
-            destinations.count(i);
-        }
-        auto distinct = [](std::vector<std::uint16_t>& v) {
-            std::sort(v.begin(), v.end());
-            return static_cast<std::uint32_t>(std::unique(v.begin(), v.end()) - v.begin());
-        };
-        pool.occupied = wild_used_count + distinct(ports);
-        pool.prebound = wild_prebound_count + distinct(prebound_ports);
-        pool.owners = tally.top(c.snap, c.t.top, &wild_owners);
-        pool.destinations = destinations.take_top(c.t.top);
-        finish_local(pool);
+        build(sockets[specific[a].second].local.address.normalized(), [&](auto&& visit) {
+            for (auto i : wildcard) visit(i);
+            for (std::size_t k = a; k < b; ++k) visit(specific[k].second);
+        });
         a = b;
     }
 }
