@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "analyze/services.h"
 #include "analyze/what_breaks.h"
@@ -207,6 +208,7 @@ std::vector<Culprit> culprits_of(const Pool& p, const core::Snapshot& snap) {
 std::vector<Culprit> servers_at(const core::Snapshot& snap, core::Protocol protocol,
                                 const core::Endpoint& dst) {
     std::vector<Culprit> out;
+    std::unordered_set<std::int32_t> seen;  // many listeners may share a port (SO_REUSEPORT)
     // A wildcard listener serves `dst` only when `dst` is an address of this host: loopback,
     // or one its own sockets are bound to.
     auto dst_address = dst.address.normalized();
@@ -225,7 +227,7 @@ std::vector<Culprit> servers_at(const core::Snapshot& snap, core::Protocol proto
             continue;
         }
         for (auto pid : s.owners) {
-            if (std::none_of(out.begin(), out.end(), [pid](const Culprit& c) { return c.pid == pid; })) {
+            if (seen.insert(pid).second) {
                 const auto* proc = snap.find_process(pid);
                 out.push_back({pid, proc ? proc->name : "", proc ? proc->cmdline : "", 1, 1.0, false});
             }

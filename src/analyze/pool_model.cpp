@@ -4,6 +4,7 @@
 #include <bitset>
 #include <memory>
 #include <tuple>
+#include <unordered_map>
 
 #include "analyze/addr_key.h"
 #include "analyze/prebound.h"
@@ -70,7 +71,9 @@ bool holds_port(const core::Socket& s, core::Platform platform) {
     return s.state != TcpState::Close && s.state != TcpState::Unknown;
 }
 
-// Tallies sockets by owner, then keeps the top ones with their names.
+// Tallies sockets by owner, then keeps the top ones with their names. Every step is O(1) or
+// O(log n) per socket: a pool may have as many owners as sockets (100,000 rows with 100,000
+// pids), and a linear search of the rows made that quadratic.
 class OwnerTally {
 public:
     void add(std::span<const std::int32_t> pids, bool inferred, TcpState state) {
@@ -81,34 +84,73 @@ public:
             bump(pid, inferred, state);
         }
     }
-    std::vector<OwnerShare> top(const core::Snapshot& snapshot, std::size_t n) {
-        std::sort(rows_.begin(), rows_.end(), [](const OwnerShare& a, const OwnerShare& b) {
-            return std::tie(b.sockets, a.pid) < std::tie(a.sockets, b.pid);
-        });
-        if (rows_.size() > n) {
-            rows_.resize(n);
+    // Sorts the rows best first, so this tally can serve as the `base` of top().
+    void rank() {
+        std::sort(rows_.begin(), rows_.end(), better);
+        for (std::size_t i = 0; i < rows_.size(); ++i) {
+            index_[rows_[i].pid] = i;
         }
-        for (auto& row : rows_) {
+    }
+    // The `n` owners with most sockets, named. With `base` (ranked), of this tally and `base`
+    // together, in O(rows + n) rather than O(rows of base): the wildcard sockets that every
+    // local-address pool holds are tallied once.
+    std::vector<OwnerShare> top(const core::Snapshot& snapshot, std::size_t n,
+                                const OwnerTally* base = nullptr) {
+        std::vector<OwnerShare> rows = std::move(rows_);
+        if (base) {
+            for (auto& row : rows) {
+                if (auto it = base->index_.find(row.pid); it != base->index_.end()) {
+                    const auto& b = base->rows_[it->second];
+                    row.sockets += b.sockets;
+                    row.inferred += b.inferred;
+                    for (std::size_t k = 0; k < row.states.by_state.size(); ++k) {
+                        row.states.by_state[k] += b.states.by_state[k];
+                    }
+                }
+            }
+            // Owners only in `base` keep their count there: its first n not already merged.
+            std::size_t taken = 0;
+            for (const auto& row : base->rows_) {
+                if (taken == n) {
+                    break;
+                }
+                if (!index_.contains(row.pid)) {
+                    rows.push_back(row);
+                    ++taken;
+                }
+            }
+        }
+        auto keep = std::min(n, rows.size());
+        std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep),
+                          rows.end(), better);
+        rows.resize(keep);
+        rows.shrink_to_fit();  // one per pool, and a capture may have 200,000 pools
+        for (auto& row : rows) {
             if (const auto* p = row.pid != 0 ? snapshot.find_process(row.pid) : nullptr) {
                 row.name = p->name;
             }
         }
-        return std::move(rows_);
+        rows_.clear();
+        index_.clear();
+        return rows;
     }
 
 private:
+    static bool better(const OwnerShare& a, const OwnerShare& b) {
+        return std::tie(b.sockets, a.pid) < std::tie(a.sockets, b.pid);
+    }
     void bump(std::int32_t pid, bool inferred, TcpState state) {
-        auto it = std::find_if(rows_.begin(), rows_.end(),
-                               [pid](const OwnerShare& r) { return r.pid == pid; });
-        if (it == rows_.end()) {
+        auto [it, inserted] = index_.try_emplace(pid, rows_.size());
+        if (inserted) {
             rows_.push_back({pid, {}, 0, 0, {}, {}});
-            it = rows_.end() - 1;
         }
-        ++it->sockets;
-        it->inferred += inferred;
-        it->states.add(state);
+        auto& row = rows_[it->second];
+        ++row.sockets;
+        row.inferred += inferred;
+        row.states.add(state);
     }
     std::vector<OwnerShare> rows_;
+    std::unordered_map<std::int32_t, std::size_t> index_;  // pid -> rows_ slot
 };
 
 // Remote endpoints numbered once per protocol, so each pool counts its destinations in one
@@ -144,18 +186,47 @@ public:
             touched_.push_back(id);
         }
     }
-    // The `n` most used destinations since the last call; resets the counts.
+    // The counts since the last call become the base that every later take_top() adds to
+    // (the wildcard sockets of the local-address pools); resets the counts.
+    void keep_as_base() {
+        base_counts_ = counts_;
+        base_ranked_ = touched_;
+        std::sort(base_ranked_.begin(), base_ranked_.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return std::tie(base_counts_[b], a) < std::tie(base_counts_[a], b);
+        });
+        for (auto id : touched_) {
+            counts_[id] = 0;
+        }
+        touched_.clear();
+    }
+    // The `n` most used destinations since the last call (plus the base); resets the counts.
     std::vector<DestinationShare> take_top(std::size_t n) {
-        auto keep = std::min(n, touched_.size());
-        std::partial_sort(touched_.begin(), touched_.begin() + static_cast<std::ptrdiff_t>(keep),
-                          touched_.end(), [&](std::uint32_t a, std::uint32_t b) {
-                              return std::tie(counts_[b], a) < std::tie(counts_[a], b);
+        std::vector<std::uint32_t> candidates = touched_;
+        auto total = [&](std::uint32_t id) {
+            return counts_[id] + (base_counts_.empty() ? 0 : base_counts_[id]);
+        };
+        std::size_t taken = 0;
+        for (auto id : base_ranked_) {  // only in the base: its first n not counted here
+            if (taken == n) {
+                break;
+            }
+            if (counts_[id] == 0) {
+                candidates.push_back(id);
+                ++taken;
+            }
+        }
+        auto keep = std::min(n, candidates.size());
+        std::partial_sort(candidates.begin(),
+                          candidates.begin() + static_cast<std::ptrdiff_t>(keep), candidates.end(),
+                          [&](std::uint32_t a, std::uint32_t b) {
+                              return std::make_tuple(total(b), a) < std::make_tuple(total(a), b);
                           });
         std::vector<DestinationShare> rows;
+        rows.reserve(keep);
         for (std::size_t i = 0; i < keep; ++i) {
-            const auto& remote = snap_.sockets[representative_[touched_[i]]].remote;
+            const auto& remote = snap_.sockets[representative_[candidates[i]]].remote;
             rows.push_back({core::Endpoint{remote.address.normalized(), remote.port, {}},
-                            counts_[touched_[i]]});
+                            total(candidates[i])});
         }
         for (auto id : touched_) {
             counts_[id] = 0;
@@ -171,7 +242,31 @@ private:
     std::vector<std::uint32_t> representative_;  // destination id -> a socket
     std::vector<std::uint32_t> counts_;
     std::vector<std::uint32_t> touched_;
+    std::vector<std::uint32_t> base_counts_;  // empty, or counts_ of keep_as_base()
+    std::vector<std::uint32_t> base_ranked_;  // ids counted in the base, most first
 };
+
+// Sets `port`; true when it was not set before. Sets are counted as they fill: counting a
+// 65,536-bit set costs as much as a small capture's whole diagnosis.
+bool add_port(PortSet& set, std::uint16_t port) {
+    if (set.test(port)) {
+        return false;
+    }
+    set.set(port);
+    return true;
+}
+
+// The ports low..high (none when low > high).
+PortSet port_mask(std::uint32_t low, std::uint32_t high) {
+    PortSet m;
+    if (low > high || high > 65535) {
+        return m;
+    }
+    m.set();
+    m >>= 65535 - (high - low);
+    m <<= low;
+    return m;
+}
 
 void finish(Pool& pool, const Thresholds& t) {
     std::uint64_t gone = std::uint64_t{pool.taxed} + pool.occupied;
@@ -220,6 +315,11 @@ void connect_pools(const Context& c, PoolModel& model) {
     }
     std::sort(members.begin(), members.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::size_t pools = 0;
+    for (std::size_t a = 0; a < members.size(); ++a) {
+        pools += a == 0 || !members[a].first.same_pool(members[a - 1].first);
+    }
+    model.pools.reserve(model.pools.size() + pools + 16);  // + the local pools, usually few
     bool reuse_on = model.tcp_tw_reuse == 1;
     bool timestamps = c.snap.config.tcp_timestamps.value_or(true);
 
@@ -290,6 +390,15 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
         }
     }
     std::sort(specific.begin(), specific.end());
+    std::size_t pools = 1;  // the wildcard pool
+    for (std::size_t a = 0; a < specific.size(); ++a) {
+        pools += a == 0 || specific[a].first != specific[a - 1].first;
+    }
+    if (model.pools.capacity() < model.pools.size() + pools) {
+        // Room for this protocol's pools and the other's wildcard pool, at once: growing by
+        // doubling leaves up to half of 200,000 pools' room unused.
+        model.pools.reserve(model.pools.size() + pools + 1);
+    }
     std::uint32_t size = protocol == Protocol::Tcp && c.platform == core::Platform::Linux
                              ? model.tcp_size
                              : model.udp_size;
@@ -378,26 +487,26 @@ PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
     model.tcp_tw_reuse = cfg.tcp_tw_reuse.value_or(2);
     model.tw_reuse_assumed = !cfg.tcp_tw_reuse.has_value();
 
-    // Step 1: candidates.
+    // Step 1: candidates. Whole-set operations, not a loop over the range: a file of 100,000
+    // one-socket captures is diagnosed 100,000 times.
+    const PortSet in_range = port_mask(model.range.low, model.range.high);
     PortSet reserved;
     for (const auto& r : cfg.reserved) {
-        for (std::uint32_t p = r.low; p <= r.high && r.high >= r.low; ++p) {
-            reserved.set(p);
-        }
+        reserved |= port_mask(r.low, r.high);
     }
-    for (std::uint32_t p = model.range.low; p <= model.range.high; ++p) {
-        if (reserved.test(p)) {
-            ++model.reserved;
-        } else {
-            c.udp_candidates.set(p);
-        }
-    }
+    reserved &= in_range;
+    model.reserved = cfg.reserved.empty() ? 0 : static_cast<std::uint32_t>(reserved.count());
+    c.udp_candidates = in_range & ~reserved;
     c.tcp_candidates = c.udp_candidates;
-    if (linux_host && model.range.size() > 1 && model.range.size() % 2 == 1) {
+    const std::uint32_t range_size =
+        model.range.high >= model.range.low ? model.range.high - model.range.low + 1u : 0u;
+    model.udp_size = range_size - model.reserved;
+    model.tcp_size = model.udp_size;
+    if (linux_host && model.range.size() > 1 && model.range.size() % 2 == 1 &&
+        c.tcp_candidates.test(model.range.high)) {
         c.tcp_candidates.reset(model.range.high);
+        --model.tcp_size;
     }
-    model.tcp_size = static_cast<std::uint32_t>(c.tcp_candidates.count());
-    model.udp_size = static_cast<std::uint32_t>(c.udp_candidates.count());
 
     // Step 2: listeners, the server side, bind-owned ports.
     PortSet listening, bound_here;
@@ -416,8 +525,10 @@ PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
         c.passive[i] = !is_listener && (s.state == TcpState::SynRecv ||
                                         s.state == TcpState::NewSynRecv ||
                                         listening.test(s.local.port));
-        if (is_listener || (s.binding == core::PortBinding::Explicit && !c.passive[i])) {
-            bound_here.set(s.local.port);
+        if ((is_listener || (s.binding == core::PortBinding::Explicit && !c.passive[i])) &&
+            add_port(bound_here, s.local.port)) {
+            model.listeners_in_range += in_range.test(s.local.port);
+            model.bind_owned += c.tcp_candidates.test(s.local.port);
         }
     }
     c.prebound = linux_host ? detect_prebound(snap, owners, c.passive, model.tcp_size)
@@ -425,27 +536,57 @@ PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
     for (std::size_t i = 0; i < snap.sockets.size(); ++i) {
         model.prebound_sockets += c.prebound[i];
     }
-    for (std::uint32_t p = model.range.low; p <= model.range.high; ++p) {
-        model.listeners_in_range += bound_here.test(p);
-    }
     if (linux_host) {
-        c.bind_owned = bound_here;
+        c.bind_owned = bound_here & c.tcp_candidates;  // model.bind_owned counted them
         for (std::size_t i = 0; i < snap.sockets.size(); ++i) {
-            if (c.prebound[i]) {
-                c.bind_owned.set(snap.sockets[i].local.port);
+            auto port = snap.sockets[i].local.port;
+            if (c.prebound[i] && c.tcp_candidates.test(port)) {
+                model.bind_owned += add_port(c.bind_owned, port);
             }
         }
-        c.bind_owned &= c.tcp_candidates;
-        model.bind_owned = static_cast<std::uint32_t>(c.bind_owned.count());
         connect_pools(c, model);
+    } else {
+        model.bind_owned = 0;
     }
     local_pools(c, Protocol::Tcp, model);
     local_pools(c, Protocol::Udp, model);
 
-    std::stable_sort(model.pools.begin(), model.pools.end(), [](const Pool& a, const Pool& b) {
-        return std::tie(b.severity, b.utilisation, b.sockets) <
-               std::tie(a.severity, a.utilisation, a.sockets);
+    // Worst first, ties in the order built: sorted as small (key, index) records and the pools
+    // permuted in place, because std::stable_sort's buffer of 200,000 pools is 50 MiB.
+    struct Rank {
+        Severity severity;
+        double utilisation;
+        std::uint32_t sockets;
+        std::uint32_t index;
+    };
+    std::vector<Rank> order(model.pools.size());
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const auto& p = model.pools[i];
+        order[i] = {p.severity, p.utilisation, p.sockets, static_cast<std::uint32_t>(i)};
+    }
+    std::sort(order.begin(), order.end(), [](const Rank& a, const Rank& b) {
+        return std::tie(b.severity, b.utilisation, b.sockets, a.index) <
+               std::tie(a.severity, a.utilisation, a.sockets, b.index);
     });
+    // Position i takes the pool at order[i].index: follow each cycle of the permutation once.
+    std::vector<bool> placed(order.size(), false);
+    for (std::size_t start = 0; start < order.size(); ++start) {
+        if (placed[start]) {
+            continue;
+        }
+        Pool held = std::move(model.pools[start]);
+        std::size_t at = start;
+        for (;;) {
+            placed[at] = true;
+            std::size_t from = order[at].index;
+            if (from == start) {
+                model.pools[at] = std::move(held);
+                break;
+            }
+            model.pools[at] = std::move(model.pools[from]);
+            at = from;
+        }
+    }
     return model;
 }
 

@@ -25,12 +25,6 @@ std::vector<bool> detect_prebound(const core::Snapshot& snapshot, const Effectiv
     if (range_size == 0) {
         return result;
     }
-    std::vector<std::uint32_t> per_port(65536, 0);  // TCP sockets on each local port
-    for (const auto& s : sockets) {
-        if (s.protocol == core::Protocol::Tcp) {
-            ++per_port[s.local.port];
-        }
-    }
     // The first owner stands for the socket: processes sharing sockets after fork() are
     // judged together.
     std::unordered_map<std::int32_t, std::vector<std::uint32_t>> by_pid;
@@ -41,9 +35,20 @@ std::vector<bool> detect_prebound(const core::Snapshot& snapshot, const Effectiv
         }
         by_pid[pids.front()].push_back(static_cast<std::uint32_t>(i));
     }
+    // TCP sockets on each local port, counted only when some process has enough sockets to
+    // judge (a capture of one socket is not worth 256 KiB).
+    std::vector<std::uint32_t> per_port;
     for (auto& [pid, members] : by_pid) {
         if (members.size() < 4) {
             continue;
+        }
+        if (per_port.empty()) {
+            per_port.assign(65536, 0);
+            for (const auto& s : sockets) {
+                if (s.protocol == core::Protocol::Tcp) {
+                    ++per_port[s.local.port];
+                }
+            }
         }
         bool any_shared = std::any_of(members.begin(), members.end(), [&](std::uint32_t i) {
             return per_port[sockets[i].local.port] > 1;

@@ -1,16 +1,23 @@
 #include "app/analyze_command.h"
 
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <iostream>
+#include <span>
+#include <sstream>
 #include <system_error>
 
 #include "analyze/trend.h"
+#include "analyze/verdict.h"
 #include "render/trend_text.h"
+#include "app/capture_input.h"
 #include "app/diagnose_command.h"
 #include "app/exit_code.h"
+#include "app/report_spool.h"
 #include "core/socket_query.h"
 #include "render/json_writer.h"
 #include "render/utf8.h"
@@ -21,11 +28,9 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-struct Loaded {
-    capture::Capture capture;
-    std::vector<std::string> time_origin;  // per snapshot
-    std::vector<std::size_t> sockets;      // per snapshot (kept when the sockets are freed)
-};
+constexpr std::array<std::string_view, 4> kTimeOrigins = {
+    "--at", "'# taken at' line", "file modification time",
+    "time of reading (standard input has no time)"};
 
 std::optional<Clock::time_point> file_mtime(const std::string& path) {
     std::error_code ec;
@@ -37,32 +42,29 @@ std::optional<Clock::time_point> file_mtime(const std::string& path) {
     return std::chrono::time_point_cast<Clock::duration>(std::chrono::file_clock::to_sys(t));
 }
 
-// Stamps each snapshot with its time and says where the time came from.
-void assign_times(Loaded& l, const std::string& path, std::optional<Clock::time_point> at) {
-    auto mtime = path == "-" ? std::nullopt : file_mtime(path);
-    auto now = Clock::now();
-    for (auto& cs : l.capture.snapshots) {
-        std::string origin;
-        if (at) {
-            cs.snapshot.taken_at = *at;
-            origin = "--at";
-        } else if (cs.taken_at) {
-            cs.snapshot.taken_at = *cs.taken_at;
-            origin = "'# taken at' line";
-        } else if (mtime) {
-            cs.snapshot.taken_at = *mtime;
-            origin = "file modification time";
-        } else {
-            cs.snapshot.taken_at = now;
-            origin = "time of reading (standard input has no time)";
-        }
-        l.time_origin.push_back(origin);
-        l.sockets.push_back(cs.snapshot.sockets.size());
-    }
-}
+// What is kept of each capture once it is diagnosed: its line in the JSON "snapshots" and in
+// the trend's list. Its sockets and its report are gone by then.
+struct CaptureSummary {
+    Clock::time_point taken_at;
+    std::uint64_t first_line = 0;
+    std::uint32_t file = 0;   // index into the files
+    std::uint32_t index = 0;  // in its file
+    std::uint32_t sockets = 0;
+    std::uint32_t processes = 0;
+    std::uint16_t format = 0;  // index into Run::formats
+    std::uint8_t origin = 0;   // index into kTimeOrigins
+};
 
-void write_capture_json(render::JsonWriter& j, const Loaded& l) {
-    const auto& c = l.capture;
+// One file as read: the capture without its snapshots (they went to the run one by one).
+struct FileResult {
+    capture::Capture capture;
+    std::size_t snapshots = 0;
+};
+
+void write_capture_json(render::JsonWriter& j, const FileResult& f,
+                        std::span<const CaptureSummary> snapshots,
+                        const std::vector<std::string>& formats) {
+    const auto& c = f.capture;
     j.begin_object();
     j.key("file").value(c.name);
     j.key("encoding").value(capture::encoding_name(c.encoding));
@@ -82,15 +84,14 @@ void write_capture_json(render::JsonWriter& j, const Loaded& l) {
     }
     j.end_array();
     j.key("snapshots").begin_array();
-    for (std::size_t i = 0; i < c.snapshots.size(); ++i) {
-        const auto& s = c.snapshots[i];
+    for (const auto& s : snapshots) {
         j.begin_object();
         j.key("first_line").value(s.first_line);
-        j.key("format").value(s.snapshot.source.sockets);
-        j.key("sockets").value(static_cast<std::uint64_t>(l.sockets.at(i)));
-        j.key("processes").value(static_cast<std::uint64_t>(s.snapshot.processes.size()));
-        j.key("taken_at").value(render::iso_time(s.snapshot.taken_at));
-        j.key("time_origin").value(l.time_origin.at(i));
+        j.key("format").value(formats.at(s.format));
+        j.key("sockets").value(s.sockets);
+        j.key("processes").value(s.processes);
+        j.key("taken_at").value(render::iso_time(s.taken_at));
+        j.key("time_origin").value(kTimeOrigins.at(s.origin));
         j.end_object();
     }
     j.end_array();
@@ -100,6 +101,438 @@ void write_capture_json(render::JsonWriter& j, const Loaded& l) {
     }
     j.end_array();
     j.end_object();
+}
+
+// "16M", "64K", "1G", "1048576": bytes.
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+    std::uint64_t shift = 0;
+    if (!text.empty()) {
+        switch (text.back()) {
+            case 'k': case 'K': shift = 10; break;
+            case 'm': case 'M': shift = 20; break;
+            case 'g': case 'G': shift = 30; break;
+            default: break;
+        }
+        if (shift != 0) {
+            text.remove_suffix(1);
+        }
+    }
+    std::uint64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() ||
+        n > (UINT64_MAX >> shift)) {
+        return std::nullopt;
+    }
+    return n << shift;
+}
+
+// One run of `analyze`: the captures come in one at a time (CaptureParser's sink), each is
+// diagnosed and dropped, and only what the output needs is kept: a CaptureSummary per capture,
+// the latest report, the trend's running sums, and (when every report is shown) the rendered
+// reports on disk. So memory holds at most two captures' sockets, however the input is split.
+class Run {
+public:
+    Run(const AnalyzeOptions& options, std::ostream& out, std::ostream& err)
+        : o_(options), out_(out), err_(err) {}
+
+    int run(std::istream& stdin_stream);
+
+private:
+    Result<void> read_file(std::size_t i, std::istream* injected_stdin);
+    Result<void> prescan(std::size_t i);
+    Result<void> take(capture::CaptureSnapshot&& cs, std::size_t file, std::size_t index,
+                      bool several, bool file_chains);
+    Result<void> show(analyze::Report report, const CaptureSummary& summary);
+    int finish();
+    std::string label(const CaptureSummary& s) const;
+
+    const AnalyzeOptions& o_;
+    std::ostream& out_;
+    std::ostream& err_;
+    bool usage_error_ = false;
+    std::size_t budget_ = 0;
+
+    // The range: netsh blocks of every regular file (read ahead) and of the other inputs so far.
+    std::vector<capture::NetshRange> netsh_;
+    std::string netsh_file_;
+    std::vector<bool> prescanned_chains_;  // per file: XP -v chains (regular files read ahead)
+    std::vector<bool> prescanned_;
+    std::size_t judged_before_late_netsh_ = 0;
+
+    std::vector<FileResult> files_;
+    std::vector<CaptureSummary> captures_;
+    std::vector<std::string> formats_;
+
+    // The reports.
+    std::size_t not_ok_ = 0;
+    analyze::OverallVerdict verdict_;
+    bool any_unknown_ = false;
+    std::optional<analyze::Report> latest_;
+    analyze::TrendBuilder trend_;
+    std::optional<Clock::time_point> one_time_;  // while every capture so far has one time
+    bool several_times_ = false;
+    std::optional<ReportSpool> spool_;  // every report, while they may all be shown
+};
+
+std::string Run::label(const CaptureSummary& s) const {
+    const auto& f = files_.at(s.file);
+    return f.snapshots > 1 ? f.capture.name + " #" + std::to_string(s.index + 1) : f.capture.name;
+}
+
+// Reads a regular file once ahead of the real pass, keeping nothing of its snapshots: its
+// netsh ranges and -v chains decide the range of captures in the files before it (the netsh
+// output is often a separate file named after the capture, or appended at its end), and its
+// errors come before any output.
+Result<void> Run::prescan(std::size_t i) {
+    const std::string& path = o_.files[i];
+    auto input = CaptureInput::open(path, o_.idle_timeout);
+    if (!input) {
+        return std::unexpected(input.error());
+    }
+    capture::CaptureOptions copt = o_.capture;
+    copt.max_sockets = budget_;
+    std::size_t count = 0;
+    auto c = capture::read_capture((*input)->stream(), path, copt,
+                                   [&](capture::CaptureSnapshot&&) -> Result<void> {
+                                       ++count;
+                                       return {};
+                                   });
+    if (auto why = (*input)->stopped_early()) {
+        return make_error(path + ": " + *why);
+    }
+    if (!c) {
+        return std::unexpected(c.error());
+    }
+    if (count > 1 && !o_.at.empty()) {
+        usage_error_ = true;
+        return make_error("--at: " + path + " holds " + std::to_string(count) +
+                          " captures; their times come from its '# taken at' lines");
+    }
+    budget_ -= std::min<std::size_t>(budget_, c->stats.socket_rows);
+    for (const auto& n : c->netsh) {
+        netsh_.push_back(n);
+        netsh_file_ = path;
+    }
+    prescanned_chains_[i] = c->xp_component_chains;
+    prescanned_[i] = true;
+    return {};
+}
+
+Result<void> Run::read_file(std::size_t i, std::istream* injected_stdin) {
+    const std::string& path = o_.files[i];
+    std::unique_ptr<CaptureInput> input;
+    if (!injected_stdin) {
+        auto opened = CaptureInput::open(path, o_.idle_timeout);
+        if (!opened) {
+            return std::unexpected(opened.error());
+        }
+        input = std::move(*opened);
+    }
+    std::istream& in = injected_stdin ? *injected_stdin : input->stream();
+    capture::CaptureOptions copt = o_.capture;
+    copt.max_sockets = budget_;
+    files_.emplace_back();
+    files_.back().capture.name = path;
+    // The first snapshot waits for the second (or the end of the file) to know its label:
+    // "file" alone, or "file #1".
+    std::optional<capture::CaptureSnapshot> held;
+    std::size_t count = 0;
+    auto sink = [&](capture::CaptureSnapshot&& cs) -> Result<void> {
+        std::size_t index = count++;
+        if (index > 0 && !o_.at.empty()) {
+            usage_error_ = true;
+            return make_error("--at: " + path +
+                              " holds several captures; their times come from its '# taken at' "
+                              "lines");
+        }
+        files_.back().snapshots = count;
+        if (index == 0) {
+            held = std::move(cs);
+            return {};
+        }
+        if (held) {
+            bool chains = held->after_component_chains;
+            auto first = std::move(*held);
+            held.reset();
+            if (auto ok = take(std::move(first), i, 0, true, chains); !ok) {
+                return ok;
+            }
+        }
+        bool chains = cs.after_component_chains;
+        return take(std::move(cs), i, index, true, chains);
+    };
+    auto c = capture::read_capture(in, path, copt, sink);
+    if (input) {
+        if (auto why = input->stopped_early()) {
+            return make_error(path + ": " + *why);
+        }
+    }
+    if (!c) {
+        return std::unexpected(c.error());
+    }
+    budget_ -= std::min<std::size_t>(budget_, c->stats.socket_rows);
+    if (!prescanned_[i]) {
+        if (!c->netsh.empty() && count > 1) {
+            judged_before_late_netsh_ += count - 1;
+        }
+        for (const auto& n : c->netsh) {
+            netsh_.push_back(n);
+            netsh_file_ = path;
+        }
+    }
+    files_.back().capture = std::move(*c);
+    for (const auto& w : files_.back().capture.warnings) {
+        err_ << "portwatch: warning: " << render::terminal_safe(path) << ": "
+             << render::terminal_safe(w.message) << '\n';
+    }
+    if (held) {
+        return take(std::move(*held), i, 0, false, files_.back().capture.xp_component_chains);
+    }
+    return {};
+}
+
+Result<void> Run::take(capture::CaptureSnapshot&& cs, std::size_t file, std::size_t index,
+                       bool several, bool chains) {
+    const std::string& path = o_.files[file];
+    CaptureSummary s;
+    s.file = static_cast<std::uint32_t>(file);
+    s.index = static_cast<std::uint32_t>(index);
+    s.first_line = cs.first_line;
+    if (!o_.at.empty()) {
+        cs.snapshot.taken_at = o_.at[file];
+        s.origin = 0;
+    } else if (cs.taken_at) {
+        cs.snapshot.taken_at = *cs.taken_at;
+        s.origin = 1;
+    } else if (auto mtime = path == "-" ? std::nullopt : file_mtime(path)) {
+        cs.snapshot.taken_at = *mtime;
+        s.origin = 2;
+    } else {
+        cs.snapshot.taken_at = Clock::now();
+        s.origin = 3;
+    }
+    s.taken_at = cs.snapshot.taken_at;
+    s.sockets = static_cast<std::uint32_t>(cs.snapshot.sockets.size());
+    s.processes = static_cast<std::uint32_t>(cs.snapshot.processes.size());
+    const std::string& format = cs.snapshot.source.sockets;
+    auto known = std::find(formats_.begin(), formats_.end(), format);
+    s.format = static_cast<std::uint16_t>(known - formats_.begin());
+    if (known == formats_.end()) {
+        formats_.push_back(format);
+    }
+    capture::apply_host_config(cs, prescanned_[file] ? bool(prescanned_chains_[file]) : chains,
+                               o_.range, netsh_, netsh_file_);
+    captures_.push_back(s);
+
+    if (o_.sockets) {
+        for (const auto& w : cs.snapshot.warnings) {
+            err_ << "portwatch: warning: " << render::terminal_safe(path) << ": "
+                 << render::terminal_safe(w.message) << '\n';
+        }
+        auto selected = core::select(cs.snapshot, core::SocketFilter{}, core::SortKey::None);
+        render::make_snapshot_renderer(o_.socket_format)->render(out_, cs.snapshot, selected);
+        return {};
+    }
+    cs.snapshot.hostname =
+        "capture " + (several ? path + " #" + std::to_string(index + 1) : path);
+    auto report = analyze::diagnose(cs.snapshot, nullptr, o_.thresholds);
+    cs = capture::CaptureSnapshot{};  // the sockets are no longer needed
+    return show(std::move(report), s);
+}
+
+// Folds one report into the verdict, the trend and the reports that may be shown.
+Result<void> Run::show(analyze::Report report, const CaptureSummary& s) {
+    const std::uint64_t order = captures_.size() - 1;
+    if (report.unknown) {
+        any_unknown_ = true;
+    } else {
+        verdict_.severity = std::max(verdict_.severity, report.verdict);
+    }
+    not_ok_ += report.unknown || report.verdict != analyze::Severity::Ok;
+    if (!one_time_) {
+        one_time_ = s.taken_at;
+    } else if (*one_time_ != s.taken_at) {
+        several_times_ = true;
+    }
+    // The trend's sums start with the second capture (a single capture has no trend, and
+    // may have 100,000 pools): the first report is still the latest one then.
+    if (order == 1) {
+        trend_.add(*latest_);
+    }
+    if (order >= 1) {
+        trend_.add(report);
+    }
+    // Every report is shown with --each, or when there is no trend (the captures so far all
+    // carry one time): render it now, keep the text on disk.
+    if (o_.each || !several_times_) {
+        if (!spool_) {
+            auto spool = ReportSpool::create();
+            if (!spool) {
+                return std::unexpected(spool.error());
+            }
+            spool_.emplace(std::move(*spool));
+        }
+        std::ostringstream text;
+        if (o_.json) {
+            render::JsonWriter j(text);
+            render::write_report_json(j, report, o_.report);
+        } else {
+            render::render_report_text_section(text, report, o_.report);
+        }
+        if (auto ok = spool_->append(s.taken_at, order, text.str()); !ok) {
+            return ok;
+        }
+    } else if (spool_) {
+        spool_.reset();  // two times: a trend, and only the latest report is shown
+    }
+    if (!latest_ || s.taken_at >= latest_->taken_at) {
+        latest_ = std::move(report);
+    }
+    return {};
+}
+
+int Run::run(std::istream& stdin_stream) {
+    budget_ = o_.capture.max_sockets;
+    prescanned_.assign(o_.files.size(), false);
+    prescanned_chains_.assign(o_.files.size(), false);
+    auto fail = [&](const Error& e) {
+        err_ << "portwatch: " << render::terminal_safe(e.message) << '\n';
+        return usage_error_ ? kExitUsage : kExitUnknown;
+    };
+    // Regular files are read ahead for their ranges when the diagnosis needs them.
+    if (!o_.sockets && !o_.range.range) {
+        for (std::size_t i = 0; i < o_.files.size(); ++i) {
+            std::error_code ec;
+            if (o_.files[i] != "-" && std::filesystem::is_regular_file(o_.files[i], ec)) {
+                if (auto ok = prescan(i); !ok) {
+                    return fail(ok.error());
+                }
+            }
+        }
+        budget_ = o_.capture.max_sockets;
+    }
+    // Standard input: the stream given (tests), or file descriptor 0 read with the idle
+    // timeout when it is the process's own.
+    std::istream* injected = &stdin_stream == &std::cin ? nullptr : &stdin_stream;
+    for (std::size_t i = 0; i < o_.files.size(); ++i) {
+        if (auto ok = read_file(i, o_.files[i] == "-" ? injected : nullptr); !ok) {
+            return fail(ok.error());
+        }
+    }
+    return finish();
+}
+
+int Run::finish() {
+    if (judged_before_late_netsh_ > 0) {
+        err_ << "portwatch: warning: " << judged_before_late_netsh_
+             << " captures were judged before the netsh dynamicport output that follows them in "
+                "the same stream; put it first, or give --range\n";
+    }
+    if (captures_.empty()) {
+        bool range_only = !netsh_.empty();
+        err_ << "portwatch: no socket rows in the given files"
+             << (range_only ? " (only a port range); add the netstat or ss capture\n"
+                            : "; expected netstat -ano[b][q], ss -tanp, netstat -tanp, "
+                              "/proc/net/tcp, Get-NetTCPConnection or tcpvcon output\n");
+        return kExitUnknown;
+    }
+    if (o_.sockets) {
+        out_.flush();
+        return out_ ? kExitOk : kExitFailure;
+    }
+
+    std::optional<analyze::Trend> trend;
+    if (!o_.each && captures_.size() > 1) {
+        trend = trend_.finish(*latest_);
+    }
+    const bool all_shown = !trend && captures_.size() > 1;
+    analyze::OverallVerdict verdict;
+    std::size_t shown = 1;
+    if (all_shown) {
+        verdict = verdict_;
+        verdict.unknown = any_unknown_ && verdict_.severity == analyze::Severity::Ok;
+        shown = captures_.size();
+    } else {
+        verdict = analyze::overall_verdict(std::span<const analyze::Report>(&*latest_, 1));
+    }
+    int code = static_cast<int>(analyze::nagios_status(verdict));
+    if (trend && trend->hours_left && *trend->hours_left < 1.0 && code != kExitUnknown) {
+        code = kExitCritical;
+    }
+    // The captures in time order (input order among equal times), for the trend's list.
+    std::vector<std::uint32_t> by_time(captures_.size());
+    for (std::size_t i = 0; i < by_time.size(); ++i) {
+        by_time[i] = static_cast<std::uint32_t>(i);
+    }
+    std::stable_sort(by_time.begin(), by_time.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return captures_[a].taken_at < captures_[b].taken_at;
+    });
+    Result<void> replayed = {};
+    if (o_.json) {
+        render::JsonWriter j(out_);
+        j.begin_object();
+        j.key("schema").value("portwatch.analyze/1");
+        j.key("captures").begin_array();
+        std::size_t from = 0;
+        for (std::size_t f = 0; f < files_.size(); ++f) {
+            j.newline();
+            write_capture_json(j, files_[f],
+                               std::span<const CaptureSummary>(captures_).subspan(
+                                   from, files_[f].snapshots),
+                               formats_);
+            from += files_[f].snapshots;
+        }
+        j.end_array();
+        j.key("trend");
+        if (trend) {
+            render::write_trend_json(j, *trend);
+        } else {
+            j.null();
+        }
+        // The portwatch.diagnose/1 document of the reports shown.
+        j.key("diagnose").begin_object();
+        j.key("schema").value("portwatch.diagnose/1");
+        j.key("verdict").value(verdict.unknown ? "UNKNOWN"
+                                               : analyze::severity_name(verdict.severity));
+        j.key("reports").begin_array();
+        if (all_shown) {
+            replayed = spool_->replay([&](std::string_view text) {
+                j.newline();
+                j.written_value(text);
+            });
+        } else {
+            j.newline();
+            render::write_report_json(j, *latest_, o_.report);
+        }
+        j.end_array();
+        j.end_object();
+        j.newline();
+        j.end_object();
+        j.newline();
+    } else if (all_shown) {
+        render::render_reports_text_heading(out_, verdict, shown, not_ok_);
+        replayed = spool_->replay([&](std::string_view text) { out_ << text; });
+        if (!o_.each && captures_[by_time.front()].taken_at == captures_[by_time.back()].taken_at) {
+            out_ << "\nNo trend: the " << captures_.size()
+                 << " captures carry the same time (add '# taken at' lines or --at).\n";
+        }
+    } else {
+        render::render_reports_text(out_, std::span<const analyze::Report>(&*latest_, 1),
+                                    o_.report);
+        if (trend) {
+            out_ << '\n';
+            render::render_trend_text(out_, *trend, by_time.size(), [&](std::size_t i) {
+                const auto& s = captures_[by_time[i]];
+                return render::TrendCapture{s.taken_at, label(s), kTimeOrigins.at(s.origin)};
+            });
+        }
+    }
+    if (!replayed) {
+        err_ << "portwatch: " << replayed.error().message << '\n';
+        return kExitUnknown;
+    }
+    out_.flush();
+    return out_ ? code : kExitUnknown;
 }
 
 }  // namespace
@@ -131,6 +564,14 @@ CLI::App* add_analyze_command(CLI::App& app, AnalyzeArgs& a) {
     add_report_options(*cmd, a.report);
     cmd->add_option("--max-sockets", a.max_sockets,
                     "sockets read from all files together before analyze stops (memory bound)")
+        ->capture_default_str();
+    cmd->add_option("--max-unrecognised", a.max_unrecognised,
+                    "input read without one socket row before analyze gives up on a file "
+                    "(bytes, or with K, M, G; /dev/urandom is not a capture)")
+        ->capture_default_str();
+    cmd->add_option("--idle-timeout", a.idle_timeout,
+                    "seconds to wait for more input from a pipe, FIFO or device before giving "
+                    "up (0: wait forever)")
         ->capture_default_str();
     cmd->footer(R"(FORMATS (recognised line by line; one file may mix them):
   Windows netstat -an/-ano/-anob/-anoq/-anobq/-anbv (any language, UTF-16/UTF-8/OEM code page),
@@ -199,6 +640,26 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
         return make_error("--code-page must be 850, 437 or 1252");
     }
     o.capture.max_sockets = a.max_sockets;
+    auto unrecognised = parse_size(a.max_unrecognised);
+    if (!unrecognised || *unrecognised == 0) {
+        return make_error("--max-unrecognised: expected a size of at least 1 byte (1048576, 64K, "
+                          "16M, 1G), got '" + render::terminal_safe(a.max_unrecognised) + "'");
+    }
+    o.capture.max_unrecognised_bytes = *unrecognised;
+    {
+        double seconds = -1;
+        const auto& t = a.idle_timeout;
+        auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), seconds);
+        if (t.empty() || ec != std::errc{} || end != t.data() + t.size() || !(seconds >= 0) ||
+            seconds > 86400.0 * 365) {
+            return make_error("--idle-timeout: expected seconds (0 or more; 0 waits forever), "
+                              "got '" + render::terminal_safe(t) + "'");
+        }
+        o.idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+        if (seconds > 0 && o.idle_timeout.count() == 0) {
+            o.idle_timeout = std::chrono::milliseconds(1);
+        }
+    }
     std::vector<std::string> times;
     for (std::size_t from = 0; !a.at.empty();) {
         auto comma = a.at.find(',', from);
@@ -225,156 +686,8 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
 
 int run_analyze(const AnalyzeOptions& options, std::istream& stdin_stream, std::ostream& out,
                 std::ostream& err) {
-    std::vector<Loaded> loaded;
-    std::vector<capture::NetshRange> netsh;
-    std::string netsh_file;
-    std::size_t budget = options.capture.max_sockets;
-    for (std::size_t i = 0; i < options.files.size(); ++i) {
-        const std::string& path = options.files[i];
-        capture::CaptureOptions copt = options.capture;
-        copt.max_sockets = budget;
-        Result<capture::Capture> c = make_error("");
-        if (path == "-") {
-            c = capture::read_capture(stdin_stream, "-", copt);
-        } else {
-            std::ifstream in(path, std::ios::binary);
-            if (!in) {
-                err << "portwatch: cannot open " << render::terminal_safe(path) << ": "
-                    << std::strerror(errno) << '\n';
-                return kExitUnknown;
-            }
-            c = capture::read_capture(in, path, copt);
-        }
-        if (!c) {
-            err << "portwatch: " << render::terminal_safe(c.error().message) << '\n';
-            return kExitUnknown;
-        }
-        budget -= std::min<std::size_t>(budget, c->stats.socket_rows);
-        if (!options.at.empty() && c->snapshots.size() > 1) {
-            err << "portwatch: --at: " << render::terminal_safe(path) << " holds "
-                << c->snapshots.size()
-                << " captures; their times come from its '# taken at' lines\n";
-            return kExitUsage;
-        }
-        for (const auto& n : c->netsh) {
-            netsh.push_back(n);
-            netsh_file = path;
-        }
-        Loaded l{std::move(*c), {}, {}};
-        assign_times(l, path, options.at.empty() ? std::nullopt
-                                                 : std::optional<Clock::time_point>(options.at[i]));
-        loaded.push_back(std::move(l));
-    }
-    std::size_t snapshots = 0;
-    for (auto& l : loaded) {
-        capture::apply_host_config(l.capture, options.range, netsh, netsh_file);
-        snapshots += l.capture.snapshots.size();
-        for (const auto& w : l.capture.warnings) {
-            err << "portwatch: warning: " << render::terminal_safe(l.capture.name) << ": "
-                << render::terminal_safe(w.message) << '\n';
-        }
-    }
-    if (snapshots == 0) {
-        bool range_only = !netsh.empty();
-        err << "portwatch: no socket rows in the given files"
-            << (range_only ? " (only a port range); add the netstat or ss capture\n"
-                           : "; expected netstat -ano[b][q], ss -tanp, netstat -tanp, /proc/net/tcp, "
-                             "Get-NetTCPConnection or tcpvcon output\n");
-        return kExitUnknown;
-    }
-
-    if (options.sockets) {
-        for (const auto& l : loaded) {
-            for (const auto& cs : l.capture.snapshots) {
-                for (const auto& w : cs.snapshot.warnings) {
-                    err << "portwatch: warning: " << render::terminal_safe(l.capture.name) << ": "
-                        << render::terminal_safe(w.message) << '\n';
-                }
-                auto selected = core::select(cs.snapshot, core::SocketFilter{}, core::SortKey::None);
-                render::make_snapshot_renderer(options.socket_format)->render(out, cs.snapshot, selected);
-            }
-        }
-        out.flush();
-        return out ? kExitOk : kExitFailure;
-    }
-
-    // Diagnose every capture; keep the order of time.
-    std::vector<analyze::Report> reports;
-    std::vector<analyze::TimedReport> series;
-    reports.reserve(snapshots);
-    for (auto& l : loaded) {
-        for (std::size_t k = 0; k < l.capture.snapshots.size(); ++k) {
-            auto& snap = l.capture.snapshots[k].snapshot;
-            std::string label = l.capture.name;
-            if (l.capture.snapshots.size() > 1) {
-                label += " #" + std::to_string(k + 1);
-            }
-            snap.hostname = "capture " + label;
-            reports.push_back(analyze::diagnose(snap, nullptr, options.thresholds));
-            series.push_back({nullptr, label, l.time_origin[k]});
-        }
-        // The sockets are no longer needed: free them before the next file's report.
-        for (auto& cs : l.capture.snapshots) {
-            std::vector<core::Socket>().swap(cs.snapshot.sockets);
-        }
-    }
-    for (std::size_t i = 0; i < reports.size(); ++i) {
-        series[i].report = &reports[i];
-    }
-    std::stable_sort(series.begin(), series.end(), [](const analyze::TimedReport& a, const analyze::TimedReport& b) {
-        return a.report->taken_at < b.report->taken_at;
-    });
-    std::optional<analyze::Trend> trend;
-    std::vector<analyze::Report> shown;
-    if (!options.each) {
-        trend = analyze::compute_trend(series);
-    }
-    if (trend) {
-        shown.push_back(*series.back().report);  // the latest; the others are in the trend
-    } else {
-        for (const auto& s : series) {
-            shown.push_back(*s.report);
-        }
-    }
-    int code = exit_code_for(shown);
-    if (trend && trend->hours_left && *trend->hours_left < 1.0 && code != kExitUnknown) {
-        code = kExitCritical;
-    }
-    if (options.json) {
-        {
-            render::JsonWriter j(out);
-            j.begin_object();
-            j.key("schema").value("portwatch.analyze/1");
-            j.key("captures").begin_array();
-            for (const auto& l : loaded) {
-                j.newline();
-                write_capture_json(j, l);
-            }
-            j.end_array();
-            j.key("trend");
-            if (trend) {
-                render::write_trend_json(j, *trend);
-            } else {
-                j.null();
-            }
-            j.key("diagnose");
-            j.flush();
-        }
-        render::render_reports_json(out, shown, options.report);
-        out << "}\n";
-    } else {
-        render::render_reports_text(out, shown, options.report);
-        if (trend) {
-            out << '\n';
-            render::render_trend_text(out, *trend, series);
-        } else if (series.size() > 1 && !options.each &&
-                   series.front().report->taken_at == series.back().report->taken_at) {
-            out << "\nNo trend: the " << series.size()
-                << " captures carry the same time (add '# taken at' lines or --at).\n";
-        }
-    }
-    out.flush();
-    return out ? code : kExitUnknown;
+    Run run(options, out, err);
+    return run.run(stdin_stream);
 }
 
 }  // namespace portwatch::app

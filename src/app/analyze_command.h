@@ -32,6 +32,10 @@ struct AnalyzeOptions {
     bool each = false;     // a report per capture, no trend
     bool sockets = false;  // print the parsed sockets instead of the diagnosis
     render::Format socket_format = render::Format::Table;
+    // How long a read from a pipe, FIFO or device waits for input; zero waits forever.
+    std::chrono::milliseconds idle_timeout{kDefaultIdleTimeoutSeconds * 1000};
+
+    static constexpr int kDefaultIdleTimeoutSeconds = 60;
 };
 
 struct AnalyzeArgs {
@@ -40,6 +44,8 @@ struct AnalyzeArgs {
     bool json = false, csv = false, each = false, sockets = false;
     ReportArgs report;
     std::size_t max_sockets = capture::CaptureOptions::kDefaultMaxSockets;
+    std::string max_unrecognised = "16M";
+    std::string idle_timeout = "60";
 };
 
 CLI::App* add_analyze_command(CLI::App& app, AnalyzeArgs& args);

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <optional>
 #include <string>
@@ -45,9 +46,20 @@ struct CaptureOptions {
     // (bench/capture_memory.sh), leaving room under the 128 MiB budget.
     static constexpr std::size_t kDefaultMaxSockets = 200'000;
 
+    // Input read since the last socket row (or netsh range) before the reader gives up: a
+    // device or pipe that never ends (/dev/urandom, `yes`) is an error, not an endless read.
+    // Real captures have a few KiB between rows; 16 MiB leaves room for any header or log text.
+    static constexpr std::uint64_t kDefaultMaxUnrecognisedBytes = 16ull << 20;
+
     LegacyCodePage code_page = LegacyCodePage::Cp850;
     std::size_t max_sockets = kDefaultMaxSockets;
+    std::uint64_t max_unrecognised_bytes = kDefaultMaxUnrecognisedBytes;
 };
+
+// Names kept from a capture (process names, -b services, host names of named endpoints) are cut
+// to this many bytes: real ones are shorter (MAX_PATH, DNS's 253), and a 64 KiB name on every
+// row would multiply the memory a socket takes.
+constexpr std::size_t kMaxNameBytes = 255;
 
 struct CaptureSnapshot {
     core::Snapshot snapshot;  // sockets, processes, warnings, source; config.platform set
@@ -55,6 +67,9 @@ struct CaptureSnapshot {
     std::uint64_t first_line = 0;
     std::uint32_t formats = 0;  // bit (1 << Format) for each format seen
     bool has_bound_rows = false;
+    // The file showed XP/2003 -v component chains up to the end of this snapshot (for a sink
+    // that judges snapshots before the file ends; Capture::xp_component_chains is the whole file).
+    bool after_component_chains = false;
 };
 
 struct NetshRange {
@@ -83,8 +98,16 @@ struct Capture {
 };
 
 // Reads a whole capture from `in`. Errors (a refusal-only file, a file with nothing
-// recognisable, too many sockets, a read error) name the file and the line.
+// recognisable, too many sockets, too much input without a socket row, a read error) name the
+// file and the line.
 Result<Capture> read_capture(std::istream& in, std::string name, const CaptureOptions& options);
+
+// The same, handing each snapshot to `sink` as soon as it ends instead of keeping it in
+// Capture::snapshots (which stays empty): memory then holds one snapshot at a time, however
+// many captures the file holds. An error from `sink` stops the reading and is returned.
+using SnapshotSink = std::function<Result<void>(CaptureSnapshot&&)>;
+Result<Capture> read_capture(std::istream& in, std::string name, const CaptureOptions& options,
+                             const SnapshotSink& sink);
 
 // The same on text in memory (tests, fuzzing).
 Result<Capture> parse_capture_text(std::string_view text, std::string name,

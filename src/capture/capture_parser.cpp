@@ -21,6 +21,18 @@ constexpr std::array<std::string_view, 7> kWindowsTitles = {
     "Active Connections",  "Aktive Verbindungen", "Connexions actives", "Conexiones activas",
     "Connessioni attive",  "Conexões ativas",     "Connessioni attive:"};
 
+// `text` cut to kMaxNameBytes, on a UTF-8 character boundary.
+std::string capped(std::string_view text) {
+    if (text.size() <= kMaxNameBytes) {
+        return std::string(text);
+    }
+    std::size_t n = kMaxNameBytes;
+    while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) {
+        --n;
+    }
+    return std::string(text.substr(0, n));
+}
+
 std::string example(const Line& line) {
     std::string text(line.text.substr(0, kExampleBytes));
     if (line.text.size() > kExampleBytes) {
@@ -31,8 +43,8 @@ std::string example(const Line& line) {
 
 }  // namespace
 
-CaptureParser::CaptureParser(std::string name, const CaptureOptions& options)
-    : name_(std::move(name)), options_(options) {
+CaptureParser::CaptureParser(std::string name, const CaptureOptions& options, SnapshotSink sink)
+    : name_(std::move(name)), options_(options), sink_(std::move(sink)) {
     capture_.name = name_;
 }
 
@@ -45,9 +57,9 @@ void CaptureParser::start_snapshot(std::uint64_t line_no) {
     current_open_ = true;
 }
 
-void CaptureParser::end_snapshot() {
+Result<void> CaptureParser::end_snapshot() {
     if (!current_open_) {
-        return;
+        return {};
     }
     current_open_ = false;
     auto& snap = current_.snapshot;
@@ -96,9 +108,16 @@ void CaptureParser::end_snapshot() {
     append_tally_warnings(tally_,
                           (current_.formats & (1u << static_cast<int>(Format::WindowsNetstat))) != 0,
                           current_.has_bound_rows, w);
-    capture_.snapshots.push_back(std::move(current_));
-    current_ = CaptureSnapshot{};
     tally_ = CaptureTally{};
+    current_.after_component_chains = capture_.xp_component_chains;
+    Result<void> handed = {};
+    if (sink_) {
+        handed = sink_(std::move(current_));
+    } else {
+        capture_.snapshots.push_back(std::move(current_));
+    }
+    current_ = CaptureSnapshot{};
+    return handed;
 }
 
 void CaptureParser::unrecognised(const Line& line, std::string_view why) {
@@ -199,6 +218,11 @@ Result<void> CaptureParser::add_row(Row& row, Format format, std::uint64_t line_
     auto& s = row.socket;
     if (row.named) {
         ++tally_.named;
+        for (auto* name : {&s.local.name, &s.remote.name}) {
+            if (name->size() > kMaxNameBytes) {
+                *name = capped(*name);
+            }
+        }
     }
     if (!row.state_text.empty()) {
         if (tally_.unknown_state++ == 0) {
@@ -223,7 +247,7 @@ Result<void> CaptureParser::add_row(Row& row, Format format, std::uint64_t line_
             it->second.pid = owner.pid;
         }
         if (it->second.name.empty() && !owner.name.empty()) {
-            it->second.name = std::string(owner.name);
+            it->second.name = capped(owner.name);
         }
     }
     if (s.owners.size() > 1) {
@@ -248,16 +272,17 @@ void CaptureParser::owner_line(std::string_view text) {
                 return;
             }
             if (auto it = processes_.find(*block_pid_); it != processes_.end() && it->second.name.empty()) {
-                it->second.name = std::string(o.text);
+                it->second.name = capped(o.text);
             }
             return;
         case OwnerLineKind::Service:
             if (block_pid_) {
                 if (auto it = processes_.find(*block_pid_); it != processes_.end()) {
                     auto& services = it->second.services;
+                    auto service = capped(o.text);
                     if (services.size() < kMaxServicesPerProcess &&
-                        std::find(services.begin(), services.end(), o.text) == services.end()) {
-                        services.emplace_back(o.text);
+                        std::find(services.begin(), services.end(), service) == services.end()) {
+                        services.push_back(std::move(service));
                     }
                 }
             }
@@ -356,7 +381,9 @@ Result<void> CaptureParser::feed(const Line& line) {
             }
             ++recognised_lines_;
             if (current_open_ && tally_.rows > 0) {
-                end_snapshot();
+                if (auto ended = end_snapshot(); !ended) {
+                    return ended;
+                }
             }
             if (current_open_) {
                 current_.taken_at = when;
@@ -406,13 +433,14 @@ Result<void> CaptureParser::feed(const Line& line) {
     if (header_or_title(text, starts_capture)) {
         ++recognised_lines_;
         if (starts_capture && current_open_ && tally_.rows > 0) {
-            end_snapshot();
+            return end_snapshot();
         }
         return {};
     }
     if (netsh_.feed(text)) {
         ++recognised_lines_;
         if (auto block = netsh_.take_block()) {
+            ++netsh_blocks_;
             if (block->range) {
                 capture_.netsh.push_back(NetshRange{block->protocol, *block->range, line.number});
             } else {
@@ -437,7 +465,9 @@ Result<Capture> CaptureParser::finish(Encoding encoding, std::uint64_t bytes,
                                       std::uint64_t transcoded) {
     CaptureTally leftover;
     if (current_open_) {
-        end_snapshot();
+        if (auto ended = end_snapshot(); !ended) {
+            return std::unexpected(ended.error());
+        }
     } else {
         leftover = tally_;
     }

@@ -19,11 +19,20 @@ namespace portwatch::capture {
 
 class CaptureParser {
 public:
-    CaptureParser(std::string name, const CaptureOptions& options);
+    // With a sink, each snapshot goes to it when it ends (Capture::snapshots stays empty).
+    CaptureParser(std::string name, const CaptureOptions& options, SnapshotSink sink = {});
 
     Result<void> feed(const Line& line);
     // Ends the last snapshot and checks the file as a whole.
     Result<Capture> finish(Encoding encoding, std::uint64_t bytes, std::uint64_t transcoded);
+
+    // Socket rows (kept or skipped) and netsh ranges so far: what counts as progress for
+    // CaptureOptions::max_unrecognised_bytes.
+    std::uint64_t progress() const {
+        return capture_.stats.socket_rows + capture_.stats.skipped_sockets + netsh_blocks_;
+    }
+    // "line 12: '...'": the first line of the current snapshot that was not recognised.
+    const std::string& first_unrecognised() const { return tally_.first_unrecognised; }
 
 private:
     enum class Section : std::uint8_t { None, SsNoNetid };
@@ -37,11 +46,13 @@ private:
     bool header_or_title(std::string_view text, bool& starts_capture);
     void unrecognised(const Line& line, std::string_view why);
     void start_snapshot(std::uint64_t line_no);
-    void end_snapshot();
+    Result<void> end_snapshot();
 
     std::string name_;
     CaptureOptions options_;
     Capture capture_;
+    SnapshotSink sink_;
+    std::uint64_t netsh_blocks_ = 0;
     NetshDynamicPortReader netsh_;
 
     // current snapshot

@@ -30,7 +30,7 @@ Preset preset(OsPreset os) {
 // Which Windows the capture shows, from the strongest clue: --os, then what only one
 // generation prints (XP/2003's -v component chains; netsh's dynamicport command, BOUND rows
 // and the PowerShell cmdlets exist on Vista/2008 and later only).
-void set_windows_generation(core::HostConfig& config, const Capture& capture,
+void set_windows_generation(core::HostConfig& config, bool xp_component_chains,
                             const CaptureSnapshot& cs, const RangeChoice& choice, bool netsh) {
     using core::WindowsGeneration;
     if (config.platform != core::Platform::Windows) {
@@ -42,7 +42,7 @@ void set_windows_generation(core::HostConfig& config, const Capture& capture,
         config.windows = *choice.os == OsPreset::Xp ? WindowsGeneration::UpTo2003
                                                     : WindowsGeneration::VistaPlus;
         config.windows_origin = "from --os";
-    } else if (capture.xp_component_chains) {
+    } else if (xp_component_chains) {
         config.windows = WindowsGeneration::UpTo2003;
         config.windows_origin = "the capture has the -v component chains only their netstat prints";
     } else if (netsh) {
@@ -92,17 +92,24 @@ Result<core::PortRange> parse_dashed_port_range(std::string_view text) {
 
 void apply_host_config(Capture& capture, const RangeChoice& choice,
                        const std::vector<NetshRange>& netsh, std::string_view netsh_file) {
+    for (auto& cs : capture.snapshots) {
+        apply_host_config(cs, capture.xp_component_chains, choice, netsh, netsh_file);
+    }
+}
+
+void apply_host_config(CaptureSnapshot& cs, bool xp_component_chains, const RangeChoice& choice,
+                       const std::vector<NetshRange>& netsh, std::string_view netsh_file) {
     const NetshRange* tcp = nullptr;
     const NetshRange* udp = nullptr;
     for (const auto& n : netsh) {
         (n.protocol == core::Protocol::Tcp ? tcp : udp) = &n;
     }
-    for (auto& cs : capture.snapshots) {
+    {
         auto& config = cs.snapshot.config;
         if (choice.os) {
             config.platform = preset(*choice.os).platform;
         }
-        set_windows_generation(config, capture, cs, choice, tcp || udp);
+        set_windows_generation(config, xp_component_chains, cs, choice, tcp || udp);
         if (choice.range) {
             config.ephemeral = choice.range;
             config.range_origin = "--range";
@@ -120,7 +127,7 @@ void apply_host_config(Capture& capture, const RangeChoice& choice,
             auto p = preset(*choice.os);
             config.ephemeral = p.range;
             config.range_origin = std::string(p.origin);
-        } else if (config.platform == core::Platform::Windows && capture.xp_component_chains) {
+        } else if (config.platform == core::Platform::Windows && xp_component_chains) {
             config.ephemeral = core::PortRange{1025, 5000};
             config.range_origin =
                 "Windows XP/2003 default 1025-5000, assumed: the capture has the -v component "

@@ -30,5 +30,9 @@ struct RangeChoice {
 // any of the files analysed together.
 void apply_host_config(Capture& capture, const RangeChoice& choice,
                        const std::vector<NetshRange>& netsh, std::string_view netsh_file);
+// The same for one snapshot; `xp_component_chains`: its file shows XP/2003 -v output.
+void apply_host_config(CaptureSnapshot& snapshot, bool xp_component_chains,
+                       const RangeChoice& choice, const std::vector<NetshRange>& netsh,
+                       std::string_view netsh_file);
 
 }  // namespace portwatch::capture

@@ -26,6 +26,11 @@ bool LineReader::fill() {
     if (eof_) {
         return false;
     }
+    if (bytes_read_ >= byte_limit_) {
+        limited_ = true;
+        eof_ = true;
+        return false;
+    }
     in_.read(raw_.get(), static_cast<std::streamsize>(kChunkBytes));
     auto got = static_cast<std::size_t>(in_.gcount());
     if (in_.bad()) {

@@ -50,6 +50,10 @@ public:
     bool read_failed() const { return read_failed_; }    // a stream error, not end of file
     std::uint64_t bytes_read() const { return bytes_read_; }
     std::uint64_t transcoded_lines() const { return transcoded_lines_; }
+    // Reading stops (next() ends as at end of file, limited() is set) once `bytes` bytes have
+    // been read: an endless device or a line that never ends cannot keep the reader going.
+    void set_byte_limit(std::uint64_t bytes) { byte_limit_ = bytes; }
+    bool limited() const { return limited_; }
 
 private:
     bool fill();  // appends decoded text to buffer_; false at end of input
@@ -70,6 +74,8 @@ private:
     std::uint64_t line_number_ = 0;
     std::uint64_t bytes_read_ = 0;
     std::uint64_t transcoded_lines_ = 0;
+    std::uint64_t byte_limit_ = UINT64_MAX;
+    bool limited_ = false;
 };
 
 }  // namespace portwatch::capture

@@ -50,6 +50,13 @@ public:
     JsonWriter& value(double number);
     JsonWriter& value(bool flag);
     JsonWriter& null();
+    // A value another JsonWriter already wrote (a report rendered when it was made and kept
+    // on disk until the document around it can be written); copied as it is.
+    JsonWriter& written_value(std::string_view json) {
+        separate();
+        put(json);
+        return *this;
+    }
     // Whitespace between tokens, for one-element-per-line output.
     JsonWriter& newline();
     void flush();

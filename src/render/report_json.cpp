@@ -309,6 +309,8 @@ void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
 
 }  // namespace
 
+void write_report_json(JsonWriter& j, const Report& r, const ReportOptions& o) { report(j, r, o); }
+
 void render_reports_json(std::ostream& out, std::span<const Report> reports, const ReportOptions& o) {
     JsonWriter j(out);
     auto v = analyze::overall_verdict(reports);

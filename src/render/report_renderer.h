@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "analyze/report.h"
+#include "analyze/verdict.h"
 
 namespace portwatch::render {
 
@@ -38,5 +39,17 @@ std::unique_ptr<ReportRenderer> make_report_renderer(ReportFormat format, const 
 
 // Word-wraps untrusted text (made terminal-safe first) to `width` columns.
 void write_wrapped(std::ostream& out, std::string_view text, std::size_t width);
+
+// The pieces of render_reports_text and render_reports_json, for a caller that renders each
+// report as it comes and cannot keep them all (analyze --each on a file of 100,000 captures):
+// the heading that goes first when there are several reports, one report's section, and one
+// report as a JSON object (an element of the document's "reports").
+void render_reports_text_heading(std::ostream& out, const analyze::OverallVerdict& verdict,
+                                 std::size_t reports, std::size_t not_ok);
+void render_report_text_section(std::ostream& out, const analyze::Report& report,
+                                const ReportOptions& options);
+class JsonWriter;
+void write_report_json(JsonWriter& json, const analyze::Report& report,
+                       const ReportOptions& options);
 
 }  // namespace portwatch::render

@@ -268,18 +268,26 @@ void write_wrapped(std::ostream& out, std::string_view text, std::size_t width) 
     wrap(out, terminal_safe(text), "", "", width);
 }
 
+void render_reports_text_heading(std::ostream& out, const analyze::OverallVerdict& v,
+                                 std::size_t reports, std::size_t not_ok) {
+    out << fmt::format("{}  {} network namespaces checked, {} not OK\n",
+                       v.unknown ? "UNKNOWN" : analyze::severity_name(v.severity), reports, not_ok);
+}
+
+void render_report_text_section(std::ostream& out, const Report& r, const ReportOptions& o) {
+    out << '\n' << std::string(std::min<std::size_t>(o.width, 80), '=') << '\n';
+    render_one(out, r, o);
+}
+
 void render_reports_text(std::ostream& out, std::span<const Report> reports, const ReportOptions& o) {
     if (reports.size() > 1) {
         auto v = analyze::overall_verdict(reports);
         std::size_t bad = std::count_if(reports.begin(), reports.end(), [](const Report& r) {
             return r.unknown || r.verdict != Severity::Ok;
         });
-        out << fmt::format("{}  {} network namespaces checked, {} not OK\n",
-                           v.unknown ? "UNKNOWN" : analyze::severity_name(v.severity),
-                           reports.size(), bad);
+        render_reports_text_heading(out, v, reports.size(), bad);
         for (const auto& r : reports) {
-            out << '\n' << std::string(std::min<std::size_t>(o.width, 80), '=') << '\n';
-            render_one(out, r, o);
+            render_report_text_section(out, r, o);
         }
         return;
     }

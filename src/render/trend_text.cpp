@@ -7,12 +7,13 @@
 
 namespace portwatch::render {
 
-void render_trend_text(std::ostream& out, const analyze::Trend& t,
-                       std::span<const analyze::TimedReport> series) {
+void render_trend_text(std::ostream& out, const analyze::Trend& t, std::size_t captures,
+                       const std::function<TrendCapture(std::size_t)>& capture) {
     out << fmt::format("Trend over {} captures, {} to {}:\n", t.captures, iso_time(t.from),
                        iso_time(t.to));
-    for (const auto& s : series) {
-        out << fmt::format("  {}  {}  (time from {})\n", iso_time(s.report->taken_at),
+    for (std::size_t i = 0; i < captures; ++i) {
+        auto s = capture(i);
+        out << fmt::format("  {}  {}  (time from {})\n", iso_time(s.taken_at),
                            terminal_safe(s.label), s.time_origin);
     }
     out << fmt::format("  pool {}: {} -> {} of {} ports used, {:+.0f} ports/hour\n", t.pool_text,
