@@ -39,6 +39,9 @@ struct Culprit {
     std::uint32_t sockets = 0;
     double share = 0;      // of the pool's sockets (findings on a limit: 1)
     bool inferred = false; // some of its sockets were attributed by remote endpoint
+    // Range-wide causes (listeners, bind-before-connect): the bind-owned ports it holds, taken
+    // from every connect() pool; `share` is then of the usable range. 0 otherwise.
+    std::uint32_t ports = 0;
 };
 
 struct Finding {
@@ -48,6 +51,9 @@ struct Finding {
     std::string title;                // one plain sentence: what happened, and to whom
     std::vector<Culprit> culprits;    // who drains it, largest share first
     std::vector<Culprit> servers;     // processes listening at a local destination
+    // When the cause is not the pool's own sockets (ports bound by others, reserved ports):
+    // the processes whose connections are in the pool, the ones that fail.
+    std::vector<Culprit> clients;
     std::vector<std::string> evidence;
     std::string remedy;
 };

@@ -3,6 +3,7 @@
 #include "analyze/addr_key.h"
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_map>
 
 namespace portwatch::analyze {
@@ -16,13 +17,67 @@ bool outgoing_candidate(const core::Socket& s) {
 
 using Dest = detail::EndpointKey;
 
+Dest dest_of(const core::Socket& s) {
+    return {detail::addr_key(s.remote.address), s.remote.port};
+}
+
+// Shape 1: connections to several destinations that never share a port although independent
+// connect() choices would have shared one at least kPreboundMinExpectedShares times.
+bool unshared_across_destinations(std::vector<Dest> dests, std::uint32_t range_size) {
+    std::sort(dests.begin(), dests.end());
+    double n = static_cast<double>(dests.size());
+    double same_destination_pairs = 0;
+    std::size_t distinct = 0;
+    for (std::size_t a = 0; a < dests.size();) {
+        std::size_t b = a;
+        while (b < dests.size() && dests[b] == dests[a]) {
+            ++b;
+        }
+        double k = static_cast<double>(b - a);
+        same_destination_pairs += k * k;
+        ++distinct;
+        a = b;
+    }
+    // Pairs to different destinations pick their ports independently: each pair lands on
+    // the same port with probability 1/range_size.
+    double expected = (n * n - same_destination_pairs) / 2.0 / range_size;
+    return distinct >= 2 && expected >= kPreboundMinExpectedShares;
+}
+
+// Shape 2: bind()'s parity. `ports` are the process's local ports, `blocked` the ports plain
+// connect() could not have used for its destinations (bound by others, or already holding a
+// 4-tuple to one of them, or its own).
+bool bind_parity(const std::vector<std::uint16_t>& ports, std::uint16_t low,
+                 const std::bitset<65536>& candidates, const std::bitset<65536>& blocked) {
+    std::uint32_t odd = 0, even = 0;
+    for (auto p : ports) {
+        if (!candidates.test(p)) {
+            return false;  // outside the auto-assignable ports: not from bind(ip, 0)
+        }
+        ((p - low) % 2 ? odd : even) += 1;
+    }
+    double n = odd + even;
+    if (odd < kPreboundMinOddPorts || odd <= even ||
+        (odd - even) < kPreboundMinParitySigmas * std::sqrt(n)) {
+        return false;
+    }
+    // connect() would have taken even ports while there were any for these destinations:
+    // there must be a fair number of them (a plain client pushed onto odd ports by others
+    // holding the even ones shows few).
+    std::uint32_t available_even = 0;
+    for (std::uint32_t p = low; p < 65536; p += 2) {
+        available_even += candidates.test(p) && !blocked.test(p);
+    }
+    return available_even * 4 >= odd;
+}
+
 }  // namespace
 
 std::vector<bool> detect_prebound(const core::Snapshot& snapshot, const EffectiveOwners& owners,
-                                  const std::vector<bool>& passive, std::uint32_t range_size) {
+                                  const std::vector<bool>& passive, const PreboundInputs& in) {
     const auto& sockets = snapshot.sockets;
     std::vector<bool> result(sockets.size(), false);
-    if (range_size == 0) {
+    if (in.range_size == 0) {
         return result;
     }
     std::vector<std::uint32_t> per_port(65536, 0);  // TCP sockets on each local port
@@ -41,6 +96,7 @@ std::vector<bool> detect_prebound(const core::Snapshot& snapshot, const Effectiv
         }
         by_pid[pids.front()].push_back(static_cast<std::uint32_t>(i));
     }
+    bool parity = in.parity_low && in.candidates && in.bound;
     for (auto& [pid, members] : by_pid) {
         if (members.size() < 4) {
             continue;
@@ -52,28 +108,29 @@ std::vector<bool> detect_prebound(const core::Snapshot& snapshot, const Effectiv
             continue;
         }
         std::vector<Dest> dests;
+        std::vector<std::uint16_t> ports;
         dests.reserve(members.size());
         for (auto i : members) {
-            dests.push_back({detail::addr_key(sockets[i].remote.address), sockets[i].remote.port});
+            dests.push_back(dest_of(sockets[i]));
+            ports.push_back(sockets[i].local.port);
         }
-        std::sort(dests.begin(), dests.end());
-        double n = static_cast<double>(members.size());
-        double same_destination_pairs = 0;
-        std::size_t distinct = 0;
-        for (std::size_t a = 0; a < dests.size();) {
-            std::size_t b = a;
-            while (b < dests.size() && dests[b] == dests[a]) {
-                ++b;
+        bool shaped = unshared_across_destinations(dests, in.range_size);
+        if (!shaped && parity) {
+            std::sort(dests.begin(), dests.end());
+            dests.erase(std::unique(dests.begin(), dests.end()), dests.end());
+            std::bitset<65536> blocked = *in.bound;
+            for (auto p : ports) {
+                blocked.set(p);
             }
-            double k = static_cast<double>(b - a);
-            same_destination_pairs += k * k;
-            ++distinct;
-            a = b;
+            for (const auto& s : sockets) {
+                if (s.protocol == core::Protocol::Tcp && s.remote.port != 0 &&
+                    std::binary_search(dests.begin(), dests.end(), dest_of(s))) {
+                    blocked.set(s.local.port);
+                }
+            }
+            shaped = bind_parity(ports, *in.parity_low, *in.candidates, blocked);
         }
-        // Pairs to different destinations pick their ports independently: each pair lands on
-        // the same port with probability 1/range_size.
-        double expected = (n * n - same_destination_pairs) / 2.0 / range_size;
-        if (distinct < 2 || expected < kPreboundMinExpectedShares) {
+        if (!shaped) {
             continue;
         }
         for (auto i : members) {

@@ -33,6 +33,7 @@ void culprits(JsonWriter& j, const std::vector<analyze::Culprit>& list) {
         j.key("sockets").value(c.sockets);
         j.key("share").value(c.share);
         j.key("inferred").value(c.inferred);
+        j.key("ports").value(c.ports);
         j.end_object();
     }
     j.end_array();
@@ -60,6 +61,7 @@ void pool(JsonWriter& j, const analyze::Pool& p) {
     j.key("utilisation").value(p.utilisation);
     j.key("sockets").value(p.sockets);
     j.key("prebound").value(p.prebound);
+    j.key("bound").value(p.bound);
     j.key("states").begin_object();
     auto protocol = p.key.kind == analyze::PoolKind::UdpLocal ? core::Protocol::Udp : core::Protocol::Tcp;
     for (std::size_t s = 0; s < p.states.by_state.size(); ++s) {
@@ -184,6 +186,8 @@ void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
         culprits(j, f.culprits);
         j.key("servers");
         culprits(j, f.servers);
+        j.key("clients");
+        culprits(j, f.clients);
         j.key("evidence").begin_array();
         for (const auto& e : f.evidence) j.value(e);
         j.end_array();
