@@ -239,7 +239,8 @@ std::string clients_phrase(const std::vector<Culprit>& clients, std::uint32_t ow
     }
     return all ? fmt::format(" {} {} the {} left.", names, clients.size() > 1 ? "hold" : "holds",
                              core::plural(own, "port", "ports"))
-               : fmt::format(" {} {} {} of them.", names, clients.size() > 1 ? "hold" : "holds", own);
+               : fmt::format(" {} {} {} of them.", names,
+                             clients.size() > 1 ? "hold" : "holds", own);
 }
 
 std::string reserved_list(const core::Snapshot& snap, const core::PortRange& range) {
@@ -284,7 +285,8 @@ std::string reserved_remedy(const core::Snapshot& snap, const PoolModel& model, 
                           "reserved ports are never handed out to connect(), bind() to port 0 "
                           "or UDP.",
                           list);
-    out += fmt::format(" Only {} of the {} ports are left for every pool", p.size, model.range.size());
+    out += fmt::format(" Only {} of the {} ports are left for every pool", p.size,
+                       model.range.size());
     if (!clients.empty() && clients.front().pid != 0) {
         out += fmt::format("; {}'s {} are not the problem",
                            clients.front().name,
@@ -313,7 +315,8 @@ std::string bind_owner_how(const BindOwner& o) {
         std::string to = o.destination_count == 1 && !o.destinations.empty()
                              ? o.destinations.front().remote.to_string()
                              : core::plural(o.destination_count, "destination", "destinations");
-        parts.push_back(fmt::format("{} bound with bind(ip, 0) before connect() to {}", o.prebound, to));
+        parts.push_back(
+            fmt::format("{} bound with bind(ip, 0) before connect() to {}", o.prebound, to));
     }
     std::string out;
     for (const auto& part : parts) out += (out.empty() ? "" : ", ") + part;
@@ -361,7 +364,7 @@ std::optional<Finding> bound_by_others_finding(const core::Snapshot& snap, const
                                     : std::string("no known process");
     std::string upstream = lead.destination_count == 1 && !lead.destinations.empty()
                                ? lead.destinations.front().remote.to_string()
-                               : core::plural(lead.destination_count, "destination", "destinations");
+                           : core::plural(lead.destination_count, "destination", "destinations");
     std::string tax_line = fmt::format(
         "{} of the {} usable ports ({}) are bind-owned: connect() skips them for every "
         "destination and local address",
@@ -430,7 +433,8 @@ std::optional<Finding> bound_by_others_finding(const core::Snapshot& snap, const
     if (vp) {
         f.evidence.push_back(fmt::format(
             "this pool: {} held by its own connections ({}), {} bind-owned, {} free",
-            core::plural(vp->occupied, "port", "ports"), state_mix_text(vp->states, core::Protocol::Tcp),
+            core::plural(vp->occupied, "port", "ports"),
+            state_mix_text(vp->states, core::Protocol::Tcp),
             vp->taxed, vp->free));
         if (victims > 1) {
             f.evidence.push_back(fmt::format("{} more connect() {} the same {} ports", victims - 1,
@@ -463,9 +467,9 @@ std::optional<Finding> bound_by_others_finding(const core::Snapshot& snap, const
                                          failure_of(q, platform) + " for " + pool_place(q),
                                          q.free, q.size, q.bound));
     }
-    f.evidence.push_back(fmt::format("range {}-{} ({}): {} usable ports, {} reserved, {} bind-owned",
-                                     model.range.low, model.range.high, model.range_origin,
-                                     model.tcp_size, model.reserved, model.bind_owned));
+    f.evidence.push_back(fmt::format(
+        "range {}-{} ({}): {} usable ports, {} reserved, {} bind-owned", model.range.low,
+        model.range.high, model.range_origin, model.tcp_size, model.reserved, model.bind_owned));
     if (model.range.size() < kLinuxDefaultSize / 2) {
         f.evidence.push_back(fmt::format("the range is narrow: {} ports (default 28232)",
                                          model.range.size()));
