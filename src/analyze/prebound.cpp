@@ -1,10 +1,10 @@
 #include "analyze/prebound.h"
 
-#include "analyze/addr_key.h"
-
 #include <algorithm>
 #include <cmath>
 #include <unordered_map>
+
+#include "analyze/addr_key.h"
 
 namespace portwatch::analyze {
 
@@ -44,26 +44,33 @@ bool unshared_across_destinations(std::vector<Dest> dests, std::uint32_t range_s
     return distinct >= 2 && expected >= kPreboundMinExpectedShares;
 }
 
-// Shape 2: bind()'s parity. `ports` are the process's local ports, `blocked` the ports plain
-// connect() could not have used for its destinations (bound by others, or already holding a
-// 4-tuple to one of them, or its own).
-bool bind_parity(const std::vector<std::uint16_t>& ports, std::uint16_t low,
-                 const std::bitset<65536>& candidates, const std::bitset<65536>& blocked) {
+// Shape 2, first test: bind()'s parity in the process's own ports (cheap, so it runs first).
+// Returns how many are at an odd offset, or 0 when the excess is not there.
+std::uint32_t odd_excess(const std::vector<std::uint16_t>& ports, std::uint16_t low,
+                         const std::bitset<65536>& candidates) {
     std::uint32_t odd = 0, even = 0;
     for (auto p : ports) {
         if (!candidates.test(p)) {
-            return false;  // outside the auto-assignable ports: not from bind(ip, 0)
+            return 0;  // outside the auto-assignable ports: not from bind(ip, 0)
         }
         ((p - low) % 2 ? odd : even) += 1;
     }
     double n = odd + even;
     if (odd < kPreboundMinOddPorts || odd <= even ||
         (odd - even) < kPreboundMinParitySigmas * std::sqrt(n)) {
-        return false;
+        return 0;
     }
-    // connect() would have taken even ports while there were any for these destinations:
-    // there must be a fair number of them (a plain client pushed onto odd ports by others
-    // holding the even ones shows few).
+    return odd;
+}
+
+// Shape 2, second test: connect() would have taken even ports while there were any for the
+// process's destinations, so there must be a fair number of them (a plain client pushed onto
+// odd ports by others holding the even ones shows few). `blocked`: the ports plain connect()
+// could not have used for those destinations (bound by others, holding a 4-tuple to one of
+// them, or the process's own).
+bool even_ports_were_there(std::uint32_t odd, std::uint16_t low,
+                           const std::bitset<65536>& candidates,
+                           const std::bitset<65536>& blocked) {
     std::uint32_t available_even = 0;
     for (std::uint32_t p = low; p < 65536; p += 2) {
         available_even += candidates.test(p) && !blocked.test(p);
@@ -115,7 +122,9 @@ std::vector<bool> detect_prebound(const core::Snapshot& snapshot, const Effectiv
             ports.push_back(sockets[i].local.port);
         }
         bool shaped = unshared_across_destinations(dests, in.range_size);
-        if (!shaped && parity) {
+        std::uint32_t odd =
+            !shaped && parity ? odd_excess(ports, *in.parity_low, *in.candidates) : 0;
+        if (odd > 0) {
             std::sort(dests.begin(), dests.end());
             dests.erase(std::unique(dests.begin(), dests.end()), dests.end());
             std::bitset<65536> blocked = *in.bound;
@@ -128,7 +137,7 @@ std::vector<bool> detect_prebound(const core::Snapshot& snapshot, const Effectiv
                     blocked.set(s.local.port);
                 }
             }
-            shaped = bind_parity(ports, *in.parity_low, *in.candidates, blocked);
+            shaped = even_ports_were_there(odd, *in.parity_low, *in.candidates, blocked);
         }
         if (!shaped) {
             continue;

@@ -37,8 +37,8 @@ inline constexpr std::uint32_t kPreboundMinOddPorts = 16;
 inline constexpr double kPreboundMinParitySigmas = 4.0;
 
 struct PreboundInputs {
-    std::uint32_t range_size = 0;             // auto-assignable TCP ports
-    std::optional<std::uint16_t> parity_low;  // the range's low end, when the range is known
+    std::uint32_t range_size = 0;                    // auto-assignable TCP ports
+    std::optional<std::uint16_t> parity_low;         // the range's low end, when the range is known
     const std::bitset<65536>* candidates = nullptr;  // auto-assignable TCP ports
     const std::bitset<65536>* bound = nullptr;       // listeners and explicitly bound ports
 };
