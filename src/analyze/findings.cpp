@@ -191,9 +191,9 @@ std::vector<Culprit> servers_at(const core::Snapshot& snap, core::Protocol proto
 // sockets, the ports bound by others anywhere in the range (which connect() may never use),
 // or the reserved ports (never handed out automatically). A mechanism read from the state mix
 // needs sockets behind it.
-enum class Cause : std::uint8_t { Own, BoundByOthers, Reserved, Nothing };
+enum class PoolCause : std::uint8_t { Own, BoundByOthers, Reserved, Nothing };
 
-Cause cause_of(const Pool& p, const PoolModel& model, core::Platform platform) {
+PoolCause cause_of(const Pool& p, const PoolModel& model, core::Platform platform) {
     bool linux_tcp_local = p.key.kind == PoolKind::TcpLocal && platform == core::Platform::Linux;
     std::uint32_t tax = p.key.kind == PoolKind::TcpConnect ? p.taxed
                         : linux_tcp_local                  ? p.bound
@@ -202,12 +202,12 @@ Cause cause_of(const Pool& p, const PoolModel& model, core::Platform platform) {
                             ? p.occupied - std::min(p.occupied, p.reusable)
                             : p.occupied - std::min(p.occupied, tax);
     if (model.reserved > own && model.reserved >= tax) {
-        return Cause::Reserved;
+        return PoolCause::Reserved;
     }
     if (tax > own) {
-        return Cause::BoundByOthers;
+        return PoolCause::BoundByOthers;
     }
-    return own > 0 ? Cause::Own : Cause::Nothing;
+    return own > 0 ? PoolCause::Own : PoolCause::Nothing;
 }
 
 Culprit culprit_of(const core::Snapshot& snap, std::int32_t pid, const std::string& name,
@@ -533,17 +533,17 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
         if (p.severity == Severity::Ok) {
             continue;
         }
-        Cause cause = cause_of(p, model, platform);
+        PoolCause cause = cause_of(p, model, platform);
         // Ports bound by others are one story for the whole range (below), told at its worst
         // victim; a local pool mostly in the bind-before-connect shape keeps its own finding.
         bool bbc_local = p.key.kind == PoolKind::TcpLocal && p.prebound * 2 >= p.bound;
-        if (cause == Cause::BoundByOthers && !bbc_local) {
+        if (cause == PoolCause::BoundByOthers && !bbc_local) {
             bound_by_others.push_back(index);
             continue;
         }
-        Mechanism m = cause == Cause::Reserved        ? Mechanism::ReservedRange
-                      : cause == Cause::Nothing       ? Mechanism::NarrowRange
-                      : cause == Cause::BoundByOthers ? Mechanism::BindBeforeConnect
+        Mechanism m = cause == PoolCause::Reserved        ? Mechanism::ReservedRange
+                      : cause == PoolCause::Nothing       ? Mechanism::NarrowRange
+                      : cause == PoolCause::BoundByOthers ? Mechanism::BindBeforeConnect
                                                       : classify(p, platform);
         // Local pools nest (the wildcard pool holds every address's ports): one story once.
         bool repeat = std::any_of(out.begin(), out.end(), [&](const Finding& f) {
@@ -576,7 +576,7 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
         f.mechanism = m;
         f.pool = index;
         f.culprits = culprits_of(p, snap);
-        if (cause == Cause::Reserved || cause == Cause::Nothing) {
+        if (cause == PoolCause::Reserved || cause == PoolCause::Nothing) {
             // The configuration is the cause; the pool's processes are who it hurts.
             f.clients = std::move(f.culprits);
             f.culprits.clear();

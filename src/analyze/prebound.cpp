@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <unordered_map>
 
 #include "analyze/addr_key.h"
@@ -47,7 +48,7 @@ bool unshared_across_destinations(std::vector<Dest> dests, std::uint32_t range_s
 // Shape 2, first test: bind()'s parity in the process's own ports (cheap, so it runs first).
 // Returns how many are at an odd offset, or 0 when the excess is not there.
 std::uint32_t odd_excess(const std::vector<std::uint16_t>& ports, std::uint16_t low,
-                         const std::bitset<65536>& candidates) {
+                         const std::bitset<65536>& candidates, double sigmas) {
     std::uint32_t odd = 0, even = 0;
     for (auto p : ports) {
         if (!candidates.test(p)) {
@@ -56,8 +57,7 @@ std::uint32_t odd_excess(const std::vector<std::uint16_t>& ports, std::uint16_t 
         ((p - low) % 2 ? odd : even) += 1;
     }
     double n = odd + even;
-    if (odd < kPreboundMinOddPorts || odd <= even ||
-        (odd - even) < kPreboundMinParitySigmas * std::sqrt(n)) {
+    if (odd < kPreboundMinOddPorts || odd <= even || (odd - even) < sigmas * std::sqrt(n)) {
         return 0;
     }
     return odd;
@@ -104,6 +104,16 @@ std::vector<bool> detect_prebound(const core::Snapshot& snapshot, const Effectiv
         by_pid[pids.front()].push_back(static_cast<std::uint32_t>(i));
     }
     bool parity = in.parity_low && in.candidates && in.bound;
+    // Every outgoing connection by destination, for the coincidences a process's ports should
+    // have had with other processes' connections elsewhere.
+    std::map<Dest, std::uint32_t> all_to;
+    std::uint32_t all = 0;
+    for (std::size_t i = 0; i < sockets.size(); ++i) {
+        if (!passive[i] && outgoing_candidate(sockets[i])) {
+            ++all_to[dest_of(sockets[i])];
+            ++all;
+        }
+    }
     for (auto& [pid, members] : by_pid) {
         if (members.size() < 4) {
             continue;
@@ -122,10 +132,29 @@ std::vector<bool> detect_prebound(const core::Snapshot& snapshot, const Effectiv
             ports.push_back(sockets[i].local.port);
         }
         bool shaped = unshared_across_destinations(dests, in.range_size);
-        std::uint32_t odd =
-            !shaped && parity ? odd_excess(ports, *in.parity_low, *in.candidates) : 0;
-        if (odd > 0) {
+        std::uint32_t odd = 0;
+        if (!shaped && parity) {
+            // Pairs with other processes' connections to other destinations would each have
+            // shared a port with probability 1/range_size, were both plain connect(): none
+            // did, so one side bound its ports; bind()'s parity says which, on less evidence.
             std::sort(dests.begin(), dests.end());
+            double cross = 0;
+            double others = all - static_cast<double>(members.size());
+            for (std::size_t a = 0; a < dests.size();) {
+                std::size_t b = a;
+                while (b < dests.size() && dests[b] == dests[a])
+                    ++b;
+                double mine = static_cast<double>(b - a);
+                cross += mine * (others - (all_to[dests[a]] - mine));
+                a = b;
+            }
+            cross /= in.range_size;
+            odd = odd_excess(ports, *in.parity_low, *in.candidates,
+                             cross >= kPreboundMinExpectedShares
+                                 ? kPreboundMinParitySigmasCorroborated
+                                 : kPreboundMinParitySigmas);
+        }
+        if (odd > 0) {
             dests.erase(std::unique(dests.begin(), dests.end()), dests.end());
             std::bitset<65536> blocked = *in.bound;
             for (auto p : ports) {

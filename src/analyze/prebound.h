@@ -14,8 +14,10 @@
 //    holds mostly odd-offset ports, shares none of them, while even ones were there for its
 //    destinations, got them from bind(): this holds with ONE destination (a proxy bound to a
 //    source address in front of one upstream: nginx proxy_bind, HAProxy `source`) as well as
-//    many. Only judged when the range is known (a capture judged by an assumed range may have
-//    the other parity).
+//    many. The odd excess must be 4 standard deviations, or 2 when the process's ports also
+//    avoided, against expectation, the ports of other processes' connections elsewhere. Only
+//    judged when the range is known (a capture judged by an assumed range may have the other
+//    parity).
 
 #include <bitset>
 #include <cstdint>
@@ -35,6 +37,9 @@ inline constexpr double kPreboundMinExpectedShares = 10.0;
 // on 6.8+, odd minus even would be about 0 +- sqrt(n)).
 inline constexpr std::uint32_t kPreboundMinOddPorts = 16;
 inline constexpr double kPreboundMinParitySigmas = 4.0;
+// ... when the process's ports also avoided other processes' connections to other destinations
+// at least kPreboundMinExpectedShares times (so one side bound its ports; parity says which).
+inline constexpr double kPreboundMinParitySigmasCorroborated = 2.0;
 
 struct PreboundInputs {
     std::uint32_t range_size = 0;                    // auto-assignable TCP ports

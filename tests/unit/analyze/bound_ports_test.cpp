@@ -165,6 +165,22 @@ TEST(BoundPorts, ProxyBindToOneUpstreamTaxesEveryConnectPoolAndIsNamed) {
     expect_consistent(r);
 }
 
+TEST(BoundPorts, ProxyBindHoldingMostOfTheRangeIsRecognisedByItsVictim) {
+    // 160 and 170 of 200: bind() filled the odd half, then took evens; the odd excess alone is
+    // under 4 sigmas, but the client's plain connections should have met the proxy's ports
+    // 32 and 25 times and never did.
+    for (std::uint16_t proxied : {160, 170}) {
+        auto r = diagnose(proxy_bind(proxied, 200 - proxied), nullptr, {});
+        EXPECT_EQ(r.bind_owned, proxied);
+        const auto& f = r.findings.front();
+        EXPECT_EQ(f.mechanism, Mechanism::BindBeforeConnect) << f.title;
+        EXPECT_EQ(f.culprits.front().pid, 7);
+        EXPECT_EQ(f.clients.front().pid, 9);
+        EXPECT_EQ(r.verdict, Severity::Exhausted);
+        expect_consistent(r);
+    }
+}
+
 TEST(BoundPorts, ProxyBindIsRecognisedWithOneDestinationAndNoVictimYet) {
     for (std::uint16_t proxied : {60, 100, 140}) {  // under half: all odd; over: odd first
         auto r = diagnose(proxy_bind(proxied, 0), nullptr, {});
