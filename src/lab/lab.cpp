@@ -282,6 +282,10 @@ Result<Lab> Lab::start(const LabOptions& options) {
     if (size < 16 || size > 20000) {
         return make_error("lab range size must be between 16 and 20000 ports");
     }
+    // The proxy's 70 % must show bind()'s port parity (prebound.h) above chance.
+    if (options.pattern == Pattern::ProxyBind && size < 64) {
+        return make_error("lab proxy-bind needs a range of at least 64 ports");
+    }
     int report[2], control[2];
     if (::pipe2(report, O_CLOEXEC) != 0) {
         return make_error(std::string("pipe: ") + std::strerror(errno));
