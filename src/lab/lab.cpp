@@ -34,7 +34,7 @@ using detail::kRangeLow;
 constexpr int kStartTimeoutMs = 30'000;
 constexpr rlim_t kFdWanted = 20000;  // the most a test process may have
 
-constexpr std::array<PatternInfo, 9> kPatterns{{
+constexpr std::array<PatternInfo, 10> kPatterns{{
     {Pattern::Churn, "churn", "pwlab-churn", "",
      "TIME_WAIT churn: short connections to one server, closed by the client first"},
     {Pattern::CloseWait, "close-wait", "pwlab-leaky", "",
@@ -45,6 +45,9 @@ constexpr std::array<PatternInfo, 9> kPatterns{{
      "bind(127.0.0.1, 0) before each connect(), to 50 destinations"},
     {Pattern::UdpLeak, "udp-leak", "pwlab-resolver", "",
      "UDP socket leak: a resolver that connects a new UDP socket per query and never closes it"},
+    {Pattern::DeadBackend, "dead-backend", "pwlab-dialer", "",
+     "a dead backend: connects to 192.0.2.10:5432, a route that drops every SYN, until no port "
+     "is left (SYN_SENT)"},
     {Pattern::ListenersInRange, "listeners-in-range", "pwlab-client", "pwlab-listener",
      "listeners inside the range: one process listens on 90% of it, another's connect() fails"},
     {Pattern::ProxyBind, "proxy-bind", "pwlab-client", "pwlab-proxy",
@@ -148,18 +151,24 @@ pid_t fork_child(Pattern pattern, std::uint32_t range_size, Role role, int& read
                     fmt::format("{}-{}", kRangeLow, kRangeLow + reserved - 1))) {
         holder_fail(report_fd, "setting net.ipv4.ip_local_reserved_ports");
     }
+    if (pattern == Pattern::DeadBackend && !detail::add_dead_route()) {
+        holder_fail(report_fd, "adding the dead backend's route (192.0.2.0/24 via lo)");
+    }
     rlimit fds{};
     ::getrlimit(RLIMIT_NOFILE, &fds);
     fds.rlim_cur = std::min(fds.rlim_max, kFdWanted);
     ::setrlimit(RLIMIT_NOFILE, &fds);
 
     int server_end = -1, taker_end = -1, client_end = -1;
-    pid_t server = fork_child(pattern, range_size, Role::Server, server_end);
-    Report sr;
-    if (server < 0 || !read_report(server_end, sr, kStartTimeoutMs) || sr.status != 0) {
-        if (server > 0) ::kill(server, SIGKILL);
-        write_all(report_fd, &sr, sizeof sr);
-        ::_exit(1);
+    pid_t server = 0;
+    if (pattern != Pattern::DeadBackend) {  // a dead backend has nobody behind it
+        server = fork_child(pattern, range_size, Role::Server, server_end);
+        Report sr;
+        if (server < 0 || !read_report(server_end, sr, kStartTimeoutMs) || sr.status != 0) {
+            if (server > 0) ::kill(server, SIGKILL);
+            write_all(report_fd, &sr, sizeof sr);
+            ::_exit(1);
+        }
     }
     pid_t taker = 0;
     Report tr;
@@ -194,9 +203,11 @@ pid_t fork_child(Pattern pattern, std::uint32_t range_size, Role role, int& read
     while (::read(control, &byte, 1) > 0) {
     }
     ::kill(client, SIGKILL);
-    ::kill(server, SIGKILL);
     ::waitpid(client, nullptr, 0);
-    ::waitpid(server, nullptr, 0);
+    if (server > 0) {
+        ::kill(server, SIGKILL);
+        ::waitpid(server, nullptr, 0);
+    }
     if (taker > 0) {
         ::kill(taker, SIGKILL);
         ::waitpid(taker, nullptr, 0);
@@ -251,6 +262,12 @@ std::string story(const LabOutcome& o, std::uint32_t range_size) {
                                "of {}. {} opened {} connections to {} and kept them open.{}",
                                o.range_low, o.range_low + o.taken - 1, o.taken, span, who,
                                o.succeeded, dst, failure);
+        case Pattern::DeadBackend:
+            return fmt::format("{} called connect() {} times to {} (PostgreSQL's port), a "
+                               "destination whose route drops every packet, without a connect "
+                               "timeout: each attempt waits in SYN_SENT, retrying its SYN for "
+                               "about 127 s (tcp_syn_retries=6), in {}.{}",
+                               who, o.succeeded, dst, range, failure);
         case Pattern::Healthy:
             return fmt::format("{} opened {} connections to {} destinations and closed one in "
                                "seven right away, in {}.{}",
@@ -345,7 +362,9 @@ Result<Lab> Lab::start(const LabOptions& options) {
         o.culprit_pid = client;
         o.culprit_name = o.client_name;
     }
-    o.server_name = options.pattern == Pattern::UdpLeak ? "pwlab-dns" : "pwlab-server";
+    o.server_name = options.pattern == Pattern::UdpLeak       ? "pwlab-dns"
+                    : options.pattern == Pattern::DeadBackend ? ""
+                                                              : "pwlab-server";
     o.range_low = kRangeLow;
     o.range_high = static_cast<std::uint16_t>(kRangeLow + size - 1);
     o.destination = core::Endpoint{core::IpAddress::parse(r.dest_addr).value_or(core::IpAddress{}),

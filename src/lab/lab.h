@@ -5,10 +5,11 @@
 //
 // Processes: the caller forks a holder, which enters a new network namespace, narrows its
 // range (and for `reserved` reserves most of it) and forks a server ("pwlab-server"/
-// "pwlab-dns"), for the patterns where another process takes the ports a "taker"
-// ("pwlab-listener", "pwlab-proxy"), and a client named after the pattern ("pwlab-churn",
-// ...). The client runs the pattern until the kernel refuses it, then every process holds its
-// sockets until the Lab object is destroyed. Children die with their
+// "pwlab-dns"; none for dead-backend, whose destination is a route that drops every packet),
+// for the patterns where another process takes the ports a "taker" ("pwlab-listener",
+// "pwlab-proxy"), and a client named after the pattern ("pwlab-churn", ...). The client runs
+// the pattern until the kernel refuses it, then every process holds its sockets until the Lab
+// object is destroyed. Children die with their
 // parent (PR_SET_PDEATHSIG), so an interrupted lab leaves nothing behind.
 
 #include <cstdint>
@@ -30,6 +31,7 @@ enum class Pattern : std::uint8_t {
     Hoard,
     BindBeforeConnect,
     UdpLeak,
+    DeadBackend,
     ListenersInRange,  // a taker listens on most of the range; a client's connect() fails
     ProxyBind,         // a taker binds before connecting to one upstream; a client's fails
     Reserved,          // most of the range reserved; a client's few connections fill the rest
@@ -58,8 +60,8 @@ struct LabOutcome {
     Pattern pattern = Pattern::Churn;
     pid_t holder_pid = 0;
     pid_t client_pid = 0;
-    pid_t server_pid = 0;
-    pid_t taker_pid = 0;  // 0 when the pattern has no taker
+    pid_t server_pid = 0;  // 0: the pattern has no server (dead-backend)
+    pid_t taker_pid = 0;   // 0 when the pattern has no taker
     std::string client_name;
     std::string server_name;
     std::string taker_name;
