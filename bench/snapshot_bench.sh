@@ -3,13 +3,19 @@
 # namespace this script creates and always removes. See bench/README.md.
 #
 # usage: bench/snapshot_bench.sh [--sockets N] [--time-wait N] [--workers N] [--runs N]
+#        bench/snapshot_bench.sh --floor [--sizes 10000,100000,300000] [--runs N] [--families 4]
 #   --sockets    total TCP sockets to create (default 100000: listeners + 2 x pairs + TIME_WAIT)
-#   --time-wait  how many of them are TIME_WAIT (default 20000)
+#   --time-wait  how many of them are TIME_WAIT (default 20000; --floor: a fifth of each size)
 #   --workers    sockload processes (default 8; each holds 2 x pairs / workers descriptors,
-#                and RLIMIT_NOFILE is capped at 20000 per process)
+#                and RLIMIT_NOFILE is capped at 20000 per process; --floor: enough for 16000)
 #   --runs       timed runs per tool (default 5), interleaved round by round
+#   --families   46: half the pairs IPv6 (default), 4: IPv4 only (the --floor default)
+#   --floor      the floor table instead: per size, sockdiag_floor (one sock_diag walk of the
+#                TCP table), ss -tan, portwatch snapshot (default owners) and --owners=none,
+#                with ratios to the floor and to ss -tan, peak RSS and cost per socket
 # Environment: PORTWATCH_BUILD_DIR (default build/release, built with scripts/build.sh; any
-# other directory is built with cmake --build).
+# other directory is built with cmake --build); PORTWATCH_BASELINE=/path/to/portwatch adds
+# that binary's two rows to --floor (a before/after comparison in the same interleaved run).
 #
 # TIME_WAIT lasts 60 s, longer than the whole run, so before every round the old entries are
 # removed (`ss -K state time-wait`, sock_diag SOCK_DESTROY) and sockload makes them again:
@@ -18,16 +24,31 @@
 set -euo pipefail
 
 bench_name=snapshot_bench
-bench_help_lines=17
+bench_help_lines=23
+floor_mode=0
+sizes=10000,100000,300000
+bench_extra_arg() {  # the --floor options; sets extra_shift
+  case "$1" in
+    --floor) floor_mode=1; bench_default_families=4; extra_shift=1 ;;
+    --sizes) sizes="$2"; extra_shift=2 ;;
+    *) return 1 ;;
+  esac
+}
 # shellcheck source=lib/sockload_namespace.sh
 . "$(dirname "$0")/lib/sockload_namespace.sh"
 bench_parse_args "$@"
 bench_require_root
 bench_build
+if [ "$floor_mode" = 1 ]; then
+  # shellcheck source=lib/floor_bench.sh
+  . "$(dirname "$0")/lib/floor_bench.sh"
+  floor_bench
+  exit "$floor_failed"
+fi
 
 # The owner passes (ours, ss -p, netstat -p) read every process's fd table, so descriptors
 # held outside the benchmark (another benchmark's sockets) slow them all: report them.
-other_fds=$(find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+other_fds=$({ find /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 2>/dev/null || true; } | wc -l)
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 bench_start_load pwbench
 

@@ -3,11 +3,14 @@
 // the namespace's ephemeral port range and turns off TIME_WAIT reuse there.
 //
 //   sockload --pairs 39996 --time-wait 20000 --workers 8 --ports 4 --ready-file /tmp/ready
+//   sockload ... --families 4      (IPv4 only: `ports` listeners on 127.0.0.1, none on ::1)
 //
 // What it builds, deterministically:
-// 1. `ports` listeners on 127.0.0.1 and as many on ::1 (ports 20000, 20001, ...), made by the
-//    parent before forking, so every worker holds every listener (owners shared after fork).
-// 2. `workers` processes; worker w owns listener w % (2 * ports) (it alone accepts on it) and
+// 1. `ports` listeners on 127.0.0.1 and as many on ::1 (ports 20000, 20001, ...; none on ::1
+//    with --families 4), made by the parent before forking, so every worker holds every
+//    listener (owners shared after fork).
+//    There are at least as many listeners as workers (more ports when needed).
+// 2. `workers` processes; worker w owns listener w (it alone accepts on it) and
 //    makes its share of `pairs` established connections to it: a client socket bound to
 //    127.0.1.(w+1) (IPv4) or ::1, plus the accepted server socket: 2 sockets per pair.
 // 3. Its share of `time-wait` entries: connect from 127.0.2.(w+1), accept, close the client
@@ -36,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -76,6 +80,7 @@ struct Options {
     long time_wait = 0;
     int workers = 1;
     int ports = 4;
+    bool ipv6 = true;  // --families 46 (default) or 4
     long timeout_s = 600;
     std::string ready_file;
 };
@@ -144,8 +149,11 @@ sockaddr_storage loopback(int family, const char* v4_text, std::uint16_t port, s
     return s;
 }
 
-bool make_listeners(int ports, std::vector<Listener>& out, std::string& error) {
+bool make_listeners(int ports, bool ipv6, std::vector<Listener>& out, std::string& error) {
     for (int family : {AF_INET, AF_INET6}) {
+        if (family == AF_INET6 && !ipv6) {
+            continue;
+        }
         for (int i = 0; i < ports; ++i) {
             Listener l;
             l.address = loopback(family, "127.0.0.1", static_cast<std::uint16_t>(kFirstPort + i),
@@ -299,10 +307,10 @@ bool parse_long(std::string_view text, long& out) {
 int usage() {
     std::fputs(
         "usage: sockload --pairs N --time-wait N [--workers N] [--ports N] [--timeout S]\n"
-        "                [--ready-file PATH]\n"
+        "                [--ready-file PATH] [--families 46|4]\n"
         "Creates N established loopback TCP pairs (2N sockets), N TIME_WAIT entries and\n"
-        "2 * ports listeners in the current network namespace, prints a ready line, and\n"
-        "waits. SIGUSR1 remakes the TIME_WAIT entries.\n",
+        "2 * ports listeners (--families 4: ports, IPv4 only) in the current network\n"
+        "namespace, prints a ready line, and waits. SIGUSR1 remakes the TIME_WAIT entries.\n",
         stderr);
     return 2;
 }
@@ -314,6 +322,10 @@ bool parse_args(int argc, char** argv, Options& o) {
         long n = 0;
         if (flag == "--ready-file") {
             o.ready_file = value;
+            continue;
+        }
+        if (flag == "--families" && (value == "4" || value == "46")) {
+            o.ipv6 = value == "46";
             continue;
         }
         if (!parse_long(value, n)) {
@@ -406,7 +418,11 @@ int main(int argc, char** argv) {
 
     std::vector<Listener> listeners;
     std::string error;
-    if (!make_listeners(o.ports, listeners, error)) {
+    // Every worker accepts on a listener of its own: two accepting on one would take each
+    // other's connections and wait forever for a FIN that goes to the other.
+    const int families = o.ipv6 ? 2 : 1;
+    const int ports = std::max(o.ports, (o.workers + families - 1) / families);
+    if (!make_listeners(ports, o.ipv6, listeners, error)) {
         std::fprintf(stderr, "sockload: %s\n", error.c_str());
         return 1;
     }

@@ -95,11 +95,9 @@ int run_lab(const LabCommandOptions& options, std::ostream& out, std::ostream& e
     std::vector<analyze::Report> reports;
     reports.push_back(live::diagnose_scope(
         scope, fmt::format("lab {}, pid {}", pinfo.name, o.holder_pid), options.thresholds));
-    if (options.json) {
-        render::render_reports_json(out, reports, options.report);
-    } else {
-        render::render_reports_text(out, reports, options.report);
-    }
+    render::make_report_renderer(
+        options.json ? render::ReportFormat::Json : render::ReportFormat::Text, options.report)
+        ->render(out, reports);
     out.flush();
     if (options.hold) {
         err << fmt::format("\nThe lab namespace stays while this runs: try\n"

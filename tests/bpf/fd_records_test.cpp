@@ -72,4 +72,31 @@ TEST(FoldFdRecords, SplitRunsOfOnePidMergeAndCountsComeOutAscending) {
     EXPECT_EQ(scan.fd_counts[2].count, 2u);
 }
 
+// The port lock travels with each socket record, and attach_owners turns it into PortBinding
+// only where the program read it (PW_FD_LOCK_READ): the rest is left for the kernel's query.
+TEST(FoldFdRecords, PortLocksBecomeBindings) {
+    std::vector<pw_fd_record> records = {
+        {700, 10, kSocket | kLeader | PW_FD_LOCK_READ | PW_FD_PORT_LOCKED},  // bind() with a port
+        {701, 10, kSocket | kLeader | PW_FD_LOCK_READ},                      // connect() autobind
+        {702, 10, kSocket | kLeader},                                        // no socket read
+    };
+    auto scan = fold_fd_records(records);
+    EXPECT_TRUE(scan.knows_port_locks);
+    ASSERT_EQ(scan.sockets.size(), 3u);
+    EXPECT_TRUE(scan.sockets[0].port_locked && scan.sockets[0].port_lock_known);
+    EXPECT_TRUE(!scan.sockets[1].port_locked && scan.sockets[1].port_lock_known);
+    EXPECT_FALSE(scan.sockets[2].port_lock_known);
+    portwatch::collect::prepare_owner_scan(scan);
+    std::vector<portwatch::core::Socket> sockets(4);
+    for (std::size_t i = 0; i < sockets.size(); ++i) {
+        sockets[i].inode = 700 + i;
+    }
+    portwatch::collect::attach_owners(sockets, scan);
+    EXPECT_EQ(sockets[0].binding, portwatch::core::PortBinding::Explicit);
+    EXPECT_EQ(sockets[1].binding, portwatch::core::PortBinding::Auto);
+    EXPECT_EQ(sockets[2].binding, portwatch::core::PortBinding::Unknown);
+    EXPECT_EQ(sockets[3].binding, portwatch::core::PortBinding::Unknown);  // no holder seen
+    EXPECT_EQ(sockets[2].owners, std::vector<std::int32_t>{10});
+}
+
 }  // namespace

@@ -3,16 +3,16 @@
 // that namespace at the same moment: the same tuples, states and owning pids.
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -215,6 +215,57 @@ TEST(Oracle, SnapshotEqualsSsForTheSameNamespace) {
         EXPECT_EQ(doc.at("netns").at("name"), ns.name());
         EXPECT_EQ(doc.at("source").at("sockets"), "netlink");
     }
+}
+
+// Port binding (explicit bind() or automatic) two ways: with the default owner pass, which on
+// eBPF reads each descriptor's port lock and asks the kernel only about sockets no descriptor
+// holds (sockfarm's orphaned FIN_WAIT2), and with --owners=none, which asks the kernel's
+// explicit-bind query about every socket. Both must agree socket by socket.
+TEST(Oracle, PortBindingAgreesWithTheKernelQuery) {
+    if (!require_root("the oracle test (it creates a network namespace)")) {
+        GTEST_SKIP() << "needs root";
+    }
+    Namespace ns;
+    std::string ready = "/tmp/" + ns.name() + ".ready3";
+    ::unlink(ready.c_str());
+    ns.start({PORTWATCH_TOOLS_DIR "/sockfarm", ready, "60"});
+    for (int i = 0; i < 100 && ::access(ready.c_str(), F_OK) != 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(::access(ready.c_str(), F_OK), 0);
+    ::unlink(ready.c_str());
+    auto bindings = [&](const char* owners) {
+        auto doc =
+            nlohmann::json::parse(checked_output({PORTWATCH_BINARY, "snapshot", "--json", "--netns",
+                                                  ns.name(), std::string("--owners=") + owners}));
+        std::map<std::string, std::string> out;
+        for (const auto& s : doc.at("sockets")) {
+            std::string key = s.at("proto").get<std::string>() + ' ' +
+                              s.at("state").get<std::string>() + ' ' +
+                              s.at("local").at("address").get<std::string>() + ':' +
+                              std::to_string(s.at("local").at("port").get<int>()) + ' ' +
+                              s.at("remote").at("address").get<std::string>() + ':' +
+                              std::to_string(s.at("remote").at("port").get<int>());
+            out[key] = s.at("binding").get<std::string>();
+        }
+        return out;
+    };
+    auto with_owners = bindings("auto");
+    auto kernel_only = bindings("none");
+    ASSERT_GE(kernel_only.size(), 20u);
+    EXPECT_EQ(with_owners, kernel_only);
+    EXPECT_EQ(kernel_only["tcp LISTEN 127.0.0.1:7000 0.0.0.0:0"], "explicit");
+    EXPECT_EQ(kernel_only["tcp BOUND 127.0.0.1:7050 0.0.0.0:0"], "explicit");
+    EXPECT_EQ(kernel_only["udp UNCONN 127.0.0.1:7100 0.0.0.0:0"], "explicit");
+    for (const auto& [key, binding] : with_owners) {
+        EXPECT_NE(binding, "unknown") << key;
+        if (key.starts_with("tcp TIME_WAIT")) {
+            EXPECT_EQ(binding, "auto") << key;
+        }
+    }
+    // The orphan (no descriptor) is there, so the fallback query was exercised.
+    EXPECT_TRUE(std::any_of(with_owners.begin(), with_owners.end(),
+                            [](const auto& e) { return e.first.starts_with("tcp FIN_WAIT2"); }));
 }
 
 // The /proc/net fallback sees the same tuples (it has no cookies and no bound-only sockets).

@@ -84,7 +84,9 @@ Result<std::unordered_set<std::uint64_t>> explicitly_bound(core::Protocol protoc
 }
 
 // One protocol in one family, or (TCP) in both: a dump of both families walks the kernel's
-// tables once instead of twice, with the same result. For TCP:
+// tables once instead of twice, with the same result. Without `explicit_walk` that is all
+// (the owner pass reads port locks; resolve_port_binding() asks about the rest). With it, for
+// TCP:
 // 1. The explicit-bind query, a second walk (a quarter of the time at 100k sockets), runs
 //    beside the dump on its own netlink socket and thread (created here, so in this thread's
 //    network namespace). A socket that appears during the dump may escape it and count as
@@ -92,8 +94,16 @@ Result<std::unordered_set<std::uint64_t>> explicitly_bound(core::Protocol protoc
 // 2. That query skips bound-only sockets, whose bind-hash walk costs as much again as its
 //    bytecode, and asks about them afterwards only if the dump found any.
 Result<void> dump_table(netlink::SockDiag& diag, core::Protocol protocol,
-                        std::optional<core::Family> family, std::vector<core::Socket>& out) {
+                        std::optional<core::Family> family, bool explicit_walk,
+                        std::vector<core::Socket>& out) {
     const std::size_t first = out.size();
+    if (!explicit_walk) {
+        auto dumped = diag.dump(protocol, family, out);
+        if (!dumped) {
+            out.resize(first);
+        }
+        return dumped;
+    }
     const bool tcp = protocol == core::Protocol::Tcp;
     Result<std::unordered_set<std::uint64_t>> bound;
     Result<void> dumped;
@@ -125,7 +135,8 @@ Result<void> dump_table(netlink::SockDiag& diag, core::Protocol protocol,
     return {};
 }
 
-Result<void> dump_netlink(const LiveOptions& options, std::vector<core::Socket>& out) {
+Result<void> dump_netlink(const LiveOptions& options, bool explicit_walk,
+                          std::vector<core::Socket>& out) {
     auto diag = netlink::SockDiag::create();
     if (!diag) {
         return std::unexpected(diag.error());
@@ -136,17 +147,98 @@ Result<void> dump_netlink(const LiveOptions& options, std::vector<core::Socket>&
     // the compat request, else per family below.
     bool tcp_done = false;
     if (options.tcp && options.ipv4 && options.ipv6) {
-        tcp_done = dump_table(*diag, core::Protocol::Tcp, std::nullopt, out).has_value();
+        tcp_done =
+            dump_table(*diag, core::Protocol::Tcp, std::nullopt, explicit_walk, out).has_value();
     }
     for (const Table& t : kTables) {
         if (!wanted(options, t) || (tcp_done && t.protocol == core::Protocol::Tcp)) {
             continue;
         }
-        if (auto ok = dump_table(*diag, t.protocol, t.family, out); !ok) {
+        if (auto ok = dump_table(*diag, t.protocol, t.family, explicit_walk, out); !ok) {
             return ok;
         }
     }
     return {};
+}
+
+// PortBinding for the sockets the owner pass did not vouch for, when the dump skipped the
+// explicit-bind walk: orphans (FIN_WAIT, LAST_ACK, ... with no descriptor), sockets of
+// holders the pass did not see, or every socket when the pass read no port locks after all
+// (eBPF failed and /proc stood in). One explicit-bind query per protocol and family that has
+// any (TCP: one for both families), limited to the TCP states they are in, so a few orphans
+// among 100k sockets cost a state check per socket, not a second full query. A failed query
+// leaves them Unknown and says so.
+void resolve_port_binding(const LiveOptions& options, std::vector<core::Socket>& sockets,
+                          std::vector<core::Warning>& warnings) {
+    struct Ask {
+        core::Protocol protocol;
+        std::optional<core::Family> family;
+        std::uint32_t states = 0;
+        bool wanted = false;
+        bool answered = false;
+    };
+    // TCP of both families, TCP IPv4, TCP IPv6, UDP IPv4, UDP IPv6.
+    Ask asks[] = {{core::Protocol::Tcp, std::nullopt},
+                  {core::Protocol::Tcp, core::Family::Ipv4},
+                  {core::Protocol::Tcp, core::Family::Ipv6},
+                  {core::Protocol::Udp, core::Family::Ipv4},
+                  {core::Protocol::Udp, core::Family::Ipv6}};
+    auto slot = [](const core::Socket& s) {
+        return (s.protocol == core::Protocol::Udp ? 3 : 1) +
+               (s.family() == core::Family::Ipv6 ? 1 : 0);
+    };
+    for (const auto& s : sockets) {
+        if (s.binding == core::PortBinding::Unknown) {
+            Ask& ask = asks[slot(s)];
+            ask.wanted = true;
+            ask.states |= 1u << static_cast<unsigned>(s.state);
+        }
+    }
+    if (asks[1].wanted && asks[2].wanted && options.ipv4 && options.ipv6) {
+        asks[0].wanted = true;
+        asks[0].states = asks[1].states | asks[2].states;
+    }
+    if (std::none_of(std::begin(asks), std::end(asks), [](const Ask& a) { return a.wanted; })) {
+        return;
+    }
+    auto diag = netlink::SockDiag::create();
+    if (!diag) {
+        warnings.push_back(
+            {"port binding unknown for sockets without a known holder: " + diag.error().message});
+        return;
+    }
+    std::unordered_set<std::uint64_t> explicit_cookies;
+    std::string failure;
+    for (std::size_t i = 0; i < std::size(asks); ++i) {
+        Ask& ask = asks[i];
+        if (!ask.wanted || (i > 0 && i < 3 && asks[0].answered)) {
+            continue;
+        }
+        auto cookies = diag->explicitly_bound_in(ask.protocol, ask.family, ask.states);
+        if (!cookies) {
+            failure = cookies.error().message;  // both families at once: per family next
+            continue;
+        }
+        explicit_cookies.merge(*cookies);
+        ask.answered = true;
+    }
+    std::size_t left = 0;
+    for (auto& s : sockets) {
+        if (s.binding != core::PortBinding::Unknown) {
+            continue;
+        }
+        const int i = slot(s);
+        if (asks[i].answered || (i < 3 && asks[0].answered)) {
+            s.binding = explicit_cookies.contains(s.cookie) ? core::PortBinding::Explicit
+                                                            : core::PortBinding::Auto;
+        } else {
+            ++left;
+        }
+    }
+    if (left > 0) {
+        warnings.push_back({"port binding unknown for " + std::to_string(left) +
+                            " sockets without a known holder: " + failure});
+    }
 }
 
 Result<void> dump_procfs(const LiveOptions& options, std::vector<core::Socket>& out) {
@@ -208,10 +300,18 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     if (!options.platform.owner_pass && owner_mode(options.owners, options.platform.owner_method) != OwnerMode::None) {
         scanner = std::jthread([&] { fresh = run_owner_pass(owner_mode(options.owners, options.platform.owner_method), options.platform.proc_root); });
     }
+    // The eBPF owner pass reads every socket descriptor's port lock: then the dump is the only
+    // walk of the socket tables, and the explicit-bind query (a second walk) is left for the
+    // few sockets no descriptor vouches for (resolve_port_binding).
+    const auto& shared = options.platform.owner_pass;
+    const bool locks_from_owners =
+        shared ? shared->scan && *shared->scan && (*shared->scan)->knows_port_locks
+               : owner_pass_likely_knows_port_locks(
+                     owner_mode(options.owners, options.platform.owner_method));
 
     Result<void> dumped = make_error("no socket source tried");
     if (options.platform.sockets != SocketMode::Procfs) {
-        dumped = dump_netlink(options, snap.sockets);
+        dumped = dump_netlink(options, !locks_from_owners, snap.sockets);
         snap.source.sockets = "netlink";
         if (!dumped && options.platform.sockets == SocketMode::Auto) {
             snap.warnings.push_back({"sock_diag unavailable (" + dumped.error().message +
@@ -240,15 +340,19 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     }
 
     snap.source.owners = pass.name;
-    if (!pass.scan) {
+    const OwnerScan* scan = pass.scan && *pass.scan ? &**pass.scan : nullptr;
+    if (pass.scan && !*pass.scan) {
+        snap.warnings.push_back({"owner pass failed: " + pass.scan->error().message});
+    }
+    if (scan != nullptr) {
+        attach_owners(snap.sockets, *scan);
+    }
+    if (locks_from_owners && snap.source.sockets == "netlink") {
+        resolve_port_binding(options, snap.sockets, snap.warnings);
+    }
+    if (scan == nullptr) {
         return snap;
     }
-    const auto& scan = *pass.scan;
-    if (!scan) {
-        snap.warnings.push_back({"owner pass failed: " + scan.error().message});
-        return snap;
-    }
-    attach_owners(snap.sockets, *scan);
     // Owners of this namespace's sockets. Neighbouring sockets mostly share their owner:
     // skipping repeats keeps the list to sort short.
     std::vector<std::int32_t> pids;

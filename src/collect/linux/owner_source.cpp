@@ -34,6 +34,14 @@ Result<std::unique_ptr<OwnerSource>> make_owner_source(OwnerMode mode, const std
     return std::make_unique<procfs::ProcFdScanner>(proc_root);
 }
 
+bool owner_pass_likely_knows_port_locks([[maybe_unused]] OwnerMode mode) {
+#ifdef PORTWATCH_HAVE_BPF
+    return (mode == OwnerMode::Bpf || mode == OwnerMode::Auto) && bpf::bpf_owner_source_likely();
+#else
+    return false;
+#endif
+}
+
 OwnerPass run_owner_pass(OwnerMode mode, const std::string& proc_root) {
     OwnerPass pass;
     auto source = make_owner_source(mode, proc_root, pass.warnings);
@@ -80,6 +88,10 @@ void attach_owners(std::vector<core::Socket>& sockets, const OwnerScan& scan) {
                                    [](const SocketRef& r, std::uint64_t v) { return r.inode < v; });
         for (auto it = lo; it != refs.end() && it->inode == socket.inode; ++it) {
             socket.owners.push_back(it->pid);
+            if (scan.knows_port_locks && it->port_lock_known) {
+                socket.binding =
+                    it->port_locked ? core::PortBinding::Explicit : core::PortBinding::Auto;
+            }
         }
         if (!socket.owners.empty()) {
             socket.attribution = core::Attribution::Owned;

@@ -17,6 +17,10 @@ namespace portwatch::collect {
 struct SocketRef {
     std::uint64_t inode = 0;
     std::int32_t pid = 0;
+    // bind() chose the socket's port (SOCK_BINDPORT_LOCK); meaningful when the scan
+    // knows_port_locks and the source read this socket's lock (port_lock_known).
+    bool port_locked = false;
+    bool port_lock_known = false;
 };
 
 struct FdCount {
@@ -28,6 +32,9 @@ struct OwnerScan {
     std::vector<SocketRef> sockets;   // one per socket fd; a pid may repeat an inode
     std::vector<FdCount> fd_counts;   // every process whose table was read
     std::vector<core::Warning> warnings;
+    // The source read each socket's port lock (eBPF does; /proc cannot): the snapshot then
+    // takes PortBinding from here instead of a second, filtered walk of the socket table.
+    bool knows_port_locks = false;
 };
 
 class OwnerSource {
@@ -58,7 +65,8 @@ Result<std::unique_ptr<OwnerSource>> make_owner_source(OwnerMode mode, const std
 void prepare_owner_scan(OwnerScan& scan);
 
 // Sets `owners` and `attribution` on every socket whose inode the (prepared) scan saw (owners
-// ascending, unique).
+// ascending, unique); when the scan knows_port_locks, also `binding` (Explicit or Auto) on
+// those sockets.
 void attach_owners(std::vector<core::Socket>& sockets, const OwnerScan& scan);
 
 // One owner pass: the source chosen for `mode` and its prepared scan. File tables belong to
@@ -72,5 +80,10 @@ struct OwnerPass {
 };
 
 OwnerPass run_owner_pass(OwnerMode mode, const std::string& proc_root);
+
+// Whether run_owner_pass(mode) will most likely read port locks (OwnerScan::knows_port_locks):
+// eBPF chosen and its privileges present. A cheap guess, made before the pass starts; a wrong
+// one costs time, not correctness.
+bool owner_pass_likely_knows_port_locks(OwnerMode mode);
 
 }  // namespace portwatch::collect

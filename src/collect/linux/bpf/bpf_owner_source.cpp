@@ -26,6 +26,10 @@ class BpfOwnerSource final : public OwnerSource {
 
 }  // namespace
 
+bool bpf_owner_source_likely() {
+    return TaskFileIterator::likely_available();
+}
+
 Result<std::unique_ptr<OwnerSource>> make_bpf_owner_source() {
     auto iterator = TaskFileIterator::create();
     if (!iterator) {

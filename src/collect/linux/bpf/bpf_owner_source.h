@@ -13,4 +13,8 @@ namespace portwatch::collect::bpf {
 // failure is an Error that says why, so --owners=auto can fall back to /proc.
 Result<std::unique_ptr<OwnerSource>> make_bpf_owner_source();
 
+// Privileges and kernel BTF are there, so make_bpf_owner_source() will most likely succeed
+// (without loading anything: microseconds).
+bool bpf_owner_source_likely();
+
 }  // namespace portwatch::collect::bpf

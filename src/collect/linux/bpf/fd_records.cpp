@@ -14,10 +14,13 @@ static_assert(offsetof(pw_fd_record, tgid) == 8 && offsetof(pw_fd_record, flags)
 // between two others) is merged after sorting.
 OwnerScan fold_fd_records(std::span<const pw_fd_record> records) {
     OwnerScan out;
+    out.knows_port_locks = true;
+    out.sockets.reserve(records.size());  // at most one per record: no regrowth at 100k sockets
     for (const auto& record : records) {
         const auto pid = static_cast<std::int32_t>(record.tgid);
         if ((record.flags & PW_FD_SOCKET) != 0) {
-            out.sockets.push_back({record.inode, pid});
+            out.sockets.push_back({record.inode, pid, (record.flags & PW_FD_PORT_LOCKED) != 0,
+                                   (record.flags & PW_FD_LOCK_READ) != 0});
         }
         if ((record.flags & PW_FD_LEADER_TABLE) == 0) {
             continue;

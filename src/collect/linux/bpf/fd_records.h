@@ -9,7 +9,9 @@
 namespace portwatch::collect::bpf {
 
 // sockets: one SocketRef per socket descriptor, in any table of the process (a thread's private
-//          table included), in the order the kernel walked them.
+//          table included), in the order the kernel walked them; port_lock_known when the program
+//          read the socket (PW_FD_LOCK_READ), port_locked from PW_FD_PORT_LOCKED. knows_port_locks
+//          is set.
 // fd_counts: per process, the descriptors of the table /proc/<pid>/fd lists (records flagged
 //          PW_FD_LEADER_TABLE), ascending by pid. A process with no open descriptor is absent.
 OwnerScan fold_fd_records(std::span<const pw_fd_record> records);

@@ -10,6 +10,11 @@
 enum pw_fd_flags {
     PW_FD_SOCKET = 1u << 0,        // the file is a socket; inode is its sockfs inode number
     PW_FD_LEADER_TABLE = 1u << 1,  // the table is the one /proc/<tgid>/fd lists
+    // A socket whose port lock the program read (sk_userlocks): with PW_FD_PORT_LOCKED when
+    // bind() chose the port (SOCK_BINDPORT_LOCK), the test `ss` and portwatch's netlink
+    // query run as INET_DIAG_BC_AUTO.
+    PW_FD_LOCK_READ = 1u << 2,
+    PW_FD_PORT_LOCKED = 1u << 3,
 };
 
 struct pw_fd_record {

@@ -90,6 +90,10 @@ void TaskFileIterator::Destroy::operator()(owners_bpf* skeleton) const {
     owners_bpf__destroy(skeleton);
 }
 
+bool TaskFileIterator::likely_available() {
+    return check_privileges().has_value() && ::access(kBtfPath, R_OK) == 0;
+}
+
 Result<TaskFileIterator> TaskFileIterator::create() {
     if (auto privileged = check_privileges(); !privileged) {
         return std::unexpected(privileged.error());

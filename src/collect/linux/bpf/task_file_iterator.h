@@ -18,6 +18,10 @@ class TaskFileIterator {
     // an Error whose message says why (not root, no BTF, the verifier refused, ...).
     static Result<TaskFileIterator> create();
 
+    // The cheap part of create()'s checks (privileges, kernel BTF), with no program loaded:
+    // whether create() is likely to succeed.
+    static bool likely_available();
+
     // One pass over every task's file table: one record per open descriptor.
     Result<std::vector<pw_fd_record>> walk() const;
 

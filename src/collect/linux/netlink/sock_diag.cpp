@@ -25,11 +25,16 @@ constexpr std::uint32_t kBoundInactive = 1u << 13;
 constexpr std::uint32_t kExplicitCandidates = kAllStates & ~(1u << 6) & ~(1u << 12);
 
 // Fills `s`, a default-constructed socket already in its vector (no temporary to move).
+// TIME_WAIT and request sockets get PortBinding::Auto here: they are not full sockets, hold no
+// bind lock, and the explicit-bind query never returns them.
 void decode(const inet_diag_msg& m, core::Protocol protocol, core::Socket& s) {
     s.protocol = protocol;
     auto state = static_cast<core::TcpState>(m.idiag_state);
     if (protocol == core::Protocol::Tcp) {
-        if (state == core::TcpState::NewSynRecv) {
+        if (state == core::TcpState::TimeWait) {
+            s.binding = core::PortBinding::Auto;
+        } else if (state == core::TcpState::NewSynRecv) {
+            s.binding = core::PortBinding::Auto;
             state = core::TcpState::SynRecv;
         } else if (state == core::TcpState::Close) {
             state = core::TcpState::Bound;  // only bound-inactive sockets dump as CLOSE
@@ -214,7 +219,16 @@ Result<std::unordered_set<std::uint64_t>> SockDiag::explicitly_bound(
     } else if (bound_only == BoundOnly::Alone) {
         states = kBoundInactive;
     }
+    return explicitly_bound_in(protocol, family, states);
+}
+
+Result<std::unordered_set<std::uint64_t>> SockDiag::explicitly_bound_in(
+    core::Protocol protocol, std::optional<core::Family> family, std::uint32_t tcp_states) {
+    const std::uint32_t states = tcp_states & kExplicitCandidates;
     std::unordered_set<std::uint64_t> cookies;
+    if (protocol == core::Protocol::Tcp && states == 0) {
+        return cookies;  // a zero mask would ask the kernel for nothing, the slow way
+    }
     auto ok = run(protocol, family, states, true, [&](const inet_diag_msg& m) {
         cookies.insert(static_cast<std::uint64_t>(m.id.idiag_cookie[1]) << 32 |
                        m.id.idiag_cookie[0]);
