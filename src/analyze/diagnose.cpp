@@ -101,7 +101,14 @@ Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
         r.summary = ok_summary(r);
         return r;
     }
+    // The headline is never milder than a pool the report shows (pool_findings tells every
+    // rated pool at its severity; this holds the rule should a pool slip through).
     r.verdict = r.findings.front().severity;
+    for (const auto& p : r.pools) {
+        if (!p.severity_capped && p.severity > r.verdict) {
+            r.verdict = p.severity;
+        }
+    }
     r.summary = fmt::format("{}: {}", severity_name(r.verdict), r.findings.front().title);
     r.breaks = report_breakage(r.findings);
     if (r.breaks) {

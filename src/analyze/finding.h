@@ -45,6 +45,9 @@ struct Culprit {
     // fd-limit findings: the descriptors it has open (`sockets`: how many of them are
     // sockets). 0 elsewhere.
     std::uint32_t file_descriptors = 0;
+    // Range-wide causes (listeners, bind-before-connect): the bind-owned ports it holds, taken
+    // from every connect() pool; `share` is then of the usable range. 0 otherwise.
+    std::uint32_t ports = 0;
 };
 
 // Which traffic fails because of a finding, in the words of the person whose calls fail.
@@ -78,6 +81,9 @@ struct Finding {
     std::string title;                // one plain sentence: what happened, and to whom
     std::vector<Culprit> culprits;    // who drains it, largest share first
     std::vector<Culprit> servers;     // processes listening at a local destination
+    // When the cause is not the pool's own sockets (ports bound by others, reserved ports):
+    // the processes whose connections are in the pool, the ones that fail.
+    std::vector<Culprit> clients;
     std::vector<std::string> evidence;
     std::string remedy;
     // This cause's own destinations (one per pool for a Linux connect() pool).

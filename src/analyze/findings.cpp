@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <unordered_set>
+
+#include "core/plural.h"
 
 #include "analyze/services.h"
 #include "analyze/what_breaks.h"
@@ -163,8 +166,9 @@ std::string remedy(Mechanism m, const std::string& name, core::Platform platform
         case Mechanism::BindBeforeConnect:
             return fmt::format(
                 "Make {} set IP_BIND_ADDRESS_NO_PORT before bind() (or not bind before "
-                "connect()): the port is then chosen at connect() time and shared across "
-                "destinations.",
+                "connect()): the port is then chosen at connect() time, per destination, and "
+                "shared across destinations; its ports stop being bind-owned, so bind() to port "
+                "0 finds free ports again and every connect() pool gets them back.",
                 name);
         case Mechanism::UdpLeak:
             return fmt::format(
@@ -236,6 +240,323 @@ std::vector<Culprit> servers_at(const core::Snapshot& snap, core::Protocol proto
     return out;
 }
 
+// What took a pool's ports away. A pool under pressure is told by its largest share: its own
+// sockets, the ports bound by others anywhere in the range (which connect() may never use),
+// or the reserved ports (never handed out automatically). A mechanism read from the state mix
+// needs sockets behind it.
+enum class PoolCause : std::uint8_t { Own, BoundByOthers, Reserved, Nothing };
+
+PoolCause cause_of(const Pool& p, const PoolModel& model, core::Platform platform) {
+    bool linux_tcp_local = p.key.kind == PoolKind::TcpLocal && platform == core::Platform::Linux;
+    std::uint32_t tax = p.key.kind == PoolKind::TcpConnect ? p.taxed
+                        : linux_tcp_local                  ? p.bound
+                                                           : 0;
+    std::uint32_t own = p.key.kind == PoolKind::TcpConnect
+                            ? p.occupied - std::min(p.occupied, p.reusable)
+                            : p.occupied - std::min(p.occupied, tax);
+    if (model.reserved > own && model.reserved >= tax) {
+        return PoolCause::Reserved;
+    }
+    if (tax > own) {
+        return PoolCause::BoundByOthers;
+    }
+    return own > 0 ? PoolCause::Own : PoolCause::Nothing;
+}
+
+Culprit culprit_of(const core::Snapshot& snap, std::int32_t pid, const std::string& name,
+                   std::uint32_t sockets, double share) {
+    Culprit c{pid, name, {}, sockets, share, false, 0};
+    if (const auto* proc = pid ? snap.find_process(pid) : nullptr) {
+        c.cmdline = proc->cmdline;
+    }
+    return c;
+}
+
+std::string head_of(const Pool& p, core::Platform platform) {
+    std::string place = pool_place(p);
+    if (p.free == 0) {
+        return fmt::format("No port left for {}: {}.", place, failure_of(p, platform));
+    }
+    return fmt::format("{} of the ports for {} are in use: {} of {} left.", percent(p.utilisation),
+                       place, p.free, p.size);
+}
+
+// "pwlab-client (pid 9) holds the 40 ports left" / "... 12 of them".
+std::string clients_phrase(const std::vector<Culprit>& clients, std::uint32_t own, bool all) {
+    if (clients.empty() || clients.front().pid == 0) {
+        return {};
+    }
+    std::string names = who(clients.front());
+    if (clients.size() > 1) {
+        names += fmt::format(" and {} more", clients.size() - 1);
+    }
+    return all ? fmt::format(" {} {} the {} left.", names, clients.size() > 1 ? "hold" : "holds",
+                             core::plural(own, "port", "ports"))
+               : fmt::format(" {} {} {} of them.", names,
+                             clients.size() > 1 ? "hold" : "holds", own);
+}
+
+std::string reserved_list(const core::Snapshot& snap, const core::PortRange& range) {
+    std::string out;
+    std::size_t listed = 0, more = 0;
+    for (const auto& r : snap.config.reserved) {
+        if (r.high < range.low || r.low > range.high) {
+            continue;
+        }
+        if (listed == 5) {
+            ++more;
+            continue;
+        }
+        out += (out.empty() ? "" : ", ") +
+               (r.low == r.high ? std::to_string(r.low) : fmt::format("{}-{}", r.low, r.high));
+        ++listed;
+    }
+    if (more) {
+        out += fmt::format(" and {} more", more);
+    }
+    return out;
+}
+
+std::string reserved_origin(core::Platform platform) {
+    return platform == core::Platform::Windows ? "excluded port ranges"
+                                               : "net.ipv4.ip_local_reserved_ports";
+}
+
+// What to do when reserved ports are the cause, and what it changes for this pool.
+std::string reserved_remedy(const core::Snapshot& snap, const PoolModel& model, const Pool& p,
+                            const std::vector<Culprit>& clients) {
+    bool win = snap.config.platform == core::Platform::Windows;
+    std::string list = reserved_list(snap, model.range);
+    std::string out =
+        win ? fmt::format("Remove the excluded port ranges that no service needs ({}; see netsh "
+                          "int ipv4 show excludedportrange protocol=tcp, and netsh int ipv4 "
+                          "delete excludedportrange), or widen the dynamic range around them "
+                          "(netsh int ipv4 set dynamicport tcp start=... num=...).",
+                          list)
+            : fmt::format("Shrink net.ipv4.ip_local_reserved_ports ({}) to the ports services "
+                          "really listen on, or widen net.ipv4.ip_local_port_range around it: "
+                          "reserved ports are never handed out to connect(), bind() to port 0 "
+                          "or UDP.",
+                          list);
+    out += fmt::format(" Only {} of the {} ports are left for every pool", p.size,
+                       model.range.size());
+    if (!clients.empty() && clients.front().pid != 0) {
+        out += fmt::format("; {}'s {} are not the problem",
+                           clients.front().name,
+                           core::plural(p.sockets, "socket", "sockets"));
+    }
+    return out + ".";
+}
+
+std::string bind_owner_how(const BindOwner& o) {
+    std::vector<std::string> parts;
+    if (o.listening) {
+        parts.push_back(fmt::format("{} listening or bound-only", o.listening));
+        if (o.listening_chosen + o.listening_picked == o.listening && o.listening_chosen &&
+            o.listening_picked) {
+            parts.back() += fmt::format(" ({} on ports it chose, {} on ports the kernel picked "
+                                        "for bind() to port 0)",
+                                        o.listening_chosen, o.listening_picked);
+        } else if (o.listening_chosen == o.listening) {
+            parts.back() += " on ports it chose";
+        } else if (o.listening_picked == o.listening) {
+            parts.back() += " on ports the kernel picked for bind() to port 0";
+        }
+    }
+    if (o.explicit_port) parts.push_back(fmt::format("{} bound to a chosen port", o.explicit_port));
+    if (o.prebound) {
+        std::string to = o.destination_count == 1 && !o.destinations.empty()
+                             ? o.destinations.front().remote.to_string()
+                             : core::plural(o.destination_count, "destination", "destinations");
+        parts.push_back(
+            fmt::format("{} bound with bind(ip, 0) before connect() to {}", o.prebound, to));
+    }
+    std::string out;
+    for (const auto& part : parts) out += (out.empty() ? "" : ", ") + part;
+    return out;
+}
+
+// Ports bound by others, as one finding: who holds them, how they were bound, which connect()
+// pool they starve (its worst victim: a pool with plain connections of its own) and who is
+// refused there. A bind-before-connect finding of a local pool folds in when there is a
+// victim; without one, that finding is the story and learns what the tax costs connect().
+std::optional<Finding> bound_by_others_finding(const core::Snapshot& snap, const PoolModel& model,
+                                               const Thresholds& t,
+                                               const std::vector<std::size_t>& pools,
+                                               std::vector<Finding>& out) {
+    if (model.tcp_size == 0 || model.bind_owned == 0 || model.bind_owners.empty()) {
+        return std::nullopt;
+    }
+    const auto platform = snap.config.platform;
+    bool bbc = model.prebound_ports * 2 >= model.bind_owned;
+    double tax = static_cast<double>(model.bind_owned) / model.tcp_size;
+    Severity severity = rate(tax, model.tcp_size - std::min(model.tcp_size, model.bind_owned), t);
+    std::optional<std::size_t> victim;
+    std::size_t victims = 0;
+    std::vector<std::size_t> local;
+    for (auto i : pools) {
+        const Pool& q = model.pools[i];
+        if (q.key.kind == PoolKind::TcpConnect && q.occupied == 0) {
+            continue;  // only bind-owned sockets of its own: no plain connect() refused there
+        }
+        severity = std::max(severity, q.severity);
+        if (q.key.kind == PoolKind::TcpConnect) {
+            ++victims;
+            if (!victim) victim = i;
+        } else {
+            local.push_back(i);
+        }
+    }
+    // The lead culprit: the biggest holder, or with bind-before-connect the biggest binder.
+    const BindOwner* lead_ptr = &model.bind_owners.front();
+    for (const auto& o : model.bind_owners) {
+        if (bbc && o.prebound > lead_ptr->prebound) lead_ptr = &o;
+    }
+    const BindOwner& lead = *lead_ptr;
+    std::string lead_who = lead.pid ? fmt::format("{} (pid {})", lead.name, lead.pid)
+                                    : std::string("no known process");
+    std::string upstream = lead.destination_count == 1 && !lead.destinations.empty()
+                               ? lead.destinations.front().remote.to_string()
+                           : core::plural(lead.destination_count, "destination", "destinations");
+    std::string tax_line = fmt::format(
+        "{} of the {} usable ports ({}) are bind-owned: connect() skips them for every "
+        "destination and local address",
+        model.bind_owned, model.tcp_size, percent(tax));
+    if (bbc && !victim) {
+        for (auto& f : out) {
+            if (f.mechanism == Mechanism::BindBeforeConnect) {
+                f.evidence.push_back(tax_line + fmt::format(
+                    "; a plain connect() to any new destination has {} ports",
+                    model.tcp_size - std::min(model.tcp_size, model.bind_owned)));
+            }
+        }
+        return std::nullopt;
+    }
+    if (severity == Severity::Ok) {
+        return std::nullopt;
+    }
+    Finding f;
+    f.severity = severity;
+    f.mechanism = bbc ? Mechanism::BindBeforeConnect : Mechanism::ListenersInRange;
+    f.pool = victim;
+    for (std::size_t k = 0; k < model.bind_owners.size() && k < t.top; ++k) {
+        const auto& o = model.bind_owners[k];
+        auto c = culprit_of(snap, o.pid, o.name, o.ports,
+                            static_cast<double>(o.ports) / model.tcp_size);
+        c.ports = o.ports;
+        f.culprits.push_back(std::move(c));
+    }
+    std::string cause = bbc
+        ? fmt::format("Cause: bind-before-connect: {} binds a port before each connect() to {}, "
+                      "so its {} ports ({} of the range) are bind-owned and no connect() to any "
+                      "destination may use them.",
+                      lead_who, upstream, lead.prebound,
+                      percent(static_cast<double>(lead.prebound) / model.tcp_size))
+        : fmt::format("Cause: listeners and explicitly bound ports inside the range: {} of the "
+                      "{} ports are bind-owned and no connect() may use them; {} holds {} of "
+                      "them ({} of the range).",
+                      model.bind_owned, model.tcp_size, lead_who, lead.ports,
+                      percent(static_cast<double>(lead.ports) / model.tcp_size));
+    const Pool* vp = victim ? &model.pools[*victim] : nullptr;
+    if (vp) {
+        f.breaks = pool_breakage(*vp, f.mechanism, platform, {});
+    } else {
+        f.breaks = range_breakage(severity == Severity::Exhausted, platform);
+    }
+    if (vp) {
+        f.clients = culprits_of(*vp, snap);
+        f.title = head_of(*vp, platform) + " " + cause +
+                  clients_phrase(f.clients, vp->occupied, vp->free == 0);
+    } else {
+        f.title = fmt::format("{} of the ephemeral range is bind-owned: every connect() pool "
+                              "loses these ports. ", percent(tax)) + cause;
+    }
+
+    f.evidence.push_back(tax_line);
+    for (std::size_t k = 0; k < model.bind_owners.size() && k < t.top; ++k) {
+        const auto& o = model.bind_owners[k];
+        f.evidence.push_back(fmt::format(
+            "bind-owned: {} {} ({} of the range): {}",
+            o.pid ? fmt::format("{} (pid {})", o.name, o.pid) : std::string("no known process"),
+            core::plural(o.ports, "port", "ports"),
+            percent(static_cast<double>(o.ports) / model.tcp_size), bind_owner_how(o)));
+        std::uint32_t even = o.prebound - o.prebound_odd;
+        if (o.prebound > 0 && o.prebound_odd > even) {
+            f.evidence.push_back(fmt::format(
+                "its ports are never shared with another socket and {} of {} sit at an odd "
+                "offset from {}: bind(ip, 0) takes odd offsets first, connect() even ones",
+                o.prebound_odd, o.prebound, model.range.low));
+        }
+    }
+    if (vp) {
+        f.evidence.push_back(fmt::format(
+            "this pool: {} held by its own connections ({}), {} bind-owned, {} free",
+            core::plural(vp->occupied, "port", "ports"),
+            state_mix_text(vp->states, core::Protocol::Tcp),
+            vp->taxed, vp->free));
+        if (victims > 1) {
+            f.evidence.push_back(fmt::format("{} more connect() {} the same {} ports", victims - 1,
+                                             victims > 2 ? "pools lose" : "pool loses",
+                                             model.bind_owned));
+        }
+        f.servers = servers_at(snap, core::Protocol::Tcp, vp->key.remote);
+        for (const auto& s : f.servers) {
+            f.evidence.push_back(fmt::format("server end: {} is bound to {} here", who(s),
+                                             vp->key.remote.to_string()));
+        }
+    }
+    // Local pools telling the same story: listeners ones were set aside above; with a victim,
+    // the bind-before-connect ones fold in here.
+    if (bbc && vp) {
+        for (auto it = out.begin(); it != out.end();) {
+            if (it->mechanism == Mechanism::BindBeforeConnect && it->pool &&
+                model.pools[*it->pool].key.kind == PoolKind::TcpLocal) {
+                local.push_back(*it->pool);
+                f.severity = std::max(f.severity, it->severity);
+                it = out.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+    for (auto i : local) {
+        const Pool& q = model.pools[i];
+        f.evidence.push_back(fmt::format("{} as well: {} of {} ports left ({} bind-owned)",
+                                         failure_of(q, platform) + " for " + pool_place(q),
+                                         q.free, q.size, q.bound));
+    }
+    f.evidence.push_back(fmt::format(
+        "range {}-{} ({}): {} usable ports, {} reserved, {} bind-owned", model.range.low,
+        model.range.high, model.range_origin, model.tcp_size, model.reserved, model.bind_owned));
+    if (model.range.size() < kLinuxDefaultSize / 2) {
+        f.evidence.push_back(fmt::format("the range is narrow: {} ports (default 28232)",
+                                         model.range.size()));
+    }
+    std::string change;
+    if (vp) {
+        std::uint32_t freed = bbc ? lead.prebound : model.bind_owned;
+        change = fmt::format(" Here, connections from {} to {} would have {} of {} ports free "
+                             "instead of {}.",
+                             vp->key.local.to_string(), vp->key.remote.to_string(),
+                             std::min(vp->size, vp->free + freed), vp->size, vp->free);
+    }
+    if (bbc) {
+        f.remedy = fmt::format(
+            "Make {} set IP_BIND_ADDRESS_NO_PORT on each socket before bind() (what nginx "
+            "proxy_bind and HAProxy source need), or not bind before connect() at all: the port "
+            "is then chosen at connect() time, per destination, and shared with every other "
+            "destination. Its {} ports stop being bind-owned and return to every connect() "
+            "pool; its own connections to {} then need ports only toward {}.{}",
+            lead.pid ? lead.name : std::string("the binding application"), lead.prebound,
+            upstream, lead.destination_count == 1 ? "that one upstream" : "each destination",
+            change);
+    } else {
+        f.remedy = remedy(Mechanism::ListenersInRange, "", platform, "") +
+                   " Each port moved out returns to every connect() pool." + change;
+    }
+    return f;
+}
+
 }  // namespace
 
 Mechanism classify_states(const StateCounts& states) {
@@ -302,7 +623,9 @@ std::vector<Cause> causes_of(const Pool& p, Mechanism pool_mechanism) {
     std::vector<Cause> groups;
     bool by_shape = pool_mechanism == Mechanism::BindBeforeConnect ||
                     pool_mechanism == Mechanism::UdpLeak ||
-                    pool_mechanism == Mechanism::ListenersInRange;
+                    pool_mechanism == Mechanism::ListenersInRange ||
+                    pool_mechanism == Mechanism::ReservedRange ||
+                    pool_mechanism == Mechanism::NarrowRange;
     Cause single{pool_mechanism, {}, 0};
     for (std::size_t i = 0; i < p.owners.size(); ++i) {
         const auto& o = p.owners[i];
@@ -404,17 +727,25 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
     const bool win = platform == core::Platform::Windows;
     const auto tw = time_wait_length(snap.config);
     std::size_t skipped = 0;
+    std::vector<std::size_t> bound_by_others;  // pools told by the range-wide finding below
     for (std::size_t index = 0; index < model.pools.size(); ++index) {
         const Pool& p = model.pools[index];
         if (p.severity == Severity::Ok) {
             continue;
         }
-        Mechanism pool_mechanism = classify(p, platform);
-        // The range-wide tax gets its own finding; a connect pool drained by it tells nothing new.
-        if (pool_mechanism == Mechanism::ListenersInRange) {
-            ++skipped;
+        PoolCause pool_cause = cause_of(p, model, platform);
+        // Ports bound by others are one story for the whole range (below), told at its worst
+        // victim; a local pool mostly in the bind-before-connect shape keeps its own finding.
+        bool bbc_local = p.key.kind == PoolKind::TcpLocal && p.prebound * 2 >= p.bound;
+        if (pool_cause == PoolCause::BoundByOthers && !bbc_local) {
+            bound_by_others.push_back(index);
             continue;
         }
+        Mechanism pool_mechanism = pool_cause == PoolCause::Reserved  ? Mechanism::ReservedRange
+                                   : pool_cause == PoolCause::Nothing ? Mechanism::NarrowRange
+                                   : pool_cause == PoolCause::BoundByOthers
+                                       ? Mechanism::BindBeforeConnect
+                                       : classify(p, platform);
         auto causes = causes_of(p, pool_mechanism);
         // Local pools nest (the wildcard pool holds every address's ports): one story once.
         bool repeat = std::any_of(out.begin(), out.end(), [&](const Finding& f) {
@@ -425,6 +756,18 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
         });
         if (repeat) {
             continue;
+        }
+        // Reserved ports starve every pool alike: one finding says so, naming the others.
+        if (pool_mechanism == Mechanism::ReservedRange) {
+            auto told = std::find_if(out.begin(), out.end(), [](const Finding& f) {
+                return f.mechanism == Mechanism::ReservedRange;
+            });
+            if (told != out.end()) {
+                told->evidence.push_back(fmt::format("{} for {} as well: {} of {} ports left",
+                                                     failure_of(p, platform), pool_place(p),
+                                                     p.free, p.size));
+                continue;
+            }
         }
         if (out.size() >= kMaxPoolFindings) {
             ++skipped;
@@ -459,6 +802,11 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
             for (auto i : cause.owners) {
                 f.culprits.push_back(all_culprits[i]);
             }
+            if (pool_cause == PoolCause::Reserved || pool_cause == PoolCause::Nothing) {
+                // The configuration is the cause; the pool's processes are who it hurts.
+                f.clients = std::move(f.culprits);
+                f.culprits.clear();
+            }
             const Culprit* top = nullptr;
             for (const auto& c : f.culprits) {
                 if (c.pid != 0) {
@@ -479,6 +827,14 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
                     f.title = fmt::format("Cause {} of {} for {}: {}.", k + 1, causes.size(), place,
                                           cause_phrase(p, cause, dests));
                 }
+            } else if (m == Mechanism::ReservedRange) {
+                f.title = situation + fmt::format(
+                    " Cause: {} of the {} ports of the range {}-{} ({}) are reserved ({}) and "
+                    "never handed out automatically.",
+                    model.reserved, model.range.size(), model.range.low, model.range.high,
+                    percent(static_cast<double>(model.reserved) / model.range.size()),
+                    reserved_origin(platform));
+                f.title += clients_phrase(f.clients, p.occupied, p.free == 0);
             } else if (top) {
                 f.title = situation + fmt::format(" Cause: {}; {} holds {} of them ({}).",
                                                   mechanism_phrase(m), who(*top), top->sockets,
@@ -489,7 +845,13 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
 
             // Evidence: the pool as a whole (first cause only), then this cause's own.
             auto protocol = p.key.kind == PoolKind::UdpLocal ? core::Protocol::Udp : core::Protocol::Tcp;
-            if (k == 0) {
+            if (m == Mechanism::ReservedRange) {
+                f.evidence.push_back(fmt::format(
+                    "reserved: {} ({}): {} of the {} ports of the range, so only {} are usable",
+                    reserved_list(snap, model.range), reserved_origin(platform), model.reserved,
+                    model.range.size(), p.size));
+            }
+            if (k == 0 && p.sockets > 0) {
                 f.evidence.push_back(fmt::format("{} sockets hold {} ports: {}", p.sockets,
                                                  p.occupied, state_mix_text(p.states, protocol)));
             }
@@ -550,6 +912,18 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
                                                      p.size, model.reserved, model.bind_owned));
                 }
             }
+            if (k == 0 && p.key.kind == PoolKind::TcpConnect && p.taxed > 0) {
+                std::string owners;
+                for (std::size_t j = 0; j < model.bind_owners.size() && j < 3; ++j) {
+                    const auto& o = model.bind_owners[j];
+                    owners += fmt::format("{}{} {} ({})", owners.empty() ? "" : "; ",
+                                          o.pid ? fmt::format("{} (pid {})", o.name, o.pid)
+                                                : std::string("no known process"),
+                                          core::plural(o.ports, "port", "ports"), bind_owner_how(o));
+                }
+                f.evidence.push_back(fmt::format(
+                    "{} more of its ports are bind-owned by others: {}", p.taxed, owners));
+            }
             if (m == Mechanism::TimeWaitChurn) {
                 if (win) {
                     f.evidence.push_back(fmt::format(
@@ -588,9 +962,10 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
             }
             if (m == Mechanism::BindBeforeConnect) {
                 f.evidence.push_back(fmt::format(
-                    "{} ports are held by connections whose local ports are never shared across "
-                    "destinations although plain connect() would have shared some: bind(ip, 0) "
-                    "before connect() gives every connection its own port",
+                    "{} ports are held by connections bound with bind(ip, 0) before connect(): "
+                    "none shares its port with another socket, although plain connect() would "
+                    "have shared some or taken the other half of the range first; every such "
+                    "port is bind-owned and taken from every connect() pool",
                     p.prebound));
             }
             if (k == 0 && !win && model.range.size() < kLinuxDefaultSize / 2) {
@@ -608,6 +983,9 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
             }
             f.remedy = remedy(m, top_name, platform,
                               m == Mechanism::DeadBackend && !dests.empty() ? to_text(dests, 3) : dst.to_string());
+            if (m == Mechanism::ReservedRange) {
+                f.remedy = reserved_remedy(snap, model, p, f.clients);
+            }
             out.push_back(std::move(f));
         }
     }
@@ -616,8 +994,13 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
             fmt::format("{} more pools at WARNING or worse are not listed (see --json)", skipped));
     }
 
-    // Range-wide: listeners and explicitly bound ports, reserved ports.
-    if (model.tcp_size > 0) {
+    // Range-wide: ports bound by others (Linux: listeners, explicit binds, bind-before-connect;
+    // Windows: listeners in the dynamic range), reserved ports.
+    if (platform == core::Platform::Linux) {
+        if (auto f = bound_by_others_finding(snap, model, t, bound_by_others, out)) {
+            out.insert(out.begin(), std::move(*f));
+        }
+    } else if (model.tcp_size > 0) {
         double tax = static_cast<double>(model.listeners_in_range) / model.tcp_size;
         Severity s = rate(tax, model.tcp_size - std::min(model.tcp_size, model.listeners_in_range), t);
         if (s != Severity::Ok) {
@@ -633,7 +1016,10 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
             out.push_back(std::move(f));
         }
     }
-    if (model.range.size() > 0) {
+    bool reserved_told = std::any_of(out.begin(), out.end(), [](const Finding& f) {
+        return f.mechanism == Mechanism::ReservedRange;
+    });
+    if (model.range.size() > 0 && !reserved_told) {
         double share = static_cast<double>(model.reserved) / model.range.size();
         Severity s = rate(share, model.range.size() - model.reserved, t);
         if (s != Severity::Ok) {
@@ -642,7 +1028,10 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
             f.mechanism = Mechanism::ReservedRange;
             f.title = fmt::format("{} of the ephemeral range is reserved and never handed out.",
                                   percent(share));
-            f.evidence.push_back(fmt::format("{} of {} ports reserved", model.reserved, model.range.size()));
+            f.evidence.push_back(fmt::format("reserved: {} ({}): {} of {} ports",
+                                             reserved_list(snap, model.range),
+                                             reserved_origin(platform), model.reserved,
+                                             model.range.size()));
             f.remedy = remedy(Mechanism::ReservedRange, "", platform, "");
             f.breaks = range_breakage(s == Severity::Exhausted, platform);
             out.push_back(std::move(f));

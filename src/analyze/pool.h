@@ -70,11 +70,14 @@ struct Pool {
     std::uint32_t sockets = 0;   // sockets holding the pool's ports
     StateCounts states;          // ... by state
     std::uint32_t prebound = 0;  // TcpLocal: ports held in the bind-before-connect shape
+    std::uint32_t bound = 0;     // TcpLocal (Linux): of `occupied`, bind-owned ports (listeners,
+                                 // explicit binds, the bind-before-connect shape)
     std::vector<OwnerShare> owners;              // most sockets first, at most Thresholds::top
     std::vector<DestinationShare> destinations;  // most sockets first, at most Thresholds::top
     Severity severity = Severity::Ok;
-    // Linux TcpLocal pools full of plain connect() sockets are rated OK with this note: only
-    // bind(0) callers would fail, and connect() pools are per destination.
+    // Linux TcpLocal pools whose ports are mostly held by plain connect() sockets (not
+    // bind-owned) are rated OK with this note: only bind(0) callers would fail, and connect()
+    // pools are per destination.
     bool severity_capped = false;
 };
 

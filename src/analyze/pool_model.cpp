@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bitset>
 #include <memory>
+#include <optional>
 #include <tuple>
 #include <unordered_map>
 
@@ -23,8 +24,10 @@ namespace portwatch::analyze {
  *    (fastreuse >= 0) is skipped by every connect() autobind, for every destination and
  *    local address (__inet_hash_connect ignores the address). We count LISTEN and BOUND
  *    sockets, sockets sock_diag reports with SOCK_BINDPORT_LOCK (explicit port), and sockets
- *    in the bind-before-connect shape (prebound.h): bind(ip, 0) does not set the lock but
- *    makes the bucket bind-owned all the same.
+ *    in the bind-before-connect shape (prebound.h: ports never shared across destinations,
+ *    or handed out by bind()'s parity, even with one destination): bind(ip, 0) does not set
+ *    the lock but makes the bucket bind-owned all the same. Every connect() pool is taxed
+ *    by all of them; `bind_owners` says who holds them.
  * 3. connect() pools. Without a bound port, connect() takes a candidate port p, not
  *    bind-owned, whose 4-tuple (saddr, p, daddr, dport) is not in the established hash;
  *    every ehash state counts (SYN_SENT ... TIME_WAIT); LISTEN does not. So the pool is per
@@ -41,8 +44,9 @@ namespace portwatch::analyze {
  *    to any destination, on the same port whose local address overlaps A (a wildcard
  *    overlaps everything); SO_REUSEADDR does not help (relax = false). One pool per local
  *    address plus the wildcard pool. A busy host's plain connect() sockets fill these
- *    without harming connect(), so they are rated only when the bind-before-connect shape
- *    holds at least half of the used ports; otherwise capped at OK, with a note.
+ *    without harming connect(), so they are rated only when bind-owned ports (listeners,
+ *    explicit binds, the bind-before-connect shape) hold at least half of the used ports;
+ *    otherwise capped at OK, with a note.
  * 6. UDP pools. udp_lib_get_port() never looks at the remote address: every UDP socket,
  *    connected or not, holds its port against any overlapping local address. connect() and
  *    sendto() on an unbound socket autobind with the wildcard, so the wildcard pool is the
@@ -286,6 +290,7 @@ struct Context {
     PortSet bind_owned;
     std::vector<bool> passive;
     std::vector<bool> prebound;
+    std::uint32_t range_low = 0;
     std::uint64_t netns(const core::Socket& s) const { return s.netns ? s.netns : snap.netns; }
 };
 
@@ -423,11 +428,14 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
         });
         pool.occupied = static_cast<std::uint32_t>(used.count());
         pool.prebound = static_cast<std::uint32_t>(prebound.count());
+        if (kind == PoolKind::TcpLocal) {
+            pool.bound = static_cast<std::uint32_t>((used & c.bind_owned).count());
+        }
         pool.owners = tally.top(c.snap, c.t.top);
         pool.destinations = destinations.take_top(c.t.top);
         finish(pool, c.t);
         if (kind == PoolKind::TcpLocal && c.platform == core::Platform::Linux &&
-            pool.prebound * 2 < pool.occupied && pool.severity != Severity::Ok) {
+            pool.bound * 2 < pool.occupied && pool.severity != Severity::Ok) {
             pool.severity = Severity::Ok;
             pool.severity_capped = true;
         }
@@ -463,6 +471,76 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
     }
 }
 
+// Step 2, by process: who holds each bind-owned port, and how it was bound (a port held by
+// several sockets counts once: LISTEN/BOUND first, then an explicit bind, then the shape).
+std::vector<BindOwner> bind_owners(const Context& c) {
+    enum Reason : std::uint8_t { kNone, kPrebound, kExplicit, kListening };
+    const auto& sockets = c.snap.sockets;
+    std::vector<std::uint8_t> reason(65536, kNone);
+    std::vector<std::uint32_t> holder(65536, 0);  // socket index
+    for (std::size_t i = 0; i < sockets.size(); ++i) {
+        const auto& s = sockets[i];
+        if (s.protocol != Protocol::Tcp || !c.bind_owned.test(s.local.port)) {
+            continue;
+        }
+        std::uint8_t r = s.state == TcpState::Listen || s.state == TcpState::Bound ? kListening
+                         : s.binding == core::PortBinding::Explicit && !c.passive[i] ? kExplicit
+                         : c.prebound[i]                                            ? kPrebound
+                                                                                     : kNone;
+        if (r > reason[s.local.port]) {
+            reason[s.local.port] = r;
+            holder[s.local.port] = static_cast<std::uint32_t>(i);
+        }
+    }
+    std::vector<BindOwner> out;
+    std::vector<std::vector<std::uint32_t>> prebound_members;
+    for (std::uint32_t p = 0; p < 65536; ++p) {
+        if (reason[p] == kNone) {
+            continue;
+        }
+        auto pids = c.owners.of(holder[p]);
+        std::int32_t pid = pids.empty() ? 0 : pids.front();
+        auto it = std::find_if(out.begin(), out.end(),
+                               [pid](const BindOwner& o) { return o.pid == pid; });
+        if (it == out.end()) {
+            out.push_back({pid, {}, 0, 0, 0, 0, 0, 0, 0, {}, 0});
+            prebound_members.emplace_back();
+            it = out.end() - 1;
+        }
+        ++it->ports;
+        if (reason[p] == kListening) {
+            ++it->listening;
+            auto binding = sockets[holder[p]].binding;
+            it->listening_chosen += binding == core::PortBinding::Explicit;
+            it->listening_picked += binding == core::PortBinding::Auto;
+        }
+        it->explicit_port += reason[p] == kExplicit;
+        if (reason[p] == kPrebound) {
+            ++it->prebound;
+            it->prebound_odd += (p - c.range_low) % 2;
+            prebound_members[static_cast<std::size_t>(it - out.begin())].push_back(holder[p]);
+        }
+    }
+    DestinationIndex destinations(c.snap, Protocol::Tcp);
+    for (std::size_t k = 0; k < out.size(); ++k) {
+        if (const auto* proc = out[k].pid ? c.snap.find_process(out[k].pid) : nullptr) {
+            out[k].name = proc->name;
+        }
+        for (auto i : prebound_members[k]) {
+            destinations.count(i);
+        }
+        out[k].destinations = destinations.take_top(65536);
+        out[k].destination_count = static_cast<std::uint32_t>(out[k].destinations.size());
+        if (out[k].destinations.size() > c.t.top) {
+            out[k].destinations.resize(c.t.top);
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const BindOwner& a, const BindOwner& b) {
+        return std::tie(b.ports, a.pid) < std::tie(a.ports, b.pid);
+    });
+    return out;
+}
+
 }  // namespace
 
 core::PortRange default_range(core::Platform platform) {
@@ -473,7 +551,7 @@ core::PortRange default_range(core::Platform platform) {
 PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
                       const Thresholds& t) {
     PoolModel model;
-    auto ctx = std::make_unique<Context>(Context{snap, owners, t, snap.config.platform, {}, {}, {}, {}, {}});
+    auto ctx = std::make_unique<Context>(Context{snap, owners, t, snap.config.platform, {}, {}, {}, {}, {}, 0});
     Context& c = *ctx;
     const auto& cfg = snap.config;
     bool linux_host = c.platform == core::Platform::Linux;
@@ -497,6 +575,7 @@ PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
     reserved &= in_range;
     model.reserved = cfg.reserved.empty() ? 0 : static_cast<std::uint32_t>(reserved.count());
     c.udp_candidates = in_range & ~reserved;
+    c.range_low = model.range.low;
     c.tcp_candidates = c.udp_candidates;
     const std::uint32_t range_size =
         model.range.high >= model.range.low ? model.range.high - model.range.low + 1u : 0u;
@@ -531,7 +610,13 @@ PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
             model.bind_owned += c.tcp_candidates.test(s.local.port);
         }
     }
-    c.prebound = linux_host ? detect_prebound(snap, owners, c.passive, model.tcp_size)
+    PreboundInputs prebound_in{model.tcp_size, std::nullopt, &c.tcp_candidates, &bound_here};
+    // The parity rule needs the range's real low end: not for a range merely assumed.
+    if (cfg.ephemeral && cfg.ephemeral->size() > 0 &&
+        model.range_origin.find("assumed") == std::string::npos) {
+        prebound_in.parity_low = model.range.low;
+    }
+    c.prebound = linux_host ? detect_prebound(snap, owners, c.passive, prebound_in)
                             : std::vector<bool>(snap.sockets.size(), false);
     for (std::size_t i = 0; i < snap.sockets.size(); ++i) {
         model.prebound_sockets += c.prebound[i];
@@ -543,6 +628,12 @@ PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
             if (c.prebound[i] && c.tcp_candidates.test(port)) {
                 model.bind_owned += add_port(c.bind_owned, port);
             }
+        }
+        c.bind_owned &= c.tcp_candidates;
+        model.bind_owned = static_cast<std::uint32_t>(c.bind_owned.count());
+        model.bind_owners = bind_owners(c);
+        for (const auto& o : model.bind_owners) {
+            model.prebound_ports += o.prebound;
         }
         connect_pools(c, model);
     } else {

@@ -1,9 +1,11 @@
 #include "analyze/prebound.h"
 
-#include "analyze/addr_key.h"
-
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <unordered_map>
+
+#include "analyze/addr_key.h"
 
 namespace portwatch::analyze {
 
@@ -16,13 +18,73 @@ bool outgoing_candidate(const core::Socket& s) {
 
 using Dest = detail::EndpointKey;
 
+Dest dest_of(const core::Socket& s) {
+    return {detail::addr_key(s.remote.address), s.remote.port};
+}
+
+// Shape 1: connections to several destinations that never share a port although independent
+// connect() choices would have shared one at least kPreboundMinExpectedShares times.
+bool unshared_across_destinations(std::vector<Dest> dests, std::uint32_t range_size) {
+    std::sort(dests.begin(), dests.end());
+    double n = static_cast<double>(dests.size());
+    double same_destination_pairs = 0;
+    std::size_t distinct = 0;
+    for (std::size_t a = 0; a < dests.size();) {
+        std::size_t b = a;
+        while (b < dests.size() && dests[b] == dests[a]) {
+            ++b;
+        }
+        double k = static_cast<double>(b - a);
+        same_destination_pairs += k * k;
+        ++distinct;
+        a = b;
+    }
+    // Pairs to different destinations pick their ports independently: each pair lands on
+    // the same port with probability 1/range_size.
+    double expected = (n * n - same_destination_pairs) / 2.0 / range_size;
+    return distinct >= 2 && expected >= kPreboundMinExpectedShares;
+}
+
+// Shape 2, first test: bind()'s parity in the process's own ports (cheap, so it runs first).
+// Returns how many are at an odd offset, or 0 when the excess is not there.
+std::uint32_t odd_excess(const std::vector<std::uint16_t>& ports, std::uint16_t low,
+                         const std::bitset<65536>& candidates, double sigmas) {
+    std::uint32_t odd = 0, even = 0;
+    for (auto p : ports) {
+        if (!candidates.test(p)) {
+            return 0;  // outside the auto-assignable ports: not from bind(ip, 0)
+        }
+        ((p - low) % 2 ? odd : even) += 1;
+    }
+    double n = odd + even;
+    if (odd < kPreboundMinOddPorts || odd <= even || (odd - even) < sigmas * std::sqrt(n)) {
+        return 0;
+    }
+    return odd;
+}
+
+// Shape 2, second test: connect() would have taken even ports while there were any for the
+// process's destinations, so there must be a fair number of them (a plain client pushed onto
+// odd ports by others holding the even ones shows few). `blocked`: the ports plain connect()
+// could not have used for those destinations (bound by others, holding a 4-tuple to one of
+// them, or the process's own).
+bool even_ports_were_there(std::uint32_t odd, std::uint16_t low,
+                           const std::bitset<65536>& candidates,
+                           const std::bitset<65536>& blocked) {
+    std::uint32_t available_even = 0;
+    for (std::uint32_t p = low; p < 65536; p += 2) {
+        available_even += candidates.test(p) && !blocked.test(p);
+    }
+    return available_even * 4 >= odd;
+}
+
 }  // namespace
 
 std::vector<bool> detect_prebound(const core::Snapshot& snapshot, const EffectiveOwners& owners,
-                                  const std::vector<bool>& passive, std::uint32_t range_size) {
+                                  const std::vector<bool>& passive, const PreboundInputs& in) {
     const auto& sockets = snapshot.sockets;
     std::vector<bool> result(sockets.size(), false);
-    if (range_size == 0) {
+    if (in.range_size == 0) {
         return result;
     }
     // The first owner stands for the socket: processes sharing sockets after fork() are
@@ -38,6 +100,17 @@ std::vector<bool> detect_prebound(const core::Snapshot& snapshot, const Effectiv
     // TCP sockets on each local port, counted only when some process has enough sockets to
     // judge (a capture of one socket is not worth 256 KiB).
     std::vector<std::uint32_t> per_port;
+    bool parity = in.parity_low && in.candidates && in.bound;
+    // Every outgoing connection by destination, for the coincidences a process's ports should
+    // have had with other processes' connections elsewhere.
+    std::map<Dest, std::uint32_t> all_to;
+    std::uint32_t all = 0;
+    for (std::size_t i = 0; i < sockets.size(); ++i) {
+        if (!passive[i] && outgoing_candidate(sockets[i])) {
+            ++all_to[dest_of(sockets[i])];
+            ++all;
+        }
+    }
     for (auto& [pid, members] : by_pid) {
         if (members.size() < 4) {
             continue;
@@ -57,28 +130,50 @@ std::vector<bool> detect_prebound(const core::Snapshot& snapshot, const Effectiv
             continue;
         }
         std::vector<Dest> dests;
+        std::vector<std::uint16_t> ports;
         dests.reserve(members.size());
         for (auto i : members) {
-            dests.push_back({detail::addr_key(sockets[i].remote.address), sockets[i].remote.port});
+            dests.push_back(dest_of(sockets[i]));
+            ports.push_back(sockets[i].local.port);
         }
-        std::sort(dests.begin(), dests.end());
-        double n = static_cast<double>(members.size());
-        double same_destination_pairs = 0;
-        std::size_t distinct = 0;
-        for (std::size_t a = 0; a < dests.size();) {
-            std::size_t b = a;
-            while (b < dests.size() && dests[b] == dests[a]) {
-                ++b;
+        bool shaped = unshared_across_destinations(dests, in.range_size);
+        std::uint32_t odd = 0;
+        if (!shaped && parity) {
+            // Pairs with other processes' connections to other destinations would each have
+            // shared a port with probability 1/range_size, were both plain connect(): none
+            // did, so one side bound its ports; bind()'s parity says which, on less evidence.
+            std::sort(dests.begin(), dests.end());
+            double cross = 0;
+            double others = all - static_cast<double>(members.size());
+            for (std::size_t a = 0; a < dests.size();) {
+                std::size_t b = a;
+                while (b < dests.size() && dests[b] == dests[a])
+                    ++b;
+                double mine = static_cast<double>(b - a);
+                cross += mine * (others - (all_to[dests[a]] - mine));
+                a = b;
             }
-            double k = static_cast<double>(b - a);
-            same_destination_pairs += k * k;
-            ++distinct;
-            a = b;
+            cross /= in.range_size;
+            odd = odd_excess(ports, *in.parity_low, *in.candidates,
+                             cross >= kPreboundMinExpectedShares
+                                 ? kPreboundMinParitySigmasCorroborated
+                                 : kPreboundMinParitySigmas);
         }
-        // Pairs to different destinations pick their ports independently: each pair lands on
-        // the same port with probability 1/range_size.
-        double expected = (n * n - same_destination_pairs) / 2.0 / range_size;
-        if (distinct < 2 || expected < kPreboundMinExpectedShares) {
+        if (odd > 0) {
+            dests.erase(std::unique(dests.begin(), dests.end()), dests.end());
+            std::bitset<65536> blocked = *in.bound;
+            for (auto p : ports) {
+                blocked.set(p);
+            }
+            for (const auto& s : sockets) {
+                if (s.protocol == core::Protocol::Tcp && s.remote.port != 0 &&
+                    std::binary_search(dests.begin(), dests.end(), dest_of(s))) {
+                    blocked.set(s.local.port);
+                }
+            }
+            shaped = even_ports_were_there(odd, *in.parity_low, *in.candidates, blocked);
+        }
+        if (!shaped) {
             continue;
         }
         for (auto i : members) {

@@ -30,25 +30,32 @@ namespace {
 
 using detail::Report;
 
-constexpr std::uint16_t kRangeLow = 40000;
+using detail::kRangeLow;
 constexpr int kStartTimeoutMs = 30'000;
 constexpr rlim_t kFdWanted = 20000;  // the most a test process may have
 
-constexpr std::array<PatternInfo, 7> kPatterns{{
-    {Pattern::Churn, "churn", "pwlab-churn",
+constexpr std::array<PatternInfo, 10> kPatterns{{
+    {Pattern::Churn, "churn", "pwlab-churn", "",
      "TIME_WAIT churn: short connections to one server, closed by the client first"},
-    {Pattern::CloseWait, "close-wait", "pwlab-leaky",
+    {Pattern::CloseWait, "close-wait", "pwlab-leaky", "",
      "CLOSE_WAIT leak: the server closes, the client never does"},
-    {Pattern::Hoard, "hoard", "pwlab-hoarder",
+    {Pattern::Hoard, "hoard", "pwlab-hoarder", "",
      "hoarding: ESTABLISHED connections to one server kept open"},
-    {Pattern::BindBeforeConnect, "bind-before-connect", "pwlab-binder",
+    {Pattern::BindBeforeConnect, "bind-before-connect", "pwlab-binder", "",
      "bind(127.0.0.1, 0) before each connect(), to 50 destinations"},
-    {Pattern::UdpLeak, "udp-leak", "pwlab-resolver",
+    {Pattern::UdpLeak, "udp-leak", "pwlab-resolver", "",
      "UDP socket leak: a resolver that connects a new UDP socket per query and never closes it"},
-    {Pattern::DeadBackend, "dead-backend", "pwlab-dialer",
+    {Pattern::DeadBackend, "dead-backend", "pwlab-dialer", "",
      "a dead backend: connects to 192.0.2.10:5432, a route that drops every SYN, until no port "
      "is left (SYN_SENT)"},
-    {Pattern::Healthy, "healthy", "pwlab-busy",
+    {Pattern::ListenersInRange, "listeners-in-range", "pwlab-client", "pwlab-listener",
+     "listeners inside the range: one process listens on 90% of it, another's connect() fails"},
+    {Pattern::ProxyBind, "proxy-bind", "pwlab-client", "pwlab-proxy",
+     "a proxy binds before connecting to its one upstream (no IP_BIND_ADDRESS_NO_PORT); "
+     "another process's connect() elsewhere fails"},
+    {Pattern::Reserved, "reserved", "pwlab-client", "",
+     "80% of the range in ip_local_reserved_ports: 40 connections exhaust it"},
+    {Pattern::Healthy, "healthy", "pwlab-busy", "",
      "a healthy busy namespace: 3000 connections over 60 destinations, some churn"},
 }};
 
@@ -91,15 +98,20 @@ bool write_text(const char* path, const std::string& text) {
     ::_exit(1);
 }
 
-pid_t fork_child(Pattern pattern, std::uint32_t range_size, bool server, int& read_end) {
+enum class Role : std::uint8_t { Server, Taker, Client };
+
+pid_t fork_child(Pattern pattern, std::uint32_t range_size, Role role, int& read_end) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
     pid_t pid = ::fork();
     if (pid == 0) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         ::close(fds[0]);
-        if (server) {
+        if (role == Role::Server) {
             detail::run_server(pattern, fds[1]);
+        }
+        if (role == Role::Taker) {
+            detail::run_taker(pattern, range_size, fds[1]);
         }
         detail::run_client(pattern, range_size, fds[1]);
     }
@@ -132,6 +144,13 @@ pid_t fork_child(Pattern pattern, std::uint32_t range_size, bool server, int& re
     if (!write_text("/proc/sys/net/ipv4/tcp_tw_reuse", "0")) {
         holder_fail(report_fd, "setting net.ipv4.tcp_tw_reuse");
     }
+    // ip_local_reserved_ports is per namespace too: the host's list is untouched.
+    if (auto reserved = detail::taken_ports(pattern, range_size);
+        pattern == Pattern::Reserved &&
+        !write_text("/proc/sys/net/ipv4/ip_local_reserved_ports",
+                    fmt::format("{}-{}", kRangeLow, kRangeLow + reserved - 1))) {
+        holder_fail(report_fd, "setting net.ipv4.ip_local_reserved_ports");
+    }
     if (pattern == Pattern::DeadBackend && !detail::add_dead_route()) {
         holder_fail(report_fd, "adding the dead backend's route (192.0.2.0/24 via lo)");
     }
@@ -140,10 +159,10 @@ pid_t fork_child(Pattern pattern, std::uint32_t range_size, bool server, int& re
     fds.rlim_cur = std::min(fds.rlim_max, kFdWanted);
     ::setrlimit(RLIMIT_NOFILE, &fds);
 
-    int server_end = -1, client_end = -1;
+    int server_end = -1, taker_end = -1, client_end = -1;
     pid_t server = 0;
     if (pattern != Pattern::DeadBackend) {  // a dead backend has nobody behind it
-        server = fork_child(pattern, range_size, true, server_end);
+        server = fork_child(pattern, range_size, Role::Server, server_end);
         Report sr;
         if (server < 0 || !read_report(server_end, sr, kStartTimeoutMs) || sr.status != 0) {
             if (server > 0) ::kill(server, SIGKILL);
@@ -151,15 +170,32 @@ pid_t fork_child(Pattern pattern, std::uint32_t range_size, bool server, int& re
             ::_exit(1);
         }
     }
-    pid_t client = fork_child(pattern, range_size, false, client_end);
+    pid_t taker = 0;
+    Report tr;
+    if (detail::has_taker(pattern)) {
+        taker = fork_child(pattern, range_size, Role::Taker, taker_end);
+        if (taker < 0 || !read_report(taker_end, tr, kStartTimeoutMs) || tr.status != 0) {
+            if (taker > 0) ::kill(taker, SIGKILL);
+            ::kill(server, SIGKILL);
+            if (tr.status == 0) {
+                tr.status = ETIMEDOUT;
+                std::snprintf(tr.message, sizeof tr.message,
+                              "the lab's taker did not report in time");
+            }
+            write_all(report_fd, &tr, sizeof tr);
+            ::_exit(1);
+        }
+    }
+    pid_t client = fork_child(pattern, range_size, Role::Client, client_end);
     Report cr;
     if (client < 0 || !read_report(client_end, cr, kStartTimeoutMs)) {
         cr.status = ETIMEDOUT;
         std::snprintf(cr.message, sizeof cr.message, "the lab client did not report in time");
     } else {
-        // The pids travel in the message field.
-        std::snprintf(cr.message, sizeof cr.message, "%d %d", static_cast<int>(server),
-                      static_cast<int>(client));
+        // The pids, and what the taker took, travel in the message field.
+        std::snprintf(cr.message, sizeof cr.message, "%d %d %d %u %u", static_cast<int>(server),
+                      static_cast<int>(client), static_cast<int>(taker), tr.succeeded,
+                      tr.destinations);
     }
     write_all(report_fd, &cr, sizeof cr);
     ::close(report_fd);
@@ -172,14 +208,19 @@ pid_t fork_child(Pattern pattern, std::uint32_t range_size, bool server, int& re
         ::kill(server, SIGKILL);
         ::waitpid(server, nullptr, 0);
     }
+    if (taker > 0) {
+        ::kill(taker, SIGKILL);
+        ::waitpid(taker, nullptr, 0);
+    }
     ::_exit(0);
 }
 
 std::string story(const LabOutcome& o, std::uint32_t range_size) {
     std::string who = fmt::format("{} (pid {})", o.client_name, o.client_pid);
     std::string dst = o.destination.to_string();
-    std::string range = fmt::format("a {}-port range ({}-{}), tcp_tw_reuse=0", range_size,
-                                    o.range_low, o.range_high);
+    std::string span =
+        fmt::format("a {}-port range ({}-{})", range_size, o.range_low, o.range_high);
+    std::string range = span + ", tcp_tw_reuse=0";
     std::string failure =
         o.error ? fmt::format(" Then {} failed: {}.", o.failed_call, errno_with_name(o.error))
                 : std::string(" Nothing failed.");
@@ -202,6 +243,25 @@ std::string story(const LabOutcome& o, std::uint32_t range_size) {
         case Pattern::UdpLeak:
             return fmt::format("{} connected {} UDP sockets to {} ({}) and closed none, in {}.{}",
                                who, o.succeeded, dst, o.server_name, range, failure);
+        case Pattern::ListenersInRange:
+            return fmt::format("{} (pid {}) listens on {} ports inside {}: {} bound with port 0 "
+                               "(the kernel picked them), {} bound to ports it chose. Then {} "
+                               "opened {} connections to {} and kept them open.{}",
+                               o.taker_name, o.taker_pid, o.taken, span,
+                               o.taken - o.taken_bound, o.taken_bound, who, o.succeeded, dst,
+                               failure);
+        case Pattern::ProxyBind:
+            return fmt::format("{} (pid {}) keeps {} connections to its one upstream "
+                               "127.0.0.1:{}, calling bind(127.0.0.1, 0) before each connect() "
+                               "(no IP_BIND_ADDRESS_NO_PORT), in {}. Then {} opened {} plain "
+                               "connections to another service, {}, and kept them open.{}",
+                               o.taker_name, o.taker_pid, o.taken, detail::kTcpPort, span, who,
+                               o.succeeded, dst, failure);
+        case Pattern::Reserved:
+            return fmt::format("net.ipv4.ip_local_reserved_ports covers {}-{}: {} of the ports "
+                               "of {}. {} opened {} connections to {} and kept them open.{}",
+                               o.range_low, o.range_low + o.taken - 1, o.taken, span, who,
+                               o.succeeded, dst, failure);
         case Pattern::DeadBackend:
             return fmt::format("{} called connect() {} times to {} (PostgreSQL's port), a "
                                "destination whose route drops every packet, without a connect "
@@ -241,6 +301,10 @@ Result<Lab> Lab::start(const LabOptions& options) {
     if (size < 16 || size > 20000) {
         return make_error("lab range size must be between 16 and 20000 ports");
     }
+    // The proxy's 70 % must show bind()'s port parity (prebound.h) above chance.
+    if (options.pattern == Pattern::ProxyBind && size < 64) {
+        return make_error("lab proxy-bind needs a range of at least 64 ports");
+    }
     // Owned ends close on every path out, a failed fork included.
     int report_fds[2], control_fds[2];
     if (::pipe2(report_fds, O_CLOEXEC) != 0) {
@@ -278,11 +342,26 @@ Result<Lab> Lab::start(const LabOptions& options) {
     auto& o = lab.outcome_;
     o.pattern = options.pattern;
     o.holder_pid = holder;
-    int server = 0, client = 0;
-    std::sscanf(r.message, "%d %d", &server, &client);
+    int server = 0, client = 0, taker = 0;
+    unsigned taken = 0, taken_bound = 0;
+    std::sscanf(r.message, "%d %d %d %u %u", &server, &client, &taker, &taken, &taken_bound);
     o.server_pid = server;
     o.client_pid = client;
+    o.taker_pid = taker;
     o.client_name = info(options.pattern).client_name;
+    o.taker_name = info(options.pattern).taker_name;
+    o.taken = options.pattern == Pattern::Reserved ? detail::taken_ports(options.pattern, size)
+                                                   : taken;
+    o.taken_bound = options.pattern == Pattern::ListenersInRange ? taken_bound : 0;
+    if (options.pattern == Pattern::Reserved) {
+        o.culprit_pid = 0;  // the cause is the reserved ports
+    } else if (taker > 0) {
+        o.culprit_pid = taker;
+        o.culprit_name = o.taker_name;
+    } else {
+        o.culprit_pid = client;
+        o.culprit_name = o.client_name;
+    }
     o.server_name = options.pattern == Pattern::UdpLeak       ? "pwlab-dns"
                     : options.pattern == Pattern::DeadBackend ? ""
                                                               : "pwlab-server";

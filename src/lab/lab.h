@@ -4,10 +4,12 @@
 // A lab's own connect()/bind() really fails before anyone diagnoses it.
 //
 // Processes: the caller forks a holder, which enters a new network namespace, narrows its
-// range and forks a server ("pwlab-server"/"pwlab-dns"; none for dead-backend, whose
-// destination is a route that drops every packet) and a client named after the pattern
-// ("pwlab-churn", ...). The client runs the pattern until the kernel refuses it, then every
-// process holds its sockets until the Lab object is destroyed. Children die with their
+// range (and for `reserved` reserves most of it) and forks a server ("pwlab-server"/
+// "pwlab-dns"; none for dead-backend, whose destination is a route that drops every packet),
+// for the patterns where another process takes the ports a "taker" ("pwlab-listener",
+// "pwlab-proxy"), and a client named after the pattern ("pwlab-churn", ...). The client runs
+// the pattern until the kernel refuses it, then every process holds its sockets until the Lab
+// object is destroyed. Children die with their
 // parent (PR_SET_PDEATHSIG), so an interrupted lab leaves nothing behind.
 
 #include <cstdint>
@@ -24,13 +26,23 @@
 namespace portwatch::lab {
 
 enum class Pattern : std::uint8_t {
-    Churn, CloseWait, Hoard, BindBeforeConnect, UdpLeak, DeadBackend, Healthy
+    Churn,
+    CloseWait,
+    Hoard,
+    BindBeforeConnect,
+    UdpLeak,
+    DeadBackend,
+    ListenersInRange,  // a taker listens on most of the range; a client's connect() fails
+    ProxyBind,         // a taker binds before connecting to one upstream; a client's fails
+    Reserved,          // most of the range reserved; a client's few connections fill the rest
+    Healthy,
 };
 
 struct PatternInfo {
     Pattern pattern;
     std::string_view name;         // as `portwatch lab NAME` takes it
-    std::string_view client_name;  // the culprit's process name
+    std::string_view client_name;  // the process whose call the kernel refuses
+    std::string_view taker_name;   // the process that takes the ports first, or empty
     std::string_view description;
 };
 
@@ -49,8 +61,16 @@ struct LabOutcome {
     pid_t holder_pid = 0;
     pid_t client_pid = 0;
     pid_t server_pid = 0;  // 0: the pattern has no server (dead-backend)
+    pid_t taker_pid = 0;   // 0 when the pattern has no taker
     std::string client_name;
     std::string server_name;
+    std::string taker_name;
+    // Whom the diagnosis must name as the cause: the taker, else the client; 0 and empty
+    // for `reserved` (the cause is the reserved ports).
+    pid_t culprit_pid = 0;
+    std::string culprit_name;
+    std::uint32_t taken = 0;     // ports the taker holds (Reserved: ports reserved)
+    std::uint32_t taken_bound = 0;  // ListenersInRange: of `taken`, bound to a chosen port
     std::uint16_t range_low = 0, range_high = 0;
     core::Endpoint destination;  // the (first) destination the client used
     std::uint32_t destinations = 0;

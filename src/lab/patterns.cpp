@@ -171,11 +171,12 @@ void run_server(Pattern pattern, int report_fd) {
         hold_forever();  // the resolver's queries are never answered: it only needs ports
     }
     std::vector<int> listeners;
-    bool wildcard = pattern == Pattern::BindBeforeConnect || pattern == Pattern::Healthy;
+    bool wildcard = pattern == Pattern::BindBeforeConnect || pattern == Pattern::Healthy ||
+                    pattern == Pattern::ProxyBind;
     int l = listen_on(wildcard ? 0 : kLoopback, kTcpPort);
     if (l < 0) fail_setup(report_fd, "server listen(:9000)");
     listeners.push_back(l);
-    if (pattern == Pattern::Healthy) {
+    if (pattern == Pattern::Healthy || pattern == Pattern::ProxyBind) {
         int l2 = listen_on(0, kTcpPort2);
         if (l2 < 0) fail_setup(report_fd, "server listen(:9001)");
         listeners.push_back(l2);
@@ -228,6 +229,68 @@ void set_destination(Report& r, std::uint32_t host, std::uint16_t port) {
 
 }  // namespace
 
+bool has_taker(Pattern pattern) {
+    return pattern == Pattern::ListenersInRange || pattern == Pattern::ProxyBind;
+}
+
+std::uint32_t taken_ports(Pattern pattern, std::uint32_t range_size) {
+    switch (pattern) {
+        case Pattern::ListenersInRange: return range_size * 9 / 10;
+        case Pattern::ProxyBind: return range_size * 7 / 10;
+        case Pattern::Reserved: return range_size * 4 / 5;
+        default: return 0;
+    }
+}
+
+void run_taker(Pattern pattern, std::uint32_t range_size, int report_fd) {
+    ::prctl(PR_SET_NAME, std::string(info(pattern).taker_name).c_str());
+    Report r;
+    std::vector<int> held;
+    const std::uint32_t want = taken_ports(pattern, range_size);
+    if (pattern == Pattern::ListenersInRange) {
+        // Half with bind(0.0.0.0, 0) + listen() (the kernel picks the port), half with bind()
+        // to a port the application chose, from the top of the range down.
+        std::uint32_t chosen = 0;
+        std::uint16_t next = static_cast<std::uint16_t>(kRangeLow + range_size - 1);
+        for (std::uint32_t i = 0; i < want; ++i) {
+            bool pick = i % 2 == 1;
+            int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (fd < 0) fail_setup(report_fd, "taker socket()");
+            int rc = -1;
+            if (pick) {
+                for (; next >= kRangeLow && rc != 0; --next) {
+                    auto a = address(0, next);
+                    rc = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+                }
+            } else {
+                auto a = address(0, 0);
+                rc = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+            }
+            if (rc != 0 || ::listen(fd, 16) != 0) fail_setup(report_fd, "taker bind()/listen()");
+            chosen += pick;
+            held.push_back(fd);
+        }
+        r.destinations = chosen;
+    } else {
+        // A proxy in front of one upstream, bound to its source address with port 0 before
+        // each connect(), without IP_BIND_ADDRESS_NO_PORT.
+        set_destination(r, kLoopback, kTcpPort);
+        for (std::uint32_t i = 0; i < want; ++i) {
+            Attempt a = tcp_connect(kLoopback, kTcpPort, true);
+            if (a.fd < 0) {
+                errno = a.error;
+                fail_setup(report_fd, "taker bind()+connect()");
+            }
+            held.push_back(a.fd);
+        }
+        r.destinations = 1;
+    }
+    r.succeeded = static_cast<std::uint32_t>(held.size());
+    std::this_thread::sleep_for(kSettle);
+    send_report(report_fd, r);
+    hold_forever();
+}
+
 void run_client(Pattern pattern, std::uint32_t range_size, int report_fd) {
     ::prctl(PR_SET_NAME, std::string(info(pattern).client_name).c_str());
     Report r;
@@ -260,11 +323,16 @@ void run_client(Pattern pattern, std::uint32_t range_size, int report_fd) {
             break;
         }
         case Pattern::CloseWait:
-        case Pattern::Hoard: {
-            set_destination(r, kLoopback, kTcpPort);
+        case Pattern::Hoard:
+        case Pattern::ListenersInRange:
+        case Pattern::Reserved:
+        case Pattern::ProxyBind: {
+            // ProxyBind: toward another service than the proxy's upstream.
+            std::uint16_t port = pattern == Pattern::ProxyBind ? kTcpPort2 : kTcpPort;
+            set_destination(r, kLoopback, port);
             r.destinations = 1;
             for (std::uint32_t i = 0; i < bound; ++i) {
-                Attempt a = tcp_connect(kLoopback, kTcpPort, false);
+                Attempt a = tcp_connect(kLoopback, port, false);
                 if (a.fd < 0) {
                     record(a);
                     break;

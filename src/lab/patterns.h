@@ -20,8 +20,9 @@ struct Report {
     char message[160] = {};
 };
 
+inline constexpr std::uint16_t kRangeLow = 40000;  // every lab's range starts here
 inline constexpr std::uint16_t kTcpPort = 9000;   // outside every lab range
-inline constexpr std::uint16_t kTcpPort2 = 9001;  // Healthy's second service
+inline constexpr std::uint16_t kTcpPort2 = 9001;  // Healthy's and ProxyBind's second service
 inline constexpr std::uint16_t kUdpPort = 5353;
 // DeadBackend: a PostgreSQL that never answers, at an address of TEST-NET-1 (RFC 5737).
 inline constexpr std::uint32_t kDeadBackend = 0xc000020a;  // 192.0.2.10
@@ -34,6 +35,14 @@ bool add_dead_route();
 
 // Listens (TCP) or binds (UDP) for the pattern, writes a Report to `report_fd`, serves.
 [[noreturn]] void run_server(Pattern pattern, int report_fd);
+
+// The process that takes ports before the client runs (ListenersInRange, ProxyBind): takes
+// its share of the range, writes a Report (`succeeded`: ports taken; `destinations`: of them
+// bound to a chosen port), holds them.
+[[noreturn]] void run_taker(Pattern pattern, std::uint32_t range_size, int report_fd);
+bool has_taker(Pattern pattern);
+// The ports ListenersInRange's and ProxyBind's taker holds, and Reserved reserves.
+std::uint32_t taken_ports(Pattern pattern, std::uint32_t range_size);
 
 // Runs the pattern until the kernel refuses (or, for Healthy, to its planned size), waits for
 // the states to settle, writes a Report to `report_fd`, holds its sockets.

@@ -35,6 +35,7 @@ void culprits(JsonWriter& j, const std::vector<analyze::Culprit>& list) {
         j.key("share").value(c.share);
         j.key("inferred").value(c.inferred);
         j.key("file_descriptors").value(c.file_descriptors);
+        j.key("ports").value(c.ports);
         j.end_object();
     }
     j.end_array();
@@ -94,6 +95,7 @@ void pool(JsonWriter& j, const analyze::Pool& p) {
     j.key("utilisation").value(p.utilisation);
     j.key("sockets").value(p.sockets);
     j.key("prebound").value(p.prebound);
+    j.key("bound").value(p.bound);
     j.key("states").begin_object();
     auto protocol = p.key.kind == analyze::PoolKind::UdpLocal ? core::Protocol::Udp : core::Protocol::Tcp;
     for (std::size_t s = 0; s < p.states.by_state.size(); ++s) {
@@ -237,6 +239,8 @@ void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
         culprits(j, f.culprits);
         j.key("servers");
         culprits(j, f.servers);
+        j.key("clients");
+        culprits(j, f.clients);
         j.key("evidence").begin_array();
         for (const auto& e : f.evidence) j.value(e);
         j.end_array();

@@ -108,9 +108,13 @@ void render_finding(std::ostream& out, const Finding& f, std::size_t n, std::siz
                              c.sockets),
                  "  Culprit: ", "           ", width);
         } else {
+            std::string holds =
+                c.ports > 0 ? fmt::format("{} bound ({} of the range)",
+                                          core::plural(c.ports, "port", "ports"), pct(c.share))
+                            : fmt::format("{} ({})", core::plural(c.sockets, "socket", "sockets"),
+                                          pct(c.share));
             wrap(out,
-                 fmt::format("{} holds {} ({}){}", who(c.pid, c.name),
-                             core::plural(c.sockets, "socket", "sockets"), pct(c.share),
+                 fmt::format("{} holds {}{}", who(c.pid, c.name), holds,
                              c.inferred ? ", TIME_WAIT share inferred" : ""),
                  "  Culprit: ", "           ", width);
         }
@@ -119,6 +123,13 @@ void render_finding(std::ostream& out, const Finding& f, std::size_t n, std::siz
             cmd = shorten(cmd, width - 20);
             out << "           command: " << cmd << '\n';
         }
+    }
+    for (const auto& c : f.clients) {
+        if (c.pid == 0) continue;
+        wrap(out,
+             fmt::format("{} holds {} here ({})", who(c.pid, c.name),
+                         core::plural(c.sockets, "socket", "sockets"), pct(c.share)),
+             "  Client:  ", "           ", width);
     }
     for (const auto& s : f.servers) {
         wrap(out, who(s.pid, s.name) + " (the other end, same host)", "  Server:  ", "           ",

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "support/process.h"
 
@@ -84,6 +85,48 @@ TEST(DiagnoseCli, LabJsonIsTheDiagnoseDocument) {
     EXPECT_EQ(report["range"]["low"], 40000);
 }
 
+// Issue #7: what a new user reads when another process's ports, or the reserved ports, make
+// the kernel refuse a client's connect(): the headline, the exit code and the named cause.
+TEST(DiagnoseCli, LabsWhereTheCauseIsNotTheRefusedClient) {
+    if (!require_root("labs (they create network namespaces)")) GTEST_SKIP() << "needs root";
+    struct Expect {
+        const char* pattern;
+        std::vector<const char*> words;
+    };
+    for (const Expect& e : std::vector<Expect>{
+             {"listeners-in-range",
+              {"EXHAUSTED: No port left for connections from 127.0.0.1 to 127.0.0.1:9000",
+               "listeners-in-range", "Culprit: pwlab-listener (pid",
+               "180 ports bound (90% of the range)",
+               "Client:  pwlab-client (pid"}},
+             {"proxy-bind",
+              {"EXHAUSTED: No port left for connections from 127.0.0.1 to 127.0.0.1:9001",
+               "bind-before-connect", "Culprit: pwlab-proxy (pid",
+               "140 ports bound (70% of the range)",
+               "Client:  pwlab-client (pid", "IP_BIND_ADDRESS_NO_PORT"}},
+             {"reserved",
+              {"EXHAUSTED: No port left for connections from 127.0.0.1 to 127.0.0.1:9000",
+               "reserved-range", "(net.ipv4.ip_local_reserved_ports)", "Client:  pwlab-client (pid",
+               "40000-40159"}},
+         }) {
+        auto r = run(std::string("lab ") + e.pattern);
+        EXPECT_EQ(r.code, 2) << e.pattern << "\n" << r.out;  // Nagios CRITICAL
+        for (const char* words : e.words) {
+            EXPECT_NE(r.out.find(words), std::string::npos) << words << "\n" << r.out;
+        }
+        EXPECT_EQ(r.out.find("hoarding"), std::string::npos) << r.out;
+        EXPECT_EQ(r.out.find("WARNING: "), std::string::npos) << r.out;
+    }
+    auto json = run("lab proxy-bind --json");
+    EXPECT_EQ(json.code, 2);
+    auto doc = nlohmann::json::parse(json.out);
+    const auto& finding = doc["reports"][0]["findings"][0];
+    EXPECT_EQ(finding["mechanism"], "bind-before-connect");
+    EXPECT_EQ(finding["culprits"][0]["name"], "pwlab-proxy");
+    EXPECT_EQ(finding["culprits"][0]["ports"], 140);
+    EXPECT_EQ(finding["clients"][0]["name"], "pwlab-client");
+}
+
 TEST(DiagnoseCli, EveryNamespaceAsJson) {
     if (!require_root("labs (they create network namespaces)")) GTEST_SKIP() << "needs root";
     auto r = run("diagnose --netns all --json");
@@ -107,6 +150,9 @@ TEST(DiagnoseCli, BadThresholdsAreUnknownForMonitoring) {
     EXPECT_EQ(list.code, 0);
     EXPECT_NE(list.out.find("bind-before-connect"), std::string::npos);
     EXPECT_NE(list.out.find("dead-backend"), std::string::npos);
+    for (const char* pattern : {"listeners-in-range", "proxy-bind", "reserved"}) {
+        EXPECT_NE(list.out.find(pattern), std::string::npos) << pattern;
+    }
 }
 
 TEST(DiagnoseCli, UnreadableNamespaceIsUnknown) {

@@ -157,6 +157,85 @@ TEST(LabDeadBackend, UnansweredConnectsAreADeadBackend) {
         << r.summary;
 }
 
+// Issue #7 classes 1-3: the client's connect() is refused because of ports it does not hold.
+// The verdict must be EXHAUSTED at the client's pool, and name the cause: the process that
+// took the ports (with how many, and its share), or the reserved ports.
+struct CauseCase {
+    lab::Pattern pattern;
+    Mechanism mechanism;
+};
+
+class LabCauseTest : public ::testing::TestWithParam<CauseCase> {};
+
+TEST_P(LabCauseTest, TheRefusedClientsPoolIsExhaustedAndItsCauseNamed) {
+    REQUIRE_ROOT();
+    const CauseCase& c = GetParam();
+    auto lab = lab::Lab::start({c.pattern, 0});
+    ASSERT_TRUE(lab) << lab.error().message;
+    const auto& o = lab->outcome();
+    EXPECT_EQ(o.failed_call, "connect()");
+    ASSERT_EQ(o.error, EADDRNOTAVAIL) << o.story;  // the kernel refused before diagnose ran
+    EXPECT_GT(o.taken, 100u);
+    EXPECT_LT(o.succeeded, 100u);  // the client holds few ports: it is not the cause
+
+    auto r = diagnose_lab(o);
+    ASSERT_FALSE(r.unknown) << r.summary;
+    EXPECT_EQ(r.verdict, Severity::Exhausted) << r.summary;
+    EXPECT_EQ(r.summary.rfind("EXHAUSTED: No port left for connections from 127.0.0.1 to " +
+                                  o.destination.to_string(), 0),
+              0u) << r.summary;
+    ASSERT_FALSE(r.findings.empty());
+    const auto& f = r.findings.front();
+    EXPECT_EQ(f.mechanism, c.mechanism) << f.title;
+    ASSERT_TRUE(f.pool.has_value());
+    const auto& pool = r.pools[*f.pool];
+    EXPECT_EQ(pool.key.kind, PoolKind::TcpConnect);
+    EXPECT_EQ(pool.key.remote, o.destination);
+    EXPECT_EQ(pool.free, 0u);
+    // The refused client, next to the cause.
+    ASSERT_FALSE(f.clients.empty());
+    EXPECT_EQ(f.clients.front().pid, o.client_pid);
+    EXPECT_EQ(f.clients.front().name, o.client_name);
+    if (c.pattern == lab::Pattern::Reserved) {
+        EXPECT_TRUE(f.culprits.empty());
+        EXPECT_EQ(r.reserved, o.taken);
+        EXPECT_NE(f.title.find("reserved (net.ipv4.ip_local_reserved_ports)"), std::string::npos)
+            << f.title;
+    } else {
+        ASSERT_FALSE(f.culprits.empty());
+        EXPECT_EQ(f.culprits.front().pid, o.culprit_pid);
+        EXPECT_EQ(f.culprits.front().name, o.culprit_name);
+        EXPECT_EQ(f.culprits.front().ports, o.taken);
+        EXPECT_NEAR(f.culprits.front().share, double(o.taken) / r.range_size, 1e-9);
+        EXPECT_EQ(pool.taxed, o.taken);
+        EXPECT_NE(f.title.find(o.culprit_name + " (pid " + std::to_string(o.culprit_pid) + ")"),
+                  std::string::npos) << f.title;
+    }
+    if (c.pattern == lab::Pattern::ProxyBind) {
+        EXPECT_NE(f.remedy.find("IP_BIND_ADDRESS_NO_PORT"), std::string::npos);
+        EXPECT_EQ(r.bind_owned, o.taken);  // one upstream, recognised by bind()'s parity
+    }
+    for (const auto& g : r.findings) {
+        EXPECT_NE(g.mechanism, Mechanism::Hoarding) << g.title;
+    }
+    for (const auto& p : r.pools) {  // "* full of plain connect() sockets" only where true
+        if (p.severity_capped) {
+            EXPECT_GT(p.occupied, 2 * p.bound);
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Causes, LabCauseTest,
+    ::testing::Values(CauseCase{lab::Pattern::ListenersInRange, Mechanism::ListenersInRange},
+                      CauseCase{lab::Pattern::ProxyBind, Mechanism::BindBeforeConnect},
+                      CauseCase{lab::Pattern::Reserved, Mechanism::ReservedRange}),
+    [](const auto& info) {
+        std::string name(lab::info(info.param.pattern).name);
+        std::erase(name, '-');
+        return name;
+    });
+
 TEST(LabHealthy, BusyNamespaceOverManyDestinationsIsOk) {
     REQUIRE_ROOT();
     auto lab = lab::Lab::start({lab::Pattern::Healthy, 0});

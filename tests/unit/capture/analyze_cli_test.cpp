@@ -224,6 +224,34 @@ TEST(AnalyzeCli, DeadBackendAndChurnNameWhatFails) {
     EXPECT_FALSE(contains(r.out, "hoarding")) << r.out;
 }
 
+// Issue #7: real `ss -tanp` captures of two labs. The client's pool is exhausted by ports
+// another process holds; the verdict names that process, with its ports and share.
+TEST(AnalyzeCli, PortsBoundByAnotherProcessAreTheNamedCause) {
+    struct Case {
+        const char* file;
+        const char* mechanism;
+        const char* culprit;
+        const char* headline;
+    };
+    for (const Case& c : {
+             Case{"capture/linux-ss-tanp-proxy-bind.txt", "bind-before-connect",
+                  "Culprit: pwlab-proxy (pid 8893) holds 140 ports bound (70% of the range)",
+                  "EXHAUSTED: No port left for connections from 127.0.0.1 to 127.0.0.1:9001"},
+             Case{"capture/linux-ss-tanp-listeners-in-range.txt", "listeners-in-range",
+                  "Culprit: pwlab-listener (pid 9169) holds 180 ports bound (90% of the range)",
+                  "EXHAUSTED: No port left for connections from 127.0.0.1 to 127.0.0.1:9000"},
+         }) {
+        SCOPED_TRACE(c.file);
+        auto r = analyze("--range 40000-40199 " + fixture(c.file));
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_TRUE(contains(r.out, c.headline)) << r.out;
+        EXPECT_TRUE(contains(r.out, std::string("EXHAUSTED, ") + c.mechanism)) << r.out;
+        EXPECT_TRUE(contains(r.out, c.culprit)) << r.out;
+        EXPECT_TRUE(contains(r.out, "Client:  pwlab-client")) << r.out;
+        EXPECT_FALSE(contains(r.out, "hoarding")) << r.out;
+    }
+}
+
 TEST(AnalyzeCli, EverySharedFixtureIsOk) {
     for (const char* f : {"jc/windows_windows-10_netstat-aon.out", "jc/windows_windows-10_netstat-an.out",
                           "jc/ubuntu-18.04_ss-sudo-tulpen.out", "jc/centos-7.7_ss-sudo-a.out",
