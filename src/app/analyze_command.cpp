@@ -185,8 +185,7 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
     if (!a.os.empty()) {
         o.range.os = capture::parse_os_preset(a.os);
         if (!o.range.os) {
-            return make_error("--os must be xp, 2003, vista+ or linux, got '" +
-                              render::terminal_safe(a.os) + "'");
+            return make_error("--os must be xp, 2003, vista+ or linux, got '" + a.os + "'");
         }
     }
     if (a.code_page == "850") {
@@ -215,8 +214,8 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
     for (const auto& text : times) {
         auto when = capture::parse_timestamp(text);
         if (!when) {
-            return make_error("--at: expected YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM], got '" +
-                              render::terminal_safe(text) + "'");
+            return make_error("--at: expected YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM] between 1678 and "
+                              "2261, got '" + text + "'");
         }
         o.at.push_back(*when);
     }
@@ -237,6 +236,12 @@ int run_analyze(const AnalyzeOptions& options, std::istream& stdin_stream, std::
         if (path == "-") {
             c = capture::read_capture(stdin_stream, "-", copt);
         } else {
+            std::error_code ec;
+            if (std::filesystem::is_directory(path, ec)) {  // an ifstream opens one, then reads nothing
+                err << "portwatch: cannot read " << render::terminal_safe(path) << ": "
+                    << std::strerror(EISDIR) << '\n';
+                return kExitUnknown;
+            }
             std::ifstream in(path, std::ios::binary);
             if (!in) {
                 err << "portwatch: cannot open " << render::terminal_safe(path) << ": "
@@ -294,8 +299,7 @@ int run_analyze(const AnalyzeOptions& options, std::istream& stdin_stream, std::
                 render::make_snapshot_renderer(options.socket_format)->render(out, cs.snapshot, selected);
             }
         }
-        out.flush();
-        return out ? kExitOk : kExitFailure;
+        return kExitOk;  // main() checks that the output was written
     }
 
     // Diagnose every capture; keep the order of time.
@@ -373,8 +377,7 @@ int run_analyze(const AnalyzeOptions& options, std::istream& stdin_stream, std::
                 << " captures carry the same time (add '# taken at' lines or --at).\n";
         }
     }
-    out.flush();
-    return out ? code : kExitUnknown;
+    return code;  // main() checks that the output was written
 }
 
 }  // namespace portwatch::app

@@ -90,7 +90,7 @@ int run_diagnose(const DiagnoseOptions& options, std::ostream& out, std::ostream
     if (options.all_netns) {
         auto list = collect::list_network_namespaces(options.live.proc_root);
         if (!list) {
-            err << "portwatch: " << list.error().message << '\n';
+            err << "portwatch: " << render::terminal_safe(list.error().message) << '\n';
             return kExitUnknown;
         }
         // One owner pass for all of them: file tables belong to processes, not namespaces.
@@ -125,8 +125,7 @@ int run_diagnose(const DiagnoseOptions& options, std::ostream& out, std::ostream
     } else {
         render::render_reports_text(out, reports, options.report);
     }
-    out.flush();
-    return out ? exit_code_for(reports) : kExitUnknown;
+    return exit_code_for(reports);  // main() checks that the output was written
 }
 
 }  // namespace portwatch::app
