@@ -135,6 +135,15 @@ TEST(CsvRenderer, FormulaCellsAreNeutralised) {
         << csv;
 }
 
+TEST(IsoTime, BeforeAndAfterTheEpoch) {
+    using namespace std::chrono;
+    EXPECT_EQ(iso_time(sys_days{2025y / 11 / 25} + 20h + 1min + 48s + 129ms),
+              "2025-11-25T20:01:48.129Z");
+    EXPECT_EQ(iso_time(sys_days{1969y / 12 / 31} + 23h + 59min + 59s + 67ms),
+              "1969-12-31T23:59:59.067Z");
+    EXPECT_EQ(iso_time(sys_days{1900y / 1 / 1} + 500ms), "1900-01-01T00:00:00.500Z");
+}
+
 TEST(JsonRenderer, SchemaFields) {
     auto doc = nlohmann::json::parse(render(Format::Json, sample()));
     EXPECT_EQ(doc["schema"], "portwatch.snapshot/1");
