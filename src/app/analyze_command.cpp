@@ -237,7 +237,8 @@ int run_analyze(const AnalyzeOptions& options, std::istream& stdin_stream, std::
             c = capture::read_capture(stdin_stream, "-", copt);
         } else {
             std::error_code ec;
-            if (std::filesystem::is_directory(path, ec)) {  // an ifstream opens one, then reads nothing
+            // An ifstream opens a directory, and then reads nothing.
+            if (std::filesystem::is_directory(path, ec)) {
                 err << "portwatch: cannot read " << render::terminal_safe(path) << ": "
                     << std::strerror(EISDIR) << '\n';
                 return kExitUnknown;

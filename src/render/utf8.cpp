@@ -41,11 +41,14 @@ namespace {
 
 // The code point of a well-formed sequence of `n` bytes.
 char32_t decode(std::string_view seq, std::size_t n) {
-    auto b = [&](std::size_t i) { return static_cast<char32_t>(static_cast<unsigned char>(seq[i])); };
+    auto b = [&](std::size_t i) {
+        return static_cast<char32_t>(static_cast<unsigned char>(seq[i]));
+    };
     switch (n) {
         case 2: return (b(0) & 0x1F) << 6 | (b(1) & 0x3F);
         case 3: return (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
-        default: return (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
+        default:
+            return (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
     }
 }
 
