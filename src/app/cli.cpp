@@ -106,12 +106,20 @@ Run `portwatch COMMAND --help` for a command's options.)");
             return fail("unknown command '" + *word + "' (snapshot, diagnose, analyze or lab)");
         }
     }
-    // CLI11 reads `--opt=` as `--opt` and takes the next word as its value: say here that the
-    // value is empty, as for `--opt ""`.
+    // CLI11 reads `--opt=` as `--opt`, and a list of only commas (`--state ,`) as no value:
+    // either way it takes the next word as the value. Say here that the value is empty, as for
+    // `--opt ""`.
+    auto only_commas = [](std::string_view v) {
+        return !v.empty() && v.find_first_not_of(',') == std::string_view::npos;
+    };
     for (auto it = args.begin() + (args.empty() ? 0 : 1); it != args.end() && *it != "--"; ++it) {
-        if (it->starts_with("--") && it->size() > 3 && it->back() == '=' &&
-            it->find('=') == it->size() - 1) {
-            return fail(it->substr(0, it->size() - 1) + ": empty value");
+        auto eq = it->find('=');
+        if (it->starts_with("--") && eq != std::string::npos && eq > 2 &&
+            (eq + 1 == it->size() || only_commas(std::string_view(*it).substr(eq + 1)))) {
+            return fail(it->substr(0, eq) + ": empty value");
+        }
+        if (only_commas(*it) && it != args.begin() + 1 && (it - 1)->starts_with('-')) {
+            return fail(*(it - 1) + ": empty value");
         }
     }
     if (args.size() <= 1) {

@@ -131,6 +131,13 @@ TEST(Cli, EmptyValuesAreRefusedForEveryOption) {
             }
         }
     }
+    // A list of only separators is empty too (CLI11 took the next word as the value).
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"snapshot", "--state", ",", "--json"}, {"snapshot", "--state=,,", "--json"}}) {
+        auto p = parse(args);
+        ASSERT_FALSE(p.cli) << testing::PrintToString(args);
+        EXPECT_EQ(p.err.rfind("portwatch: --state: empty value\n", 0), 0u) << p.err;
+    }
     for (const auto& args : std::vector<std::vector<std::string>>{{"analyze", ""}, {"lab", ""}}) {
         auto p = parse(args);
         ASSERT_FALSE(p.cli);
