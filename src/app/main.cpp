@@ -4,6 +4,7 @@
 #include "app/cli.h"
 #include "app/exit_code.h"
 #include "app/output.h"
+#include "render/utf8.h"
 
 int main(int argc, char** argv) {
     using namespace portwatch::app;
@@ -18,7 +19,7 @@ int main(int argc, char** argv) {
         int code = run(*cli, out.stream(), std::cerr);
         return out.finish(std::cerr, code, write_error_code(*cli));
     } catch (const std::exception& e) {
-        std::cerr << "portwatch: fatal: " << e.what() << '\n';
+        std::cerr << "portwatch: fatal: " << portwatch::render::terminal_safe(e.what()) << '\n';
         return kExitFailure;
     }
 }
