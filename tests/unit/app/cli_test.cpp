@@ -32,7 +32,8 @@ TEST(Cli, SnapshotDefaults) {
     const auto& o = snapshot(p);
     EXPECT_EQ(o.format, render::Format::Table);
     EXPECT_TRUE(o.filter.tcp && o.filter.udp && o.filter.ipv4 && o.filter.ipv6);
-    EXPECT_EQ(o.live.owners, collect::OwnerMode::Auto);
+    EXPECT_TRUE(o.live.owners);
+    EXPECT_EQ(o.live.platform.owner_method, collect::OwnerMethod::Auto);
     EXPECT_EQ(o.sort, core::SortKey::None);
 }
 
@@ -54,8 +55,9 @@ TEST(Cli, SnapshotFilters) {
     EXPECT_EQ(o.filter.remote_port, 445);
     EXPECT_EQ(o.sort, core::SortKey::Remote);
     EXPECT_EQ(o.format, render::Format::Json);
-    EXPECT_EQ(o.live.netns, "blue");
-    EXPECT_EQ(o.live.owners, collect::OwnerMode::Proc);
+    EXPECT_EQ(o.live.platform.netns, "blue");
+    EXPECT_TRUE(o.live.owners);
+    EXPECT_EQ(o.live.platform.owner_method, collect::OwnerMethod::Proc);
 }
 
 TEST(Cli, BadArgumentsExitTwoWithUsage) {
@@ -188,7 +190,7 @@ TEST(Cli, OptionValueSpellingsAgree) {
     auto spaced = parse({"snapshot", "--netns", "blue", "--sort", "remote", "--port", "80"});
     auto joined = parse({"snapshot", "--netns=blue", "--sort=remote", "--port=80"});
     ASSERT_TRUE(spaced.cli && joined.cli);
-    EXPECT_EQ(snapshot(spaced).live.netns, snapshot(joined).live.netns);
+    EXPECT_EQ(snapshot(spaced).live.platform.netns, snapshot(joined).live.platform.netns);
     EXPECT_EQ(snapshot(spaced).sort, snapshot(joined).sort);
     EXPECT_EQ(snapshot(spaced).filter.ports, snapshot(joined).filter.ports);
 }
