@@ -626,8 +626,7 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
     if (!a.os.empty()) {
         o.range.os = capture::parse_os_preset(a.os);
         if (!o.range.os) {
-            return make_error("--os must be xp, 2003, vista+ or linux, got '" +
-                              render::terminal_safe(a.os) + "'");
+            return make_error("--os must be xp, 2003, vista+ or linux, got '" + a.os + "'");
         }
     }
     if (a.code_page == "850") {
@@ -643,7 +642,7 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
     auto unrecognised = parse_size(a.max_unrecognised);
     if (!unrecognised || *unrecognised == 0) {
         return make_error("--max-unrecognised: expected a size of at least 1 byte (1048576, 64K, "
-                          "16M, 1G), got '" + render::terminal_safe(a.max_unrecognised) + "'");
+                          "16M, 1G), got '" + a.max_unrecognised + "'");
     }
     o.capture.max_unrecognised_bytes = *unrecognised;
     {
@@ -653,7 +652,7 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
         if (t.empty() || ec != std::errc{} || end != t.data() + t.size() || !(seconds >= 0) ||
             seconds > 86400.0 * 365) {
             return make_error("--idle-timeout: expected seconds (0 or more; 0 waits forever), "
-                              "got '" + render::terminal_safe(t) + "'");
+                              "got '" + t + "'");
         }
         o.idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
         if (seconds > 0 && o.idle_timeout.count() == 0) {
@@ -676,8 +675,8 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
     for (const auto& text : times) {
         auto when = capture::parse_timestamp(text);
         if (!when) {
-            return make_error("--at: expected YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM], got '" +
-                              render::terminal_safe(text) + "'");
+            return make_error("--at: expected YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM] between 1678 and "
+                              "2261, got '" + text + "'");
         }
         o.at.push_back(*when);
     }

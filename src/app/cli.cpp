@@ -1,15 +1,63 @@
 #include "app/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 
 #include "app/exit_code.h"
+#include "render/utf8.h"
 
 namespace portwatch::app {
 
 namespace {
 
 constexpr const char* kVersion = "portwatch 0.1.0";
+
+// One rule for the value of every option and positional, whatever its type, so that no
+// option can be forgotten: an empty value (`--netns ""`, `--netns=`) is an error, never the
+// default; a whole number is plain decimal digits. CLI11 reads integers with strtoull(base 0),
+// which takes "-1" as 18446744073709551615, "010" as 8 and "0x10" as 16: here "-1" is refused
+// and leading zeros are dropped before CLI11 converts the digits (a transform: it may edit).
+void check_every_value(CLI::App& app) {
+    for (CLI::Option* opt : app.get_options()) {
+        if (opt->get_items_expected_max() == 0) {
+            continue;  // a flag
+        }
+        const std::string type = opt->get_type_name();
+        const bool integer = type == "INT" || type == "UINT";
+        opt->transform(CLI::Validator(
+            [integer](std::string& value) -> std::string {
+                if (value.empty()) {
+                    return "empty value";
+                }
+                if (!integer) {
+                    return {};
+                }
+                if (value.find_first_not_of("0123456789") != std::string::npos) {
+                    return "expected a whole number (0 or more), got '" + value + "'";
+                }
+                value.erase(0, std::min(value.find_first_not_of('0'), value.size() - 1));
+                if (value.size() > 18) {
+                    return "number too large: " + value;
+                }
+                return {};
+            },
+            "", "value"));
+    }
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        check_every_value(*sub);
+    }
+}
+
+// A usage error is one line, then where the help is.
+int usage_error(std::ostream& err, std::string_view message, const CLI::App* cmd, int code) {
+    std::string help = cmd == nullptr || cmd->get_name().empty() || cmd->get_parent() == nullptr
+                           ? "portwatch --help"
+                           : "portwatch " + cmd->get_name() + " --help";
+    err << "portwatch: " << render::terminal_safe(message) << "\nRun `" << help
+        << "` for usage.\n";
+    return code;
+}
 
 }  // namespace
 
@@ -34,57 +82,87 @@ Run `portwatch COMMAND --help` for a command's options.)");
     CLI::App* analyze = add_analyze_command(app, analyze_args);
     LabArgs lab_args;
     CLI::App* lab = add_lab_command(app, lab_args);
+    check_every_value(app);
 
-    if (args.size() <= 1) {
-        err << app.help();
-        return std::unexpected(kExitUsage);
-    }
     // diagnose and analyze are monitoring checks: bad arguments are UNKNOWN (3), as the
     // Nagios plugin guidelines ask, so a misconfigured check does not page as CRITICAL (2).
+    CLI::App* command = nullptr;
     auto usage_code = [&] {
-        return diagnose->parsed() || analyze->parsed() ? kExitUnknown : kExitUsage;
+        return command == diagnose || command == analyze ? kExitUnknown : kExitUsage;
     };
+    auto fail = [&](std::string_view message) {
+        return std::unexpected(usage_error(err, message, command, usage_code()));
+    };
+    // The command is the first word that is not an option (the top level has only flags).
+    auto word = std::find_if(args.begin() + (args.empty() ? 0 : 1), args.end(),
+                             [](const std::string& a) { return !a.starts_with('-'); });
+    if (word != args.end()) {
+        for (CLI::App* c : {snapshot, diagnose, analyze, lab}) {
+            if (c->check_name(*word)) {
+                command = c;
+            }
+        }
+        if (command == nullptr) {
+            return fail("unknown command '" + *word + "' (snapshot, diagnose, analyze or lab)");
+        }
+    }
+    // CLI11 reads `--opt=` as `--opt`, and a list of only commas (`--state ,`) as no value:
+    // either way it takes the next word as the value. Say here that the value is empty, as for
+    // `--opt ""`.
+    auto only_commas = [](std::string_view v) {
+        return !v.empty() && v.find_first_not_of(',') == std::string_view::npos;
+    };
+    for (auto it = args.begin() + (args.empty() ? 0 : 1); it != args.end() && *it != "--"; ++it) {
+        auto eq = it->find('=');
+        if (it->starts_with("--") && eq != std::string::npos && eq > 2 &&
+            (eq + 1 == it->size() || only_commas(std::string_view(*it).substr(eq + 1)))) {
+            return fail(it->substr(0, eq) + ": empty value");
+        }
+        if (only_commas(*it) && it != args.begin() + 1 && (it - 1)->starts_with('-')) {
+            return fail(*(it - 1) + ": empty value");
+        }
+    }
+    if (args.size() <= 1) {
+        return fail("which command? snapshot, diagnose, analyze or lab");
+    }
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     try {
         app.parse(reversed);
+    } catch (const CLI::CallForHelp&) {
+        out << app.help();  // the command's help when one was given
+        return std::unexpected(kExitOk);
+    } catch (const CLI::CallForAllHelp&) {
+        out << app.help("", CLI::AppFormatMode::All);
+        return std::unexpected(kExitOk);
+    } catch (const CLI::CallForVersion&) {
+        out << kVersion << '\n';
+        return std::unexpected(kExitOk);
     } catch (const CLI::ParseError& e) {
-        int code = app.exit(e, out, err);
-        return std::unexpected(code == 0 ? kExitOk : usage_code());
+        return fail(e.what());
     }
-    auto usage_error = [&](const Error& e, CLI::App* cmd) {
-        err << "portwatch: " << e.message << "\n\n" << cmd->help("", CLI::AppFormatMode::Normal);
-        return std::unexpected(usage_code());
+    auto finish = [&](auto&& options) -> std::expected<Cli, int> {
+        if (!options) {
+            return fail(options.error().message);
+        }
+        return Cli{*options};
     };
     if (snapshot->parsed()) {
-        auto options = finish_snapshot_args(snapshot_args);
-        if (!options) {
-            return usage_error(options.error(), snapshot);
-        }
-        return Cli{*options};
+        return finish(finish_snapshot_args(snapshot_args));
     }
     if (diagnose->parsed()) {
-        auto options = finish_diagnose_args(diagnose_args);
-        if (!options) {
-            return usage_error(options.error(), diagnose);
-        }
-        return Cli{*options};
+        return finish(finish_diagnose_args(diagnose_args));
     }
     if (analyze->parsed()) {
-        auto options = finish_analyze_args(analyze_args);
-        if (!options) {
-            return usage_error(options.error(), analyze);
-        }
-        return Cli{*options};
+        return finish(finish_analyze_args(analyze_args));
     }
     if (lab->parsed()) {
-        auto options = finish_lab_args(lab_args);
-        if (!options) {
-            return usage_error(options.error(), lab);
-        }
-        return Cli{*options};
+        return finish(finish_lab_args(lab_args));
     }
-    err << app.help();
-    return std::unexpected(kExitUsage);
+    return fail("which command? snapshot, diagnose, analyze or lab");
+}
+
+int write_error_code(const Cli& cli) {
+    return std::holds_alternative<SnapshotOptions>(cli.command) ? kExitFailure : kExitUnknown;
 }
 
 int run(const Cli& cli, std::ostream& out, std::ostream& err) {

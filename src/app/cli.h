@@ -21,10 +21,15 @@ struct Cli {
 };
 
 // args[0] is the program name. On --help or --version the text goes to `out` and the result
-// is the exit code 0; on bad arguments a message and usage go to `err` and it is kExitUsage.
+// is the exit code 0; on bad arguments one line saying what is wrong (terminal-safe) and a
+// pointer to --help go to `err`, and it is kExitUsage (kExitUnknown for diagnose and analyze).
 std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ostream& out,
                                   std::ostream& err);
 
 int run(const Cli& cli, std::ostream& out, std::ostream& err);
+
+// The exit status when standard output could not be written: kExitFailure for snapshot,
+// kExitUnknown for the checks (diagnose, analyze) and lab.
+int write_error_code(const Cli& cli);
 
 }  // namespace portwatch::app

@@ -11,6 +11,8 @@ enum ExitCode : int {
     kExitWarning = 1,
     kExitCritical = 2,
     kExitUnknown = 3,  // also bad arguments to diagnose/analyze (Nagios guidelines)
+    // A write error on standard output ("portwatch: write error: <reason>" on stderr) is
+    // kExitFailure for snapshot, --help and --version, kExitUnknown for diagnose, analyze, lab.
 };
 
 }  // namespace portwatch::app

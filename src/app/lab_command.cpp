@@ -57,8 +57,7 @@ Result<LabCommandOptions> finish_lab_args(const LabArgs& a) {
     }
     auto pattern = lab::parse_pattern(a.pattern);
     if (!pattern) {
-        return make_error("unknown lab pattern '" + render::terminal_safe(a.pattern) +
-                          "' (portwatch lab --list)");
+        return make_error("unknown lab pattern '" + a.pattern + "' (portwatch lab --list)");
     }
     o.lab.pattern = *pattern;
     if (a.range != 0 && (a.range < 16 || a.range > 20000)) {
@@ -81,7 +80,7 @@ int run_lab(const LabCommandOptions& options, std::ostream& out, std::ostream& e
     story_out.flush();
     auto lab = lab::Lab::start(options.lab);
     if (!lab) {
-        err << "portwatch: " << lab.error().message << '\n';
+        err << "portwatch: " << render::terminal_safe(lab.error().message) << '\n';
         return kExitUnknown;
     }
     const auto& o = lab->outcome();

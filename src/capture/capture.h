@@ -114,7 +114,7 @@ Result<Capture> parse_capture_text(std::string_view text, std::string name,
                                    const CaptureOptions& options = {});
 
 // "2026-11-25T19:52:30Z", "2026-11-25 19:52:30+01:00", "2026-11-25T19:52" (UTC when no
-// offset is given).
+// offset is given). nullopt outside what system_clock holds (1677-09-21 to 2262-04-11).
 std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string_view text);
 
 }  // namespace portwatch::capture

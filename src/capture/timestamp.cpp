@@ -75,6 +75,13 @@ std::optional<std::chrono::system_clock::time_point> parse_timestamp(std::string
         return std::nullopt;
     }
     auto tp = sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} - minutes{offset_minutes};
+    // system_clock counts nanoseconds in 64 bits: 1677-09-21 to 2262-04-11. A time outside
+    // that is refused, not wrapped around into another century.
+    constexpr auto kEarliest = std::chrono::ceil<seconds>(system_clock::time_point::min());
+    constexpr auto kLatest = std::chrono::floor<seconds>(system_clock::time_point::max());
+    if (tp < kEarliest || tp > kLatest) {
+        return std::nullopt;
+    }
     return time_point_cast<system_clock::duration>(tp);
 }
 

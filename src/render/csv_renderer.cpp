@@ -4,14 +4,19 @@
 
 namespace portwatch::render {
 
-std::string csv_field(std::string_view text) {
-    std::string safe = terminal_safe(text);
-    bool quote = safe.find_first_of(",\"") != std::string::npos ||
+std::string csv_cell(std::string_view safe) {
+    // A spreadsheet runs a cell that starts with = + - @ (or a tab or CR before one) as a
+    // formula: OWASP's CSV-injection advice is a leading single quote, which it shows as text.
+    // terminal_safe already wrote a tab or CR as \t or \r; they are listed for text that
+    // reaches here some other way.
+    bool formula = !safe.empty() && std::string_view("=+-@\t\r").find(safe.front()) !=
+                                        std::string_view::npos;
+    bool quote = formula || safe.find_first_of(",\"") != std::string_view::npos ||
                  (!safe.empty() && (safe.front() == ' ' || safe.back() == ' '));
     if (!quote) {
-        return safe;
+        return std::string(safe);
     }
-    std::string out = "\"";
+    std::string out = formula ? "\"'" : "\"";
     for (char c : safe) {
         if (c == '"') {
             out += '"';
@@ -21,6 +26,8 @@ std::string csv_field(std::string_view text) {
     out += '"';
     return out;
 }
+
+std::string csv_field(std::string_view text) { return csv_cell(terminal_safe(text)); }
 
 void CsvSnapshotRenderer::render(std::ostream& out, const core::Snapshot& snapshot,
                                  std::span<const core::Socket* const> sockets) const {
@@ -36,7 +43,8 @@ void CsvSnapshotRenderer::render(std::ostream& out, const core::Snapshot& snapsh
                 names += ';';
             }
             pids += std::to_string(pid);
-            names += p ? p->name : "";
+            // A ';' inside a name is \x3b: the list's separator only ever separates.
+            names += p ? escape_separator(terminal_safe(p->name), ';') : "";
         }
         line.clear();
         line += proto_label(*s);
@@ -46,7 +54,7 @@ void CsvSnapshotRenderer::render(std::ostream& out, const core::Snapshot& snapsh
         line += csv_field(s->remote.name.empty() ? s->remote.address.to_string() : s->remote.name);
         line += ',' + std::to_string(s->remote.port) + ',';
         line += core::state_name(s->protocol, s->state);
-        line += ',' + pids + ',' + csv_field(names) + ',';
+        line += ',' + pids + ',' + csv_cell(names) + ',';
         line += core::attribution_name(s->attribution);
         line += ',' + (s->uid ? std::to_string(*s->uid) : std::string());
         line += ',' + std::to_string(s->inode) + ',' + std::to_string(s->cookie) + ',';

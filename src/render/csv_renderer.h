@@ -11,7 +11,12 @@ public:
                 std::span<const core::Socket* const> sockets) const override;
 };
 
-// One CSV field (terminal-safe, quoted if it holds a comma, quote or space at either end).
+// One CSV field: terminal-safe, then as csv_cell.
 std::string csv_field(std::string_view text);
+
+// One CSV field from terminal-safe text: quoted if it holds a comma, quote or space at either
+// end; a cell a spreadsheet would run as a formula (first character = + - @ tab CR) is quoted
+// with a single quote in front ("'=1+2"), the usual neutralisation.
+std::string csv_cell(std::string_view safe_text);
 
 }  // namespace portwatch::render

@@ -45,9 +45,11 @@ std::string_view proto_label(const core::Socket& socket) {
 }
 
 std::string iso_time(std::chrono::system_clock::time_point at) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
-    std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(seconds), ms % 1000);
+    // Rounded down, also before 1970 (a capture's '# taken at 1969-...'): never ".-933Z".
+    auto ms = std::chrono::floor<std::chrono::milliseconds>(at.time_since_epoch()).count();
+    auto below = (ms % 1000 + 1000) % 1000;
+    std::time_t seconds = static_cast<std::time_t>((ms - below) / 1000);
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(seconds), below);
 }
 
 }  // namespace portwatch::render

@@ -35,7 +35,8 @@ std::string process_names(const core::Socket& s, const core::Snapshot& snapshot)
         if (!out.empty()) {
             out += ',';
         }
-        out += name;
+        // A ',' inside a name is \x2c: "a,b" is never read as the two processes a and b.
+        out += escape_separator(terminal_safe(name), ',');
         last = std::move(name);
     }
     if (out.empty()) {
@@ -45,13 +46,13 @@ std::string process_names(const core::Socket& s, const core::Snapshot& snapshot)
         s.attribution == core::Attribution::InferredHistory) {
         out += " (inferred)";
     }
-    return terminal_safe(out);
+    return out;
 }
 
 Row make_row(const core::Socket& s, const core::Snapshot& snapshot) {
     return {std::string(proto_label(s)),
-            endpoint_text(s.local, false),
-            endpoint_text(s.remote, true),
+            terminal_safe(endpoint_text(s.local, false)),  // a capture's host names are text
+            terminal_safe(endpoint_text(s.remote, true)),
             std::string(core::state_name(s.protocol, s.state)),
             join_pids(s),
             process_names(s, snapshot)};

@@ -37,6 +37,51 @@ std::size_t utf8_sequence_length(std::string_view text) {
     return n;
 }
 
+namespace {
+
+// The code point of a well-formed sequence of `n` bytes.
+char32_t decode(std::string_view seq, std::size_t n) {
+    auto b = [&](std::size_t i) {
+        return static_cast<char32_t>(static_cast<unsigned char>(seq[i]));
+    };
+    switch (n) {
+        case 2: return (b(0) & 0x1F) << 6 | (b(1) & 0x3F);
+        case 3: return (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
+        default:
+            return (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
+    }
+}
+
+// Unicode's format characters (general category Cf, Unicode 15) and the line and paragraph
+// separators (Zl, Zp): invisible, yet a terminal acts on them. The bidi embeddings, overrides
+// and isolates (U+202A-202E, U+2066-2069) and marks (U+200E/200F, U+061C) reorder what follows
+// them, so "evil" U+202E "gnp.exe" shows as "evilexe.png"; U+2028/2029 break lines; zero-width
+// characters (U+200B-200D, U+2060, U+FEFF) and the soft hyphen make two names look alike.
+bool acts_on_terminal(char32_t c) {
+    struct Span {
+        char32_t low, high;
+    };
+    static constexpr Span kSpans[] = {
+        {0x00AD, 0x00AD},   {0x0600, 0x0605},   {0x061C, 0x061C},   {0x06DD, 0x06DD},
+        {0x070F, 0x070F},   {0x0890, 0x0891},   {0x08E2, 0x08E2},   {0x180E, 0x180E},
+        {0x200B, 0x200F},   {0x2028, 0x202E},   {0x2060, 0x2064},   {0x2066, 0x206F},
+        {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD}, {0x110CD, 0x110CD},
+        {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0001, 0xE0001},
+        {0xE0020, 0xE007F},
+    };
+    for (const auto& s : kSpans) {
+        if (c < s.low) {
+            return false;
+        }
+        if (c <= s.high) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 std::string terminal_safe(std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
@@ -46,10 +91,20 @@ std::string terminal_safe(std::string_view text) {
         out += kHex[c >> 4];
         out += kHex[c & 15];
     };
+    auto escape_code_point = [&](char32_t c) {
+        int digits = c > 0xFFFF ? 8 : 4;
+        out += c > 0xFFFF ? "\\U" : "\\u";
+        for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
+            out += kHex[(c >> shift) & 15];
+        }
+    };
     std::size_t i = 0;
     while (i < text.size()) {
         auto c = static_cast<unsigned char>(text[i]);
         if (c >= 0x20 && c < 0x7F) {
+            if (c == '\\') {
+                out += '\\';  // so that "\\x1b" in a name never reads as an escaped ESC
+            }
             out += static_cast<char>(c);
             ++i;
             continue;
@@ -80,8 +135,28 @@ std::string terminal_safe(std::string_view text) {
             i += 2;
             continue;
         }
-        out.append(text.substr(i, n));
+        if (char32_t cp = decode(text.substr(i), n); acts_on_terminal(cp)) {
+            escape_code_point(cp);
+        } else {
+            out.append(text.substr(i, n));
+        }
         i += n;
+    }
+    return out;
+}
+
+std::string escape_separator(std::string_view safe_text, char separator) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(safe_text.size());
+    for (char c : safe_text) {
+        if (c == separator) {
+            out += "\\x";
+            out += kHex[static_cast<unsigned char>(c) >> 4];
+            out += kHex[static_cast<unsigned char>(c) & 15];
+        } else {
+            out += c;
+        }
     }
     return out;
 }

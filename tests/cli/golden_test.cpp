@@ -26,8 +26,8 @@ struct Case {
 };
 
 const std::string kSource = PORTWATCH_SOURCE_DIR;
-// Relative to the source tree, where the commands run: outputs then do not depend on where
-// the clone lives (a path's length changes how a heading wraps).
+// Relative to the source tree, where the commands run: a path in the output (analyze names
+// its files) then has the same length in every clone, and so wraps the same.
 const std::string kFixtures = "tests/fixtures/capture/";
 const char* kAt = "--at=2026-11-25T08:00:00Z";
 
@@ -61,24 +61,24 @@ std::string read_all(const std::string& path) {
     return s.str();
 }
 
-std::string quoted(const std::string& arg) {
-    std::string q = "'";
-    for (char c : arg) {
-        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+// Golden files keep paths relative to the source tree, so they do not depend on the clone.
+std::string relative_paths(std::string text) {
+    const std::string prefix = kSource + "/";
+    for (auto at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at)) {
+        text.erase(at, prefix.size());
     }
-    return q + "'";
+    return text;
 }
 
 class Golden : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Golden, OutputMatches) {
     const Case& c = GetParam();
-    std::string command = "cd " + quoted(kSource) + " && exec " + quoted(PORTWATCH_BINARY);
-    for (const auto& arg : c.args) {
-        command += " " + quoted(arg);
-    }
-    auto r = portwatch::testing::run_shell(command);
-    const std::string& out = r.out;
+    std::vector<std::string> argv{"/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", kSource,
+                                  PORTWATCH_BINARY};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    auto r = portwatch::testing::run_argv(argv);
+    std::string out = relative_paths(r.out);
     std::string golden = kSource + "/tests/golden/" + c.name + ".out";
     // The exit status is part of the output: first line of the file.
     std::string actual = "# exit " + std::to_string(r.code) + "\n" + out;

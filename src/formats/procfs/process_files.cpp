@@ -125,4 +125,61 @@ std::optional<std::int64_t> parse_boot_time(std::string_view text) {
     return value;
 }
 
+std::optional<ProcMount> parse_proc_mount(std::string_view mountinfo,
+                                          std::string_view mount_point) {
+    while (mount_point.size() > 1 && mount_point.back() == '/') {
+        mount_point.remove_suffix(1);
+    }
+    std::optional<ProcMount> found;
+    while (!mountinfo.empty()) {
+        std::size_t nl = mountinfo.find('\n');
+        std::string_view line = mountinfo.substr(0, nl);
+        mountinfo.remove_prefix(nl == std::string_view::npos ? mountinfo.size() : nl + 1);
+        // id parent major:minor root mount_point options [optional...] - fstype source super
+        std::string_view rest = line;
+        for (int i = 0; i < 4; ++i) {
+            next_field(rest);
+        }
+        if (next_field(rest) != mount_point) {
+            continue;
+        }
+        std::size_t dash = rest.find(" - ");
+        if (dash == std::string_view::npos) {
+            continue;
+        }
+        rest.remove_prefix(dash + 3);
+        if (next_field(rest) != "proc") {
+            continue;
+        }
+        next_field(rest);  // source
+        std::string_view options = next_field(rest);
+        ProcMount mount;  // a later line is a mount on top of this one: it wins
+        while (!options.empty()) {
+            std::size_t comma = options.find(',');
+            std::string_view option = options.substr(0, comma);
+            options.remove_prefix(comma == std::string_view::npos ? options.size() : comma + 1);
+            if (option.starts_with("hidepid=")) {
+                option.remove_prefix(8);
+                // Linux 5.8 and later print the names, earlier ones the numbers.
+                if (option == "invisible" || option == "2") {
+                    mount.hidepid = HidePid::Invisible;
+                } else if (option == "ptraceable" || option == "4") {
+                    mount.hidepid = HidePid::Ptraceable;
+                } else if (option == "noaccess" || option == "1") {
+                    mount.hidepid = HidePid::NoAccess;
+                } else {
+                    mount.hidepid = HidePid::Off;
+                }
+            } else if (option.starts_with("gid=")) {
+                std::uint32_t gid = 0;
+                if (number(option.substr(4), gid)) {
+                    mount.gid = gid;
+                }
+            }
+        }
+        found = mount;
+    }
+    return found;
+}
+
 }  // namespace portwatch::formats

@@ -27,4 +27,21 @@ std::string parse_cmdline(std::string_view bytes);
 // "btime N" from /proc/stat.
 std::optional<std::int64_t> parse_boot_time(std::string_view text);
 
+// proc(5) hidepid: who may see the /proc/<pid> of a process it cannot ptrace.
+enum class HidePid {
+    Off,         // 0: everyone sees every pid
+    NoAccess,    // 1: the directories are listed, their contents are not readable
+    Invisible,   // 2: the directories are not even listed
+    Ptraceable,  // 4: only processes the caller may ptrace are listed
+};
+
+struct ProcMount {
+    HidePid hidepid = HidePid::Off;
+    std::optional<std::uint32_t> gid;  // gid=N: members of this group see everything
+};
+
+// The options of the proc mount at `mount_point` in /proc/self/mountinfo (the last line for
+// it: a mount on top of another comes later); nullopt when no proc is mounted there.
+std::optional<ProcMount> parse_proc_mount(std::string_view mountinfo, std::string_view mount_point);
+
 }  // namespace portwatch::formats

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
+#include <tuple>
 
 #include "app/exit_code.h"
+#include "capture/capture.h"
 
 namespace portwatch::app {
 namespace {
@@ -100,6 +103,164 @@ TEST(Cli, HelpAndVersionExitZero) {
     ASSERT_FALSE(version.cli);
     EXPECT_EQ(version.cli.error(), kExitOk);
     EXPECT_NE(version.out.find("portwatch"), std::string::npos);
+}
+
+// Every option that takes a value refuses an empty one, however it is written, instead of
+// reading it as the default (`--netns ""` was this namespace, `--range ""` the capture's).
+TEST(Cli, EmptyValuesAreRefusedForEveryOption) {
+    const std::vector<std::pair<std::string, std::vector<std::string>>> options = {
+        {"snapshot", {"--state", "--pid", "--process", "--port", "--remote", "--sort", "--netns",
+                      "--owners", "--source"}},
+        {"diagnose", {"--netns", "--warning", "--critical", "--pools", "--top", "--owners",
+                      "--source"}},
+        {"analyze", {"--range", "--os", "--at", "--code-page", "--warning", "--critical",
+                     "--pools", "--top", "--max-sockets"}},
+        {"lab", {"--range"}},
+    };
+    for (const auto& [command, names] : options) {
+        for (const auto& name : names) {
+            for (auto args : std::vector<std::vector<std::string>>{{command, name, ""},
+                                                                  {command, name + "="}}) {
+                if (command == "analyze") {
+                    args.push_back("x.txt");
+                }
+                auto p = parse(args);
+                ASSERT_FALSE(p.cli) << testing::PrintToString(args);
+                EXPECT_NE(p.cli.error(), kExitOk);
+                EXPECT_EQ(p.err, "portwatch: " + name + ": empty value\nRun `portwatch " + command +
+                                     " --help` for usage.\n")
+                    << testing::PrintToString(args);
+            }
+        }
+    }
+    // A list of only separators is empty too (CLI11 took the next word as the value).
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"snapshot", "--state", ",", "--json"}, {"snapshot", "--state=,,", "--json"}}) {
+        auto p = parse(args);
+        ASSERT_FALSE(p.cli) << testing::PrintToString(args);
+        EXPECT_EQ(p.err.rfind("portwatch: --state: empty value\n", 0), 0u) << p.err;
+    }
+    for (const auto& args : std::vector<std::vector<std::string>>{{"analyze", ""}, {"lab", ""}}) {
+        auto p = parse(args);
+        ASSERT_FALSE(p.cli);
+        EXPECT_NE(p.err.find(": empty value"), std::string::npos) << p.err;
+    }
+}
+
+// strtoull would read "-1" as 2^64-1: no number option wraps, with a space or with '='.
+TEST(Cli, NegativeNumbersNeverWrap) {
+    for (const auto& [command, name] : std::vector<std::pair<std::string, std::string>>{
+             {"analyze", "--max-sockets"}, {"analyze", "--top"}, {"analyze", "--pools"},
+             {"diagnose", "--top"}, {"snapshot", "--pid"}, {"snapshot", "--port"},
+             {"lab", "--range"}}) {
+        for (const auto& value : {"-1", "-5", "-6"}) {
+            std::vector<std::string> spaced_args{command, name, value};
+            std::vector<std::string> joined_args{command, name + "=" + value};
+            if (command == "analyze") {
+                spaced_args.push_back("x.txt");
+                joined_args.push_back("x.txt");
+            }
+            auto spaced = parse(spaced_args);
+            auto joined = parse(joined_args);
+            ASSERT_FALSE(spaced.cli) << command << ' ' << name << ' ' << value;
+            ASSERT_FALSE(joined.cli) << command << ' ' << name << '=' << value;
+            EXPECT_EQ(spaced.err, joined.err);  // --opt=value and --opt value agree
+            EXPECT_NE(spaced.err.find(name + ": expected a whole number"), std::string::npos)
+                << spaced.err;
+        }
+    }
+    auto zero_pid = parse({"snapshot", "--pid", "0"});
+    ASSERT_FALSE(zero_pid.cli);
+    EXPECT_NE(zero_pid.err.find("0 is not a process id"), std::string::npos);
+}
+
+TEST(Cli, NumbersAreDecimal) {
+    auto p = parse({"snapshot", "--port", "010,0443"});  // strtoull(base 0) read 010 as 8
+    ASSERT_TRUE(p.cli) << p.err;
+    EXPECT_EQ(snapshot(p).filter.ports, (std::vector<std::uint16_t>{10, 443}));
+    for (const char* bad : {"0x10", "1e3", " 5", "+5", "99999999999999999999999"}) {
+        auto q = parse({"analyze", "--max-sockets", bad, "x.txt"});
+        EXPECT_FALSE(q.cli) << bad;
+    }
+    auto big = parse({"snapshot", "--port", "70000"});
+    EXPECT_FALSE(big.cli);
+}
+
+TEST(Cli, OptionValueSpellingsAgree) {
+    auto spaced = parse({"snapshot", "--netns", "blue", "--sort", "remote", "--port", "80"});
+    auto joined = parse({"snapshot", "--netns=blue", "--sort=remote", "--port=80"});
+    ASSERT_TRUE(spaced.cli && joined.cli);
+    EXPECT_EQ(snapshot(spaced).live.platform.netns, snapshot(joined).live.platform.netns);
+    EXPECT_EQ(snapshot(spaced).sort, snapshot(joined).sort);
+    EXPECT_EQ(snapshot(spaced).filter.ports, snapshot(joined).filter.ports);
+}
+
+TEST(Cli, UsageErrorIsOneLineAndAPointerToHelp) {
+    for (const auto& [args, first, code] :
+         std::vector<std::tuple<std::vector<std::string>, std::string, int>>{
+             {{"snapshot", "--state", "FROZEN"}, "portwatch: unknown state 'FROZEN'", kExitUsage},
+             {{"snapshot", "--frobnicate"}, "portwatch: The following argument was not expected",
+              kExitUsage},
+             {{"diagnose", "--warning", "95", "--critical", "90"}, "portwatch: thresholds",
+              kExitUnknown},
+             {{"analyze", "--os", "beos", "x.txt"}, "portwatch: --os must be", kExitUnknown}}) {
+        auto p = parse(args);
+        ASSERT_FALSE(p.cli);
+        EXPECT_EQ(p.cli.error(), code);
+        EXPECT_EQ(p.err.rfind(first, 0), 0u) << p.err;
+        EXPECT_EQ(std::count(p.err.begin(), p.err.end(), '\n'), 2) << p.err;
+        EXPECT_NE(p.err.find("\nRun `portwatch " + args[0] + " --help` for usage.\n"),
+                  std::string::npos)
+            << p.err;
+        EXPECT_EQ(p.err.find("Options:"), std::string::npos) << "the whole help was printed";
+    }
+}
+
+TEST(Cli, UnknownCommandSaysSo) {
+    auto p = parse({"frobnicate", "--json"});
+    ASSERT_FALSE(p.cli);
+    EXPECT_EQ(p.cli.error(), kExitUsage);
+    EXPECT_EQ(p.err,
+              "portwatch: unknown command 'frobnicate' (snapshot, diagnose, analyze or lab)\n"
+              "Run `portwatch --help` for usage.\n");
+    auto none = parse({});
+    ASSERT_FALSE(none.cli);
+    EXPECT_EQ(none.cli.error(), kExitUsage);
+    EXPECT_EQ(std::count(none.err.begin(), none.err.end(), '\n'), 2) << none.err;
+}
+
+// Text echoed back on stderr is escaped like the output: it cannot drive the terminal.
+TEST(Cli, EchoedValuesAreTerminalSafe) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"snapshot", "--state", "x\x1b[2J\u202e"},
+             {"snapshot", "--sort", "x\x1b[2J\u202e"},
+             {"analyze", "--os", "x\x1b[2J\u202e", "f"},
+             {"analyze", "--at", "x\x1b[2J\u202e", "f"},
+             {"lab", "x\x1b[2J\u202e"},
+             {"snapshot", "--remote", "x\x1b[2J\u202e"},
+             {"snapshot", "--max-sockets", "\x1b"},
+             {"analyze", "--max-sockets", "\x1b", "f"},
+             {"x\x1b[2J\u202e"}}) {
+        auto p = parse(args);
+        ASSERT_FALSE(p.cli);
+        EXPECT_EQ(p.err.find('\x1b'), std::string::npos) << p.err;
+        EXPECT_EQ(p.err.find("\u202e"), std::string::npos) << p.err;
+    }
+}
+
+// system_clock holds 1677-2262 in nanoseconds: a year outside is refused, not wrapped (9999
+// came out as 1816).
+TEST(Cli, DatesOutsideTheClockAreRefused) {
+    for (const char* when : {"9999-01-01T00:00Z", "2263-01-01T00:00Z", "1600-01-01T00:00Z"}) {
+        auto p = parse({"analyze", "--at", when, "x.txt"});
+        ASSERT_FALSE(p.cli) << when;
+        EXPECT_EQ(p.cli.error(), kExitUnknown);
+        EXPECT_FALSE(capture::parse_timestamp(when)) << when;
+    }
+    auto ok = capture::parse_timestamp("2262-04-11T00:00Z");
+    ASSERT_TRUE(ok);
+    EXPECT_GT(ok->time_since_epoch().count(), 0);
+    EXPECT_TRUE(capture::parse_timestamp("1677-09-22T00:00Z"));
 }
 
 }  // namespace

@@ -51,5 +51,40 @@ TEST(ProcessFiles, BootTime) {
     EXPECT_FALSE(parse_boot_time("cpu 1\n"));
 }
 
+// /proc/self/mountinfo of a run in a mount namespace where /proc was mounted again with
+// hidepid=2 over the host's (Linux 6.x prints the names; before 5.8 the numbers).
+constexpr std::string_view kMountinfo =
+    "21 26 0:20 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n"
+    "49 47 0:20 / /proc rw,relatime shared:12 - proc proc rw\n"
+    "60 49 0:44 / /proc/sys/fs/binfmt_misc rw,relatime - binfmt_misc binfmt_misc rw\n"
+    "69 49 0:39 / /proc rw,relatime - proc proc rw,gid=27,hidepid=invisible\n";
+
+TEST(ProcMount, HidepidOfTheTopMount) {
+    auto m = parse_proc_mount(kMountinfo, "/proc");
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->hidepid, HidePid::Invisible);
+    EXPECT_EQ(m->gid, 27u);
+    EXPECT_TRUE(parse_proc_mount(kMountinfo, "/proc/"));
+    EXPECT_FALSE(parse_proc_mount(kMountinfo, "/sys"));  // not proc
+    EXPECT_FALSE(parse_proc_mount(kMountinfo, "/tmp/fixture-root"));
+    EXPECT_FALSE(parse_proc_mount("", "/proc"));
+}
+
+TEST(ProcMount, EveryHidepidSpelling) {
+    auto hidepid = [](std::string_view options) {
+        std::string line = "1 0 0:5 / /proc rw - proc proc " + std::string(options) + "\n";
+        return parse_proc_mount(line, "/proc")->hidepid;
+    };
+    EXPECT_EQ(hidepid("rw"), HidePid::Off);
+    EXPECT_EQ(hidepid("rw,hidepid=0"), HidePid::Off);
+    EXPECT_EQ(hidepid("rw,hidepid=off"), HidePid::Off);
+    EXPECT_EQ(hidepid("rw,hidepid=1"), HidePid::NoAccess);
+    EXPECT_EQ(hidepid("rw,hidepid=noaccess"), HidePid::NoAccess);
+    EXPECT_EQ(hidepid("rw,hidepid=2"), HidePid::Invisible);
+    EXPECT_EQ(hidepid("rw,hidepid=invisible,subset=pid"), HidePid::Invisible);
+    EXPECT_EQ(hidepid("rw,hidepid=4"), HidePid::Ptraceable);
+    EXPECT_EQ(hidepid("rw,hidepid=ptraceable"), HidePid::Ptraceable);
+}
+
 }  // namespace
 }  // namespace portwatch::formats

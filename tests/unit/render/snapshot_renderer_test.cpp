@@ -74,7 +74,27 @@ TEST(TableRenderer, LooksLikeNetstatAndIsTerminalSafe) {
               "tcp    0.0.0.0:80     0.0.0.0:*        LISTEN     100,101  nginx\n"
               "tcp6   [::1]:41000    [::1]:443        TIME_WAIT  -        -\n"
               "udp    127.0.0.1:53   0.0.0.0:*        UNCONN     200      "
-              "evil\\n\\x1b[31m,\"x\"\n");
+              "evil\\n\\x1b[31m\\x2c\"x\"\n");  // the ',' inside the name is not a separator
+}
+
+// A process list in one cell: a name holding the separator stays one name, and a name that
+// already looks escaped cannot pass for another ("a\x2cb" the text vs "a,b" the name).
+TEST(TableRenderer, ProcessListSeparatorCannotBeForged) {
+    auto snap = sample();
+    snap.sockets.resize(1);  // the listener, owned by pids 100 and 101
+    snap.processes[0].name = "a,b";
+    snap.processes[1].name = "a\\x2cb";
+    std::string table = render(Format::Table, snap);
+    EXPECT_NE(table.find("100,101  a\\x2cb,a\\\\x2cb\n"), std::string::npos) << table;
+}
+
+TEST(TableRenderer, CaptureHostNamesAreTerminalSafe) {
+    auto snap = sample();
+    snap.sockets.resize(1);
+    snap.sockets[0].remote.name = "evil\x1b]0;pwned\x07:80";
+    std::string table = render(Format::Table, snap);
+    EXPECT_EQ(table.find('\x1b'), std::string::npos) << table;
+    EXPECT_NE(table.find("evil\\x1b]0;pwned\\x07:80"), std::string::npos) << table;
 }
 
 TEST(CsvRenderer, QuotesAndEscapes) {
@@ -92,6 +112,36 @@ TEST(CsvRenderer, QuotesAndEscapes) {
     EXPECT_EQ(l3, "udp,127.0.0.1,53,0.0.0.0,0,UNCONN,200,\"evil\\n\\x1b[31m,\"\"x\"\"\",owned,,0,0,"
                   "off,0,0,0,unknown");
     EXPECT_EQ(csv_field(" padded"), "\" padded\"");
+}
+
+// OWASP CSV injection: a cell a spreadsheet would evaluate gets a leading single quote.
+TEST(CsvRenderer, FormulaCellsAreNeutralised) {
+    EXPECT_EQ(csv_field("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+    EXPECT_EQ(csv_field("+1+2"), "\"'+1+2\"");
+    EXPECT_EQ(csv_field("-2+3"), "\"'-2+3\"");
+    EXPECT_EQ(csv_field("@SUM(A1)"), "\"'@SUM(A1)\"");
+    EXPECT_EQ(csv_cell("\t=1"), "\"'\t=1\"");
+    EXPECT_EQ(csv_cell("\r=1"), "\"'\r=1\"");
+    EXPECT_EQ(csv_field("\t=1"), "\\t=1");  // terminal_safe wrote the tab as \t: inert
+    EXPECT_EQ(csv_field("nginx-worker"), "nginx-worker");  // not at the start: nothing to do
+    EXPECT_EQ(csv_field("10.0.0.1"), "10.0.0.1");
+
+    auto snap = sample();
+    snap.sockets.resize(1);
+    snap.processes[0].name = "=cmd|' /C calc'!A0";
+    snap.processes[1].name = "x;y";  // the list separator inside a name
+    std::string csv = render(Format::Csv, snap);
+    EXPECT_NE(csv.find(",100;101,\"'=cmd|' /C calc'!A0;x\\x3by\",owned,"), std::string::npos)
+        << csv;
+}
+
+TEST(IsoTime, BeforeAndAfterTheEpoch) {
+    using namespace std::chrono;
+    EXPECT_EQ(iso_time(sys_days{2025y / 11 / 25} + 20h + 1min + 48s + 129ms),
+              "2025-11-25T20:01:48.129Z");
+    EXPECT_EQ(iso_time(sys_days{1969y / 12 / 31} + 23h + 59min + 59s + 67ms),
+              "1969-12-31T23:59:59.067Z");
+    EXPECT_EQ(iso_time(sys_days{1900y / 1 / 1} + 500ms), "1900-01-01T00:00:00.500Z");
 }
 
 TEST(JsonRenderer, SchemaFields) {

@@ -11,10 +11,14 @@
 #include <charconv>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "formats/procfs/process_files.h"
+#include "sys/read_file.h"
 #include "sys/unique_fd.h"
 #include "core/plural.h"
 
@@ -161,6 +165,34 @@ Result<std::vector<std::int32_t>> list_pids(int proc_fd, const std::string& proc
     return pids;
 }
 
+// With /proc mounted hidepid=invisible (or ptraceable), an unprivileged run does not even
+// list other users' pids: no access is denied, their sockets just have no owner. The mount's
+// options say so (proc(5)); root, and members of the mount's gid= group, see everything.
+std::optional<std::string> hidden_processes_warning(const std::string& proc_root) {
+    if (::geteuid() == 0) {
+        return std::nullopt;
+    }
+    auto mountinfo = sys::read_file(proc_root + "/self/mountinfo");
+    auto mount = mountinfo ? formats::parse_proc_mount(*mountinfo, proc_root) : std::nullopt;
+    using formats::HidePid;
+    if (!mount || (mount->hidepid != HidePid::Invisible && mount->hidepid != HidePid::Ptraceable)) {
+        return std::nullopt;
+    }
+    if (mount->gid) {
+        gid_t gid = *mount->gid;
+        std::vector<gid_t> groups(static_cast<std::size_t>(std::max(::getgroups(0, nullptr), 0)));
+        int n = ::getgroups(static_cast<int>(groups.size()), groups.data());
+        groups.resize(static_cast<std::size_t>(std::max(n, 0)));
+        if (::getegid() == gid || std::find(groups.begin(), groups.end(), gid) != groups.end()) {
+            return std::nullopt;
+        }
+    }
+    return proc_root + " is mounted hidepid=" +
+           (mount->hidepid == HidePid::Invisible ? "invisible" : "ptraceable") +
+           ": other users' processes are hidden (not root: sockets of other users' processes "
+           "show no owner)";
+}
+
 }  // namespace
 
 // The pass is nearly all kernel work (path lookup, d_path) at a few microseconds per
@@ -208,6 +240,9 @@ Result<OwnerScan> ProcFdScanner::scan() {
             {core::plural(denied, "process", "processes") + " denied access to their file descriptors" +
              (::geteuid() != 0 ? " (not root: sockets of other users' processes show no owner)"
                                : "")});
+    }
+    if (auto hidden = hidden_processes_warning(proc_root_)) {
+        out.warnings.push_back({std::move(*hidden)});
     }
     if (vanished > 0) {
         out.warnings.push_back({core::plural(vanished, "process", "processes") + " exited during the scan"});
