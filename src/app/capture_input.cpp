@@ -112,7 +112,7 @@ Result<std::unique_ptr<CaptureInput>> CaptureInput::open(const std::string& path
         if (owned) {
             ::close(fd);
         }
-        return make_error("cannot read " + path + ": it is a directory");
+        return make_errno_error(EISDIR, "cannot read " + path);
     }
     return std::unique_ptr<CaptureInput>(
         new CaptureInput(std::make_unique<Buffer>(fd, owned, idle)));
