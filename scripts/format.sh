@@ -8,7 +8,8 @@ if [ -z "$fmt" ]; then
   echo "format: clang-format-16 is missing (./scripts/setup.sh installs it)" >&2
   exit 2
 fi
-mapfile -t files < <(git ls-files '*.cpp' '*.h' '*.c' | grep -v '^tests/fixtures/')
+# eBPF programs keep the kernel's style and their include order (vmlinux.h first).
+mapfile -t files < <(git ls-files '*.cpp' '*.h' '*.c' | grep -v -e '^tests/fixtures/' -e '\.bpf\.c$')
 if [ "${1:-}" = "--check" ]; then
   bad=()
   for f in "${files[@]}"; do

@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, builds, runs every tier. Kernel tests need
-# root; with CI set they fail rather than skip.
+# The whole test suite: installs what is missing, checks formatting, builds and runs every
+# tier, then builds the asan preset (AddressSanitizer + UBSan) and runs the suite under it.
+# Arguments go to both ctest runs. Kernel tests need root; with CI set they fail rather than
+# skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+./scripts/setup.sh
+./scripts/format.sh --check
 ./scripts/build.sh
-cd build/release
-ctest --output-on-failure --timeout 600 "$@"
+(cd build/release && ctest --output-on-failure --timeout 600 "$@")
+
+# Sanitizers: a debug build without benchmarks and fuzzers (those are sanitized already).
+if [ ! -f build/asan/build.ninja ]; then
+  cmake --preset asan -DPORTWATCH_BENCH=OFF -DPORTWATCH_FUZZ=OFF >/dev/null
+fi
+cmake --build build/asan
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+(cd build/asan && ctest --output-on-failure --timeout 600 "$@")

@@ -63,9 +63,15 @@ Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
     c.processes = static_cast<std::uint32_t>(snapshot.processes.size());
     for (const auto& p : model.pools) {
         switch (p.key.kind) {
-            case PoolKind::TcpConnect: ++c.connect_pools; break;
-            case PoolKind::TcpLocal: ++c.local_pools; break;
-            case PoolKind::UdpLocal: ++c.udp_pools; break;
+            case PoolKind::TcpConnect:
+                ++c.connect_pools;
+                break;
+            case PoolKind::TcpLocal:
+                ++c.local_pools;
+                break;
+            case PoolKind::UdpLocal:
+                ++c.udp_pools;
+                break;
         }
     }
     c.time_wait_inferred = owners.inferred_count();
@@ -91,10 +97,11 @@ Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
         return r;
     }
     if (model.range_origin.starts_with("assumed")) {
-        r.warnings.push_back({fmt::format("the ephemeral range is not known; assumed the {} default "
-                                          "{}-{}",
-                                          r.platform == core::Platform::Windows ? "Windows" : "Linux",
-                                          r.range.low, r.range.high)});
+        r.warnings.push_back(
+            {fmt::format("the ephemeral range is not known; assumed the {} default "
+                         "{}-{}",
+                         r.platform == core::Platform::Windows ? "Windows" : "Linux", r.range.low,
+                         r.range.high)});
     }
     if (r.findings.empty()) {
         r.verdict = Severity::Ok;

@@ -54,8 +54,7 @@ int usage_error(std::ostream& err, std::string_view message, const CLI::App* cmd
     std::string help = cmd == nullptr || cmd->get_name().empty() || cmd->get_parent() == nullptr
                            ? "portwatch --help"
                            : "portwatch " + cmd->get_name() + " --help";
-    err << "portwatch: " << render::terminal_safe(message) << "\nRun `" << help
-        << "` for usage.\n";
+    err << "portwatch: " << render::terminal_safe(message) << "\nRun `" << help << "` for usage.\n";
     return code;
 }
 

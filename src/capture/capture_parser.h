@@ -18,7 +18,7 @@
 namespace portwatch::capture {
 
 class CaptureParser {
-public:
+  public:
     // With a sink, each snapshot goes to it when it ends (Capture::snapshots stays empty).
     CaptureParser(std::string name, const CaptureOptions& options, SnapshotSink sink = {});
 
@@ -34,9 +34,8 @@ public:
     // "line 12: '...'": the first line of the current snapshot that was not recognised.
     const std::string& first_unrecognised() const { return tally_.first_unrecognised; }
 
-private:
+  private:
     enum class Section : std::uint8_t { None, SsNoNetid };
-
 
     // Socket: `row` and `format` are set; Skipped: a non-TCP/UDP socket, counted; Mismatch:
     // no format's row.
@@ -68,7 +67,7 @@ private:
     std::optional<PowerShellColumns> ps_csv_;
     std::optional<bool> ps_table_udp_;
     std::optional<Format> last_format_;
-    bool block_open_ = false;         // the last line was a Windows row or its owner lines
+    bool block_open_ = false;  // the last line was a Windows row or its owner lines
     std::optional<std::int32_t> block_pid_;
     std::optional<std::chrono::system_clock::time_point> pending_time_;
     std::uint64_t total_sockets_ = 0;

@@ -30,7 +30,7 @@ enum class WindowsGeneration : std::uint8_t {
 struct HostConfig {
     Platform platform = Platform::Linux;
     WindowsGeneration windows = WindowsGeneration::Unknown;  // Windows captures only
-    std::string windows_origin;  // how `windows` was told ("--os", "netsh output", ...)
+    std::string windows_origin;          // how `windows` was told ("--os", "netsh output", ...)
     std::optional<PortRange> ephemeral;  // shared by TCP and UDP on Linux
     std::string range_origin;            // where `ephemeral` came from, said in reports
     // Ports automatic assignment skips: net.ipv4.ip_local_reserved_ports on Linux, the
@@ -49,19 +49,19 @@ struct HostFacts {
     std::string kernel_release;
     std::optional<bool> ip_autobind_reuse;
     std::optional<std::uint64_t> tcp_max_tw_buckets;
-    std::optional<std::uint64_t> tcp_max_orphans;           // host-wide
-    std::optional<std::array<std::uint64_t, 3>> tcp_mem;    // pages: min, pressure, max
+    std::optional<std::uint64_t> tcp_max_orphans;         // host-wide
+    std::optional<std::array<std::uint64_t, 3>> tcp_mem;  // pages: min, pressure, max
     // /proc/net/sockstat(6)
     std::optional<std::uint64_t> tcp_inuse, tcp6_inuse, udp_inuse, udp6_inuse;
     std::optional<std::uint64_t> tcp_orphan;     // host-wide
     std::optional<std::uint64_t> tcp_tw;         // this netns, v4 and v6 together
     std::optional<std::uint64_t> tcp_mem_pages;  // host-wide
     // /proc/net/netstat TcpExt (since boot or namespace creation)
-    std::optional<std::uint64_t> tw_overflow;      // TCPTimeWaitOverflow
-    std::optional<std::uint64_t> tw_recycled;      // TWRecycled (TIME_WAIT reused by connect)
-    std::optional<std::uint64_t> tw_killed;        // TWKilled
-    std::optional<std::uint64_t> abort_on_memory;  // TCPAbortOnMemory
-    std::optional<std::uint64_t> memory_pressures; // TCPMemoryPressures
+    std::optional<std::uint64_t> tw_overflow;       // TCPTimeWaitOverflow
+    std::optional<std::uint64_t> tw_recycled;       // TWRecycled (TIME_WAIT reused by connect)
+    std::optional<std::uint64_t> tw_killed;         // TWKilled
+    std::optional<std::uint64_t> abort_on_memory;   // TCPAbortOnMemory
+    std::optional<std::uint64_t> memory_pressures;  // TCPMemoryPressures
     // net.netfilter.nf_conntrack_count / _max (absent without the conntrack module)
     std::optional<std::uint64_t> conntrack_count, conntrack_max;
     // fs.file-nr (allocated) and fs.file-max

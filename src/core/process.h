@@ -14,9 +14,9 @@ struct Process {
     std::string cmdline;  // arguments joined by spaces; empty for kernel threads
     std::string exe;      // resolved executable path when readable
     std::optional<std::uint32_t> uid;
-    std::string user;            // user name when resolvable, else the uid as text
-    std::int64_t start_time = 0; // seconds since the epoch; 0 when unknown
-    std::string cgroup;          // unified-hierarchy path, e.g. /system.slice/nginx.service
+    std::string user;             // user name when resolvable, else the uid as text
+    std::int64_t start_time = 0;  // seconds since the epoch; 0 when unknown
+    std::string cgroup;           // unified-hierarchy path, e.g. /system.slice/nginx.service
     std::optional<std::uint32_t> fd_count;
     std::optional<std::uint64_t> fd_limit;  // soft RLIMIT_NOFILE
     std::vector<std::string> services;      // Windows: -b component/service lines

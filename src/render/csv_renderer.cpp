@@ -9,8 +9,8 @@ std::string csv_cell(std::string_view safe) {
     // formula: OWASP's CSV-injection advice is a leading single quote, which it shows as text.
     // terminal_safe already wrote a tab or CR as \t or \r; they are listed for text that
     // reaches here some other way.
-    bool formula = !safe.empty() && std::string_view("=+-@\t\r").find(safe.front()) !=
-                                        std::string_view::npos;
+    bool formula =
+        !safe.empty() && std::string_view("=+-@\t\r").find(safe.front()) != std::string_view::npos;
     bool quote = formula || safe.find_first_of(",\"") != std::string_view::npos ||
                  (!safe.empty() && (safe.front() == ' ' || safe.back() == ' '));
     if (!quote) {
@@ -27,7 +27,9 @@ std::string csv_cell(std::string_view safe) {
     return out;
 }
 
-std::string csv_field(std::string_view text) { return csv_cell(terminal_safe(text)); }
+std::string csv_field(std::string_view text) {
+    return csv_cell(terminal_safe(text));
+}
 
 void CsvSnapshotRenderer::render(std::ostream& out, const core::Snapshot& snapshot,
                                  std::span<const core::Socket* const> sockets) const {

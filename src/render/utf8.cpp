@@ -17,12 +17,16 @@ std::size_t utf8_sequence_length(std::string_view text) {
         n = 2;
     } else if (c >= 0xE0 && c <= 0xEF) {
         n = 3;
-        if (c == 0xE0) lo = 0xA0;  // overlong
-        if (c == 0xED) hi = 0x9F;  // surrogates
+        if (c == 0xE0)
+            lo = 0xA0;  // overlong
+        if (c == 0xED)
+            hi = 0x9F;  // surrogates
     } else if (c >= 0xF0 && c <= 0xF4) {
         n = 4;
-        if (c == 0xF0) lo = 0x90;  // overlong
-        if (c == 0xF4) hi = 0x8F;  // > U+10FFFF
+        if (c == 0xF0)
+            lo = 0x90;  // overlong
+        if (c == 0xF4)
+            hi = 0x8F;  // > U+10FFFF
     } else {
         return 0;
     }
@@ -45,8 +49,10 @@ char32_t decode(std::string_view seq, std::size_t n) {
         return static_cast<char32_t>(static_cast<unsigned char>(seq[i]));
     };
     switch (n) {
-        case 2: return (b(0) & 0x1F) << 6 | (b(1) & 0x3F);
-        case 3: return (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
+        case 2:
+            return (b(0) & 0x1F) << 6 | (b(1) & 0x3F);
+        case 3:
+            return (b(0) & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
         default:
             return (b(0) & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
     }

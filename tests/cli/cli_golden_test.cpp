@@ -1,16 +1,15 @@
 // The binary as a user meets it: exit codes, help, errors, and output a hostile process name
 // cannot corrupt.
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
-#include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -91,8 +90,8 @@ TEST(CliGolden, HostileProcessNameCannotCorruptOutput) {
     const std::string ready = "/tmp/" + ns + ".ready";
     ASSERT_EQ(sh("ip netns add " + ns + " && ip -n " + ns + " link set lo up").code, 0);
     // comm: ESC [2J (clear screen), a newline, a comma, a quote, and a byte that is not UTF-8.
-    std::string start = "SOCKFARM_COMM=\"$(printf 'x\\033[2J\\n,\\042\\377')\" ip netns exec " + ns +
-                        " " PORTWATCH_TOOLS_DIR "/sockfarm " + ready + " 30 >/dev/null 2>&1 &";
+    std::string start = "SOCKFARM_COMM=\"$(printf 'x\\033[2J\\n,\\042\\377')\" ip netns exec " +
+                        ns + " " PORTWATCH_TOOLS_DIR "/sockfarm " + ready + " 30 >/dev/null 2>&1 &";
     sh(start);
     for (int i = 0; i < 100 && ::access(ready.c_str(), F_OK) != 0; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -102,11 +101,14 @@ TEST(CliGolden, HostileProcessNameCannotCorruptOutput) {
     auto csv = sh(kBin + " snapshot --netns " + ns + " --owners=proc --csv");
     auto json = sh(kBin + " snapshot --netns " + ns + " --owners=proc --json");
     auto count = sh("ip netns exec " + ns + " ss -tuanH | wc -l");
-    sh("ip netns pids " + ns + " | xargs -r kill; sleep 0.2; ip netns del " + ns + "; rm -f " + ready);
+    sh("ip netns pids " + ns + " | xargs -r kill; sleep 0.2; ip netns del " + ns + "; rm -f " +
+       ready);
     ASSERT_TRUE(ok) << "sockfarm did not start";
 
     const std::size_t sockets = std::stoul(count.out) + 1;  // + the bound-only socket ss omits
-    auto lines = [](const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); };
+    auto lines = [](const std::string& s) {
+        return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
+    };
     EXPECT_EQ(table.code, 0);
     EXPECT_EQ(table.out.find('\x1b'), std::string::npos) << "raw ESC reached the terminal";
     EXPECT_EQ(table.out.find('\xff'), std::string::npos);
@@ -130,8 +132,8 @@ std::string fixture(const std::string& name) {
 struct TempFile {
     std::string path;
     explicit TempFile(const std::string& text)
-        : path("/tmp/pwcli-" + std::to_string(::getpid()) + "-" +
-               std::to_string(counter()++) + ".txt") {
+        : path("/tmp/pwcli-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++) +
+               ".txt") {
         std::ofstream(path, std::ios::binary) << text;
     }
     ~TempFile() { std::remove(path.c_str()); }
@@ -145,8 +147,9 @@ struct TempFile {
 std::string ss_capture(int rows, const std::string& name = "client") {
     std::string text = "State  Recv-Q Send-Q Local Address:Port  Peer Address:Port Process\n";
     for (int i = 0; i < rows; ++i) {
-        text += "ESTAB  0 0 10.0.0.1:" + std::to_string(20000 + i % 40000) + " 10.0.0.2:443 users:((\"" +
-                name + "\",pid=" + std::to_string(1000 + i) + ",fd=3))\n";
+        text += "ESTAB  0 0 10.0.0.1:" + std::to_string(20000 + i % 40000) +
+                " 10.0.0.2:443 users:((\"" + name + "\",pid=" + std::to_string(1000 + i) +
+                ",fd=3))\n";
     }
     return text;
 }
@@ -175,7 +178,8 @@ TEST(CliGolden, WriteErrorIsAnError) {
     for (const auto& c : write_cases()) {
         auto r = sh(kBin + " " + c.args + " >/dev/full");
         EXPECT_EQ(r.code, c.code) << c.args;
-        EXPECT_NE(r.err.find("portwatch: write error: No space left on device\n"), std::string::npos)
+        EXPECT_NE(r.err.find("portwatch: write error: No space left on device\n"),
+                  std::string::npos)
             << c.args << ": " << r.err;
     }
 }
@@ -194,8 +198,8 @@ TEST(CliGolden, ClosedStdoutIsAWriteError) {
 TEST(CliGolden, ClosedPipeIsQuiet) {
     TempFile capture(ss_capture(20000));
     TempFile err(""), code("");
-    const std::string run = kBin + " analyze --sockets " + capture.path + " 2>" + err.path +
-                            "; echo $? >" + code.path;
+    const std::string run =
+        kBin + " analyze --sockets " + capture.path + " 2>" + err.path + "; echo $? >" + code.path;
     for (const std::string& prefix : {std::string(), std::string("trap '' PIPE; ")}) {
         auto r = sh("(" + prefix + run + ") | head -1");
         EXPECT_EQ(r.out.rfind("Proto", 0), 0u) << r.out;
@@ -219,17 +223,20 @@ TEST(CliGolden, UsageErrorIsOneLinePlusAPointerToHelp) {
     EXPECT_EQ(unknown.err.rfind("portwatch: unknown command 'snapshto'", 0), 0u) << unknown.err;
     auto empty = sh(kBin + " snapshot --netns ''");
     EXPECT_EQ(empty.code, 2);
-    EXPECT_EQ(empty.err, "portwatch: --netns: empty value\nRun `portwatch snapshot --help` for usage.\n");
+    EXPECT_EQ(empty.err,
+              "portwatch: --netns: empty value\nRun `portwatch snapshot --help` for usage.\n");
     auto wrap = sh(kBin + " analyze --max-sockets -1 " + fixture("capture/linux-ss-tanp.txt"));
     EXPECT_EQ(wrap.code, 3);
     EXPECT_TRUE(wrap.out.empty());
-    EXPECT_NE(wrap.err.find("--max-sockets: expected a whole number"), std::string::npos) << wrap.err;
+    EXPECT_NE(wrap.err.find("--max-sockets: expected a whole number"), std::string::npos)
+        << wrap.err;
 }
 
 TEST(CliGolden, AnalyzeOfADirectorySaysSo) {
     auto r = sh(kBin + " analyze " PORTWATCH_SOURCE_DIR "/tests/fixtures");
     EXPECT_EQ(r.code, 3);
-    EXPECT_EQ(r.err, "portwatch: cannot read " PORTWATCH_SOURCE_DIR "/tests/fixtures: Is a directory\n");
+    EXPECT_EQ(r.err,
+              "portwatch: cannot read " PORTWATCH_SOURCE_DIR "/tests/fixtures: Is a directory\n");
 }
 
 // Class 6: names from a capture reach the table, CSV and stderr safely, JSON exactly.
@@ -263,20 +270,26 @@ TEST(CliGolden, HiddenProcessesAreNotSilent) {
         GTEST_SKIP() << "needs root";
     }
     const std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
-    auto hidden = sh("unshare -m --propagation private sh -c 'mount -t proc -o hidepid=2 proc "
-                     "/proc && " + as_nobody + kBin + " snapshot --owners=proc'");
+    auto hidden =
+        sh("unshare -m --propagation private sh -c 'mount -t proc -o hidepid=2 proc "
+           "/proc && " +
+           as_nobody + kBin + " snapshot --owners=proc'");
     EXPECT_EQ(hidden.code, 0) << hidden.err;
     EXPECT_NE(hidden.err.find("portwatch: warning: /proc is mounted hidepid=invisible: other "
                               "users' processes are hidden (not root: sockets of other users' "
                               "processes show no owner)"),
               std::string::npos)
         << hidden.err;
-    auto report = sh("unshare -m --propagation private sh -c 'mount -t proc -o hidepid=2 proc "
-                     "/proc && " + as_nobody + kBin + " diagnose --owners=proc'");
+    auto report =
+        sh("unshare -m --propagation private sh -c 'mount -t proc -o hidepid=2 proc "
+           "/proc && " +
+           as_nobody + kBin + " diagnose --owners=proc'");
     EXPECT_NE(report.out.find("hidepid=invisible"), std::string::npos) << report.out;
     // Members of the mount's gid= group see everything: no warning.
-    auto group = sh("unshare -m --propagation private sh -c 'mount -t proc -o hidepid=2,gid=65534 "
-                    "proc /proc && " + as_nobody + kBin + " snapshot --owners=proc'");
+    auto group =
+        sh("unshare -m --propagation private sh -c 'mount -t proc -o hidepid=2,gid=65534 "
+           "proc /proc && " +
+           as_nobody + kBin + " snapshot --owners=proc'");
     EXPECT_EQ(group.err.find("hidepid"), std::string::npos) << group.err;
     // The ordinary /proc: no such warning.
     auto plain = sh(as_nobody + kBin + " snapshot --owners=proc");

@@ -24,7 +24,9 @@ Parsed parse(std::vector<std::string> args) {
     return {std::move(cli), out.str(), err.str()};
 }
 
-const SnapshotOptions& snapshot(const Parsed& p) { return std::get<SnapshotOptions>(p.cli->command); }
+const SnapshotOptions& snapshot(const Parsed& p) {
+    return std::get<SnapshotOptions>(p.cli->command);
+}
 
 TEST(Cli, SnapshotDefaults) {
     auto p = parse({"snapshot"});
@@ -38,9 +40,10 @@ TEST(Cli, SnapshotDefaults) {
 }
 
 TEST(Cli, SnapshotFilters) {
-    auto p = parse({"snapshot", "-t", "-4", "--state", "TIME_WAIT,close-wait", "--pid", "1,2",
-                    "--process", "java", "--port", "445", "--remote", "10.0.0.1:445", "--sort",
-                    "remote", "--json", "--netns", "blue", "--owners", "proc"});
+    auto p = parse({"snapshot", "-t",       "-4",           "--state",  "TIME_WAIT,close-wait",
+                    "--pid",    "1,2",      "--process",    "java",     "--port",
+                    "445",      "--remote", "10.0.0.1:445", "--sort",   "remote",
+                    "--json",   "--netns",  "blue",         "--owners", "proc"});
     ASSERT_TRUE(p.cli) << p.err;
     const auto& o = snapshot(p);
     EXPECT_TRUE(o.filter.tcp);
@@ -61,17 +64,17 @@ TEST(Cli, SnapshotFilters) {
 }
 
 TEST(Cli, BadArgumentsExitTwoWithUsage) {
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"snapshot", "--bogus"},
-             {"snapshot", "--state", "NOPE"},
-             {"snapshot", "--remote", "nowhere"},
-             {"snapshot", "--sort", "size"},
-             {"snapshot", "--owners", "magic"},
-             {"snapshot", "--json", "--csv"},
-             {"snapshot", "--port", "70000"},
-             {"snapshot", "--pid", "abc"},
-             {"frobnicate"},
-             {}}) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"snapshot", "--bogus"},
+                                               {"snapshot", "--state", "NOPE"},
+                                               {"snapshot", "--remote", "nowhere"},
+                                               {"snapshot", "--sort", "size"},
+                                               {"snapshot", "--owners", "magic"},
+                                               {"snapshot", "--json", "--csv"},
+                                               {"snapshot", "--port", "70000"},
+                                               {"snapshot", "--pid", "abc"},
+                                               {"frobnicate"},
+                                               {}}) {
         auto p = parse(args);
         ASSERT_FALSE(p.cli);
         EXPECT_EQ(p.cli.error(), kExitUsage) << testing::PrintToString(args);
@@ -81,11 +84,11 @@ TEST(Cli, BadArgumentsExitTwoWithUsage) {
 }
 
 TEST(Cli, ChecksAnswerBadArgumentsWithUnknown) {
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"diagnose", "--bogus"},
-             {"diagnose", "--warning", "95", "--critical", "90"},
-             {"analyze"},
-             {"analyze", "--os", "beos", "x.txt"}}) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"diagnose", "--bogus"},
+                                               {"diagnose", "--warning", "95", "--critical", "90"},
+                                               {"analyze"},
+                                               {"analyze", "--os", "beos", "x.txt"}}) {
         auto p = parse(args);
         ASSERT_FALSE(p.cli);
         EXPECT_EQ(p.cli.error(), kExitUnknown) << testing::PrintToString(args);
@@ -109,18 +112,20 @@ TEST(Cli, HelpAndVersionExitZero) {
 // reading it as the default (`--netns ""` was this namespace, `--range ""` the capture's).
 TEST(Cli, EmptyValuesAreRefusedForEveryOption) {
     const std::vector<std::pair<std::string, std::vector<std::string>>> options = {
-        {"snapshot", {"--state", "--pid", "--process", "--port", "--remote", "--sort", "--netns",
-                      "--owners", "--source"}},
-        {"diagnose", {"--netns", "--warning", "--critical", "--pools", "--top", "--owners",
-                      "--source"}},
-        {"analyze", {"--range", "--os", "--at", "--code-page", "--warning", "--critical",
-                     "--pools", "--top", "--max-sockets"}},
+        {"snapshot",
+         {"--state", "--pid", "--process", "--port", "--remote", "--sort", "--netns", "--owners",
+          "--source"}},
+        {"diagnose",
+         {"--netns", "--warning", "--critical", "--pools", "--top", "--owners", "--source"}},
+        {"analyze",
+         {"--range", "--os", "--at", "--code-page", "--warning", "--critical", "--pools", "--top",
+          "--max-sockets"}},
         {"lab", {"--range"}},
     };
     for (const auto& [command, names] : options) {
         for (const auto& name : names) {
             for (auto args : std::vector<std::vector<std::string>>{{command, name, ""},
-                                                                  {command, name + "="}}) {
+                                                                   {command, name + "="}}) {
                 if (command == "analyze") {
                     args.push_back("x.txt");
                 }
@@ -149,10 +154,14 @@ TEST(Cli, EmptyValuesAreRefusedForEveryOption) {
 
 // strtoull would read "-1" as 2^64-1: no number option wraps, with a space or with '='.
 TEST(Cli, NegativeNumbersNeverWrap) {
-    for (const auto& [command, name] : std::vector<std::pair<std::string, std::string>>{
-             {"analyze", "--max-sockets"}, {"analyze", "--top"}, {"analyze", "--pools"},
-             {"diagnose", "--top"}, {"snapshot", "--pid"}, {"snapshot", "--port"},
-             {"lab", "--range"}}) {
+    for (const auto& [command, name] :
+         std::vector<std::pair<std::string, std::string>>{{"analyze", "--max-sockets"},
+                                                          {"analyze", "--top"},
+                                                          {"analyze", "--pools"},
+                                                          {"diagnose", "--top"},
+                                                          {"snapshot", "--pid"},
+                                                          {"snapshot", "--port"},
+                                                          {"lab", "--range"}}) {
         for (const auto& value : {"-1", "-5", "-6"}) {
             std::vector<std::string> spaced_args{command, name, value};
             std::vector<std::string> joined_args{command, name + "=" + value};
@@ -199,9 +208,11 @@ TEST(Cli, UsageErrorIsOneLineAndAPointerToHelp) {
     for (const auto& [args, first, code] :
          std::vector<std::tuple<std::vector<std::string>, std::string, int>>{
              {{"snapshot", "--state", "FROZEN"}, "portwatch: unknown state 'FROZEN'", kExitUsage},
-             {{"snapshot", "--frobnicate"}, "portwatch: The following argument was not expected",
+             {{"snapshot", "--frobnicate"},
+              "portwatch: The following argument was not expected",
               kExitUsage},
-             {{"diagnose", "--warning", "95", "--critical", "90"}, "portwatch: thresholds",
+             {{"diagnose", "--warning", "95", "--critical", "90"},
+              "portwatch: thresholds",
               kExitUnknown},
              {{"analyze", "--os", "beos", "x.txt"}, "portwatch: --os must be", kExitUnknown}}) {
         auto p = parse(args);
@@ -231,16 +242,16 @@ TEST(Cli, UnknownCommandSaysSo) {
 
 // Text echoed back on stderr is escaped like the output: it cannot drive the terminal.
 TEST(Cli, EchoedValuesAreTerminalSafe) {
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"snapshot", "--state", "x\x1b[2J\u202e"},
-             {"snapshot", "--sort", "x\x1b[2J\u202e"},
-             {"analyze", "--os", "x\x1b[2J\u202e", "f"},
-             {"analyze", "--at", "x\x1b[2J\u202e", "f"},
-             {"lab", "x\x1b[2J\u202e"},
-             {"snapshot", "--remote", "x\x1b[2J\u202e"},
-             {"snapshot", "--max-sockets", "\x1b"},
-             {"analyze", "--max-sockets", "\x1b", "f"},
-             {"x\x1b[2J\u202e"}}) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"snapshot", "--state", "x\x1b[2J\u202e"},
+                                               {"snapshot", "--sort", "x\x1b[2J\u202e"},
+                                               {"analyze", "--os", "x\x1b[2J\u202e", "f"},
+                                               {"analyze", "--at", "x\x1b[2J\u202e", "f"},
+                                               {"lab", "x\x1b[2J\u202e"},
+                                               {"snapshot", "--remote", "x\x1b[2J\u202e"},
+                                               {"snapshot", "--max-sockets", "\x1b"},
+                                               {"analyze", "--max-sockets", "\x1b", "f"},
+                                               {"x\x1b[2J\u202e"}}) {
         auto p = parse(args);
         ASSERT_FALSE(p.cli);
         EXPECT_EQ(p.err.find('\x1b'), std::string::npos) << p.err;

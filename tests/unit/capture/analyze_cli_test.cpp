@@ -32,7 +32,8 @@ std::string unwrapped(const std::string& text) {
             continue;
         }
         out += ' ';
-        while (i + 1 < text.size() && text[i + 1] == ' ') ++i;
+        while (i + 1 < text.size() && text[i + 1] == ' ')
+            ++i;
     }
     return out;
 }
@@ -71,7 +72,8 @@ TEST(AnalyzeCli, OsPreset) {
     EXPECT_TRUE(contains(unwrapped(vista.out), "TIME_WAIT lasts 120 s (Vista/2008 and later)"))
         << vista.out;
     auto unknown = analyze(fixture("capture/windows-en-ano-findstr.txt"));
-    EXPECT_TRUE(contains(unwrapped(unknown.out), "TIME_WAIT lasts 120 s (assumed: Vista/2008 and later)"))
+    EXPECT_TRUE(
+        contains(unwrapped(unknown.out), "TIME_WAIT lasts 120 s (assumed: Vista/2008 and later)"))
         << unknown.out;
     EXPECT_FALSE(contains(unknown.out, "tcp_tw_reuse")) << unknown.out;
 }
@@ -160,10 +162,10 @@ TEST(AnalyzeCli, Windows2003ChurnSpeaksWindowsAndSaysWhatBreaks) {
     r.out = unwrapped(r.out);
     for (const char* words :
          {"No port left for TCP on any local address", "WSAENOBUFS", "Cause: TIME_WAIT churn",
-          "beremote.exe (pid 2412)", "Failing now: every new outbound TCP connection from this host",
-          "file shares (SMB)", "10.0.0.20:445 (SMB)", "(Kerberos)", "TIME_WAIT lasts 240 s",
-          "TcpTimedWaitDelay", "netsh int ipv4 set dynamicport", "dynamic port range 1025-5000",
-          "Tcpip event 4231"}) {
+          "beremote.exe (pid 2412)",
+          "Failing now: every new outbound TCP connection from this host", "file shares (SMB)",
+          "10.0.0.20:445 (SMB)", "(Kerberos)", "TIME_WAIT lasts 240 s", "TcpTimedWaitDelay",
+          "netsh int ipv4 set dynamicport", "dynamic port range 1025-5000", "Tcpip event 4231"}) {
         EXPECT_TRUE(contains(r.out, words)) << words << "\n" << r.out;
     }
     for (const char* linux_words : {"tcp_tw_reuse", "net.ipv4", "sysctl", "bind-owned"}) {
@@ -179,14 +181,16 @@ TEST(AnalyzeCli, TwoCausesOfOnePoolAreToldApart) {
     EXPECT_EQ(r.code, 2) << r.err;
     auto headline = r.out.substr(0, r.out.find("\n\n"));
     for (const char* words :
-         {"CRITICAL: 93% of the ports for TCP on any local address", "Two causes:",
-          "TIME_WAIT churn by java.exe (pid 3344) to 10.1.2.3:5432 (PostgreSQL)",
+         {"CRITICAL: 93% of the ports for TCP on any local address",
+          "Two causes:", "TIME_WAIT churn by java.exe (pid 3344) to 10.1.2.3:5432 (PostgreSQL)",
           "a CLOSE_WAIT leak by node.exe (pid 5120) to 10.1.5.9:443 (HTTPS)",
           "Fails first: every new outbound TCP connection from this host"}) {
         EXPECT_TRUE(contains(unwrapped(headline), words)) << words << "\n" << headline;
     }
-    EXPECT_TRUE(contains(r.out, "Finding 1 of 2: CRITICAL, time-wait-churn (cause 1 of 2 of one pool)"));
-    EXPECT_TRUE(contains(r.out, "Finding 2 of 2: CRITICAL, close-wait-leak (cause 2 of 2 of one pool)"));
+    EXPECT_TRUE(
+        contains(r.out, "Finding 1 of 2: CRITICAL, time-wait-churn (cause 1 of 2 of one pool)"));
+    EXPECT_TRUE(
+        contains(r.out, "Finding 2 of 2: CRITICAL, close-wait-leak (cause 2 of 2 of one pool)"));
     EXPECT_TRUE(contains(r.out, "Make java.exe reuse connections")) << r.out;
     EXPECT_TRUE(contains(r.out, "node.exe does not close sockets")) << r.out;
     for (const char* small : {"Culprit: lsass.exe", "Culprit: svchost.exe", "Culprit: System"}) {
@@ -253,9 +257,10 @@ TEST(AnalyzeCli, PortsBoundByAnotherProcessAreTheNamedCause) {
 }
 
 TEST(AnalyzeCli, EverySharedFixtureIsOk) {
-    for (const char* f : {"jc/windows_windows-10_netstat-aon.out", "jc/windows_windows-10_netstat-an.out",
-                          "jc/ubuntu-18.04_ss-sudo-tulpen.out", "jc/centos-7.7_ss-sudo-a.out",
-                          "jc/centos-7.7_netstat-sudo-aeep.out", "jc/ubuntu-18.04_netstat-sudo-aeep.out"}) {
+    for (const char* f :
+         {"jc/windows_windows-10_netstat-aon.out", "jc/windows_windows-10_netstat-an.out",
+          "jc/ubuntu-18.04_ss-sudo-tulpen.out", "jc/centos-7.7_ss-sudo-a.out",
+          "jc/centos-7.7_netstat-sudo-aeep.out", "jc/ubuntu-18.04_netstat-sudo-aeep.out"}) {
         SCOPED_TRACE(f);
         auto r = analyze(fixture(f));
         EXPECT_EQ(r.code, 0) << r.err;

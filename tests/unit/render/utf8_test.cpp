@@ -29,7 +29,9 @@ TEST(Utf8, TerminalSafeEscapesControlsAndBadBytes) {
     EXPECT_EQ(terminal_safe("a\nb\tc\rd"), "a\\nb\\tc\\rd");
     EXPECT_EQ(terminal_safe("\x1b[2J\x07"), "\\x1b[2J\\x07");
     EXPECT_EQ(terminal_safe("\xff\xfe"), "\\xff\\xfe");
-    EXPECT_EQ(terminal_safe("\xc2\x9b" "31m"), "\\xc2\\x9b31m");  // C1 CSI
+    EXPECT_EQ(terminal_safe("\xc2\x9b"
+                            "31m"),
+              "\\xc2\\x9b31m");  // C1 CSI
     EXPECT_EQ(terminal_safe(std::string("a\0b", 3)), "a\\x00b");
 }
 
@@ -37,19 +39,21 @@ TEST(Utf8, TerminalSafeEscapesControlsAndBadBytes) {
 // zero-width look-alikes. "evil<RLO>gnp.exe" must not display as "evilexe.png".
 TEST(Utf8, TerminalSafeEscapesUnicodeFormatCharacters) {
     EXPECT_EQ(terminal_safe("evil\u202egnp.exe"), "evil\\u202egnp.exe");  // RLO
-    for (char32_t c : {U'\u202a', U'\u202b', U'\u202c', U'\u202d', U'\u202e', U'\u2066', U'\u2067',
-                       U'\u2068', U'\u2069', U'\u200e', U'\u200f', U'\u061c', U'\u2028', U'\u2029',
-                       U'\u200b', U'\u200d', U'\u2060', U'\ufeff', U'\u00ad', U'\U000e0001',
-                       U'\U000e007f'}) {
+    for (char32_t c :
+         {U'\u202a', U'\u202b', U'\u202c', U'\u202d', U'\u202e', U'\u2066',     U'\u2067',
+          U'\u2068', U'\u2069', U'\u200e', U'\u200f', U'\u061c', U'\u2028',     U'\u2029',
+          U'\u200b', U'\u200d', U'\u2060', U'\ufeff', U'\u00ad', U'\U000e0001', U'\U000e007f'}) {
         std::string utf8;
         if (c < 0x800) {
             utf8 = {static_cast<char>(0xC0 | (c >> 6)), static_cast<char>(0x80 | (c & 0x3F))};
         } else if (c < 0x10000) {
-            utf8 = {static_cast<char>(0xE0 | (c >> 12)), static_cast<char>(0x80 | ((c >> 6) & 0x3F)),
+            utf8 = {static_cast<char>(0xE0 | (c >> 12)),
+                    static_cast<char>(0x80 | ((c >> 6) & 0x3F)),
                     static_cast<char>(0x80 | (c & 0x3F))};
         } else {
-            utf8 = {static_cast<char>(0xF0 | (c >> 18)), static_cast<char>(0x80 | ((c >> 12) & 0x3F)),
-                    static_cast<char>(0x80 | ((c >> 6) & 0x3F)), static_cast<char>(0x80 | (c & 0x3F))};
+            utf8 = {
+                static_cast<char>(0xF0 | (c >> 18)), static_cast<char>(0x80 | ((c >> 12) & 0x3F)),
+                static_cast<char>(0x80 | ((c >> 6) & 0x3F)), static_cast<char>(0x80 | (c & 0x3F))};
         }
         std::string safe = terminal_safe("a" + utf8 + "b");
         EXPECT_EQ(safe.find(utf8), std::string::npos) << static_cast<unsigned>(c);
@@ -119,11 +123,13 @@ std::optional<std::string> unescape(std::string_view safe) {
             out += '\r';
         } else if (kind == 'x') {
             auto v = hex(2);
-            if (!v) return std::nullopt;
+            if (!v)
+                return std::nullopt;
             out += static_cast<char>(*v);
         } else if (kind == 'u' || kind == 'U') {
             auto v = hex(kind == 'u' ? 4 : 8);
-            if (!v) return std::nullopt;
+            if (!v)
+                return std::nullopt;
             char32_t cp = *v;
             if (cp < 0x800) {
                 out += static_cast<char>(0xC0 | (cp >> 6));
@@ -149,8 +155,9 @@ std::optional<std::string> unescape(std::string_view safe) {
 // read back exactly, so two different names never print the same.
 TEST(Utf8, TerminalSafeIsReversibleOnRandomBytes) {
     std::mt19937 rng(20261202);
-    const std::string pieces[] = {"\\", "x", "1b", "\u202e", "\u2028", "\xc2\x9b", "\xff", "\n",
-                                  "\x1b", "u202e", "\xe2\x80", "\U000e0041", "\u00e9", ","};
+    const std::string pieces[] = {"\\",       "x",          "1b",     "\u202e", "\u2028",
+                                  "\xc2\x9b", "\xff",       "\n",     "\x1b",   "u202e",
+                                  "\xe2\x80", "\U000e0041", "\u00e9", ","};
     for (int round = 0; round < 20000; ++round) {
         std::string text;
         int n = static_cast<int>(rng() % 12);

@@ -17,10 +17,10 @@
 #include <thread>
 #include <vector>
 
+#include "core/plural.h"
 #include "formats/procfs/process_files.h"
 #include "sys/read_file.h"
 #include "sys/unique_fd.h"
-#include "core/plural.h"
 
 namespace portwatch::collect::procfs {
 
@@ -102,7 +102,7 @@ void scan_process(int proc_fd, std::int32_t pid, Partial& out) {
     }
     std::uint32_t count = 0;
     std::int32_t next = 0;  // the first descriptor number not probed
-    struct stat dir{};
+    struct stat dir {};
     if (::fstat(fd_dir.get(), &dir) == 0 && dir.st_size >= kProbeFrom) {
         const auto open = static_cast<std::uint64_t>(dir.st_size);
         std::uint32_t holes = 0;
@@ -237,7 +237,8 @@ Result<OwnerScan> ProcFdScanner::scan() {
     }
     if (denied > 0) {
         out.warnings.push_back(
-            {core::plural(denied, "process", "processes") + " denied access to their file descriptors" +
+            {core::plural(denied, "process", "processes") +
+             " denied access to their file descriptors" +
              (::geteuid() != 0 ? " (not root: sockets of other users' processes show no owner)"
                                : "")});
     }
@@ -245,7 +246,8 @@ Result<OwnerScan> ProcFdScanner::scan() {
         out.warnings.push_back({std::move(*hidden)});
     }
     if (vanished > 0) {
-        out.warnings.push_back({core::plural(vanished, "process", "processes") + " exited during the scan"});
+        out.warnings.push_back(
+            {core::plural(vanished, "process", "processes") + " exited during the scan"});
     }
     return out;
 }
