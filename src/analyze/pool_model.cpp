@@ -153,7 +153,7 @@ public:
         std::vector<DestinationShare> rows;
         for (std::size_t i = 0; i < keep; ++i) {
             const auto& remote = snap_.sockets[representative_[touched_[i]]].remote;
-            rows.push_back({core::Endpoint{remote.address.normalized(), remote.port, {}},
+            rows.push_back({core::Endpoint{remote.address.normalized(), remote.port, {}, {}, false},
                             counts_[touched_[i]]});
         }
         for (auto id : touched_) {
@@ -232,7 +232,7 @@ void connect_pools(const Context& c, PoolModel& model) {
         auto dst = first.remote.address.normalized();
         Pool pool;
         pool.key = {PoolKind::TcpConnect, members[a].first.netns, src.family(), src,
-                    core::Endpoint{dst, first.remote.port, {}}};
+                    core::Endpoint{dst, first.remote.port, {}, {}, false}};
         pool.size = model.tcp_size;
         pool.taxed = model.bind_owned;
         bool loopback = src.is_loopback() || dst.is_loopback();

@@ -8,10 +8,20 @@ namespace {
 
 void write_endpoint(JsonWriter& json, const core::Endpoint& e) {
     json.begin_object();
-    json.key("address").value(e.name.empty() ? e.address.to_string() : std::string());
+    if (e.cut) {
+        json.key("address").value(e.address_text());  // the printed prefix, then "..."
+    } else {
+        json.key("address").value(e.name.empty() ? e.address.to_string() : std::string());
+    }
     json.key("port").value(e.port);
     if (!e.name.empty()) {
         json.key("name").value(e.name);
+    }
+    if (!e.zone.empty()) {
+        json.key("zone").value(e.zone);
+    }
+    if (e.cut) {
+        json.key("cut").value(true);
     }
     json.end_object();
 }
