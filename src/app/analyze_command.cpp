@@ -266,8 +266,12 @@ int run_analyze(const AnalyzeOptions& options, std::istream& stdin_stream, std::
         loaded.push_back(std::move(l));
     }
     std::size_t snapshots = 0;
+    capture::OutboundPorts outbound;  // the files are one host's: one range for them all
+    for (const auto& l : loaded) {
+        outbound.add(l.capture);
+    }
     for (auto& l : loaded) {
-        capture::apply_host_config(l.capture, options.range, netsh, netsh_file);
+        capture::apply_host_config(l.capture, options.range, netsh, netsh_file, outbound);
         snapshots += l.capture.snapshots.size();
         for (const auto& w : l.capture.warnings) {
             err << "portwatch: warning: " << render::terminal_safe(l.capture.name) << ": "
