@@ -70,7 +70,6 @@ void CaptureParser::start_snapshot(std::uint64_t line_no) {
     current_.taken_at = pending_time_;
     pending_time_.reset();
     processes_.clear();
-    local_pids_.clear();
     nettools_wide_ = false;
     current_open_ = true;
 }
@@ -348,14 +347,14 @@ void CaptureParser::attribute_by_name(std::string_view exe) {
         key += '\n';
         key += service;
     }
-    auto [it, inserted] =
-        local_pids_.try_emplace(std::move(key), -static_cast<std::int32_t>(local_pids_.size() + 1));
-    std::int32_t pid = it->second;
-    if (inserted) {
-        auto& process = processes_[pid];
-        process.pid = pid;
-        process.name = std::string(exe);
-        process.services = std::move(block_services_);
+    // One pid per name and services for the whole file, so a trend follows the process.
+    std::int32_t pid =
+        local_pids_.try_emplace(std::move(key), -static_cast<std::int32_t>(local_pids_.size() + 1))
+            .first->second;
+    if (auto [p, fresh] = processes_.try_emplace(pid); fresh) {
+        p->second.pid = pid;
+        p->second.name = std::string(exe);
+        p->second.services = std::move(block_services_);
     }
     block_services_.clear();
     sockets[index].owners.push_back(pid);

@@ -69,7 +69,7 @@ private:
     // netstat -ab without -o: the row the owner lines belong to, and its service lines so far.
     std::optional<std::size_t> block_socket_;
     std::vector<std::string> block_services_;
-    std::unordered_map<std::string, std::int32_t> local_pids_;  // exe + services -> pid < 0
+    std::unordered_map<std::string, std::int32_t> local_pids_;  // exe + services -> pid < 0, per file
     bool nettools_wide_ = false;  // a net-tools address wider than its column: -W, nothing cut
 
     // Lines that may be a title or a column header in a language portwatch has no words for,
