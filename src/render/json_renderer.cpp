@@ -123,6 +123,7 @@ void write_snapshot_header(JsonWriter& json, const core::Snapshot& snapshot) {
         json.key("low").value(snapshot.config.ephemeral->low);
         json.key("high").value(snapshot.config.ephemeral->high);
         json.key("origin").value(snapshot.config.range_origin);
+        json.key("source").value(core::range_source_name(snapshot.config.range_source));
         json.end_object();
     } else {
         json.null();
