@@ -27,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-#include "collect/owner_source.h"
+#include "collect/linux/owner_source.h"
 
 namespace {
 

@@ -7,7 +7,8 @@ packages=(
   g++ cmake ninja-build pkg-config
   libcli11-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang llvm libbpf-dev bpftool clang-16 libclang-rt-16-dev
+  clang llvm libbpf-dev bpftool clang-16 libclang-rt-16-dev clang-format-16 clang-tidy-16
+  python3
   iproute2 net-tools procps time
 )
 

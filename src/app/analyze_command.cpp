@@ -176,7 +176,7 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
         return make_error("--json and --csv exclude each other");
     }
     if (!a.range.empty()) {
-        auto range = capture::parse_port_range(a.range);
+        auto range = capture::parse_dashed_port_range(a.range);
         if (!range) {
             return make_error("--range: " + range.error().message);
         }

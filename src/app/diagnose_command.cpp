@@ -1,10 +1,8 @@
 #include "app/diagnose_command.h"
 
-#include <unistd.h>
-
+#include "analyze/verdict.h"
 #include "app/exit_code.h"
-#include "collect/host_facts.h"
-#include "collect/netns_list.h"
+#include "live/live_diagnosis.h"
 #include "render/utf8.h"
 
 namespace portwatch::app {
@@ -41,7 +39,7 @@ Result<DiagnoseOptions> finish_diagnose_args(const DiagnoseArgs& a) {
     if (a.netns == "all") {
         o.all_netns = true;
     } else {
-        o.live.netns = a.netns;
+        o.live.platform.netns = a.netns;
     }
     if (auto ok = finish_live_args(a.live, o.live); !ok) {
         return std::unexpected(ok.error());
@@ -49,71 +47,27 @@ Result<DiagnoseOptions> finish_diagnose_args(const DiagnoseArgs& a) {
     return o;
 }
 
-analyze::Report diagnose_live(const collect::LiveOptions& live, const std::string& label,
-                              const analyze::Thresholds& thresholds) {
-    auto snapshot = collect::take_live_snapshot(live);
-    if (!snapshot) {
-        analyze::Report r;
-        r.unknown = true;
-        r.netns_name = label;
-        r.taken_at = std::chrono::system_clock::now();
-        r.summary = "UNKNOWN: " + snapshot.error().message;
-        return r;
-    }
-    if (!label.empty()) {
-        snapshot->netns_name = label;
-    }
-    auto facts = collect::read_host_facts({live.netns, live.proc_root}, snapshot->config,
-                                          snapshot->warnings);
-    if (!facts) {
-        snapshot->warnings.push_back({"host facts: " + facts.error().message});
-    }
-    return analyze::diagnose(*snapshot, facts ? &*facts : nullptr, thresholds);
-}
-
 int exit_code_for(std::span<const analyze::Report> reports) {
-    auto v = render::overall_verdict(reports);
-    if (v.unknown) {
-        return kExitUnknown;
-    }
-    switch (v.severity) {
-        case analyze::Severity::Ok: return kExitOk;
-        case analyze::Severity::Warning: return kExitWarning;
-        case analyze::Severity::Critical:
-        case analyze::Severity::Exhausted: return kExitCritical;
-    }
-    return kExitUnknown;
+    return static_cast<int>(analyze::nagios_status(reports));
 }
 
 int run_diagnose(const DiagnoseOptions& options, std::ostream& out, std::ostream& err) {
     std::vector<analyze::Report> reports;
     if (options.all_netns) {
-        auto list = collect::list_network_namespaces(options.live.proc_root);
-        if (!list) {
-            err << "portwatch: " << list.error().message << '\n';
+        auto every = live::diagnose_every_scope(options.live, options.thresholds);
+        if (!every) {
+            err << "portwatch: " << render::terminal_safe(every.error().message) << '\n';
             return kExitUnknown;
         }
-        // One owner pass for all of them: file tables belong to processes, not namespaces.
-        auto live = options.live;
-        if (live.owners != collect::OwnerMode::None && list->size() > 1) {
-            live.owner_pass = std::make_shared<const collect::OwnerPass>(
-                collect::run_owner_pass(live.owners, live.proc_root));
+        for (const auto& note : every->notes) {
+            err << "portwatch: " << render::terminal_safe(note) << '\n';
         }
-        for (const auto& ns : *list) {
-            live.netns = ns.spec;
-            auto report = diagnose_live(live, ns.label, options.thresholds);
-            // Containers come and go: one that vanished since the listing is not a failure.
-            if (report.unknown && !ns.spec.empty() && ::access(ns.spec.c_str(), F_OK) != 0) {
-                err << "portwatch: network namespace " << render::terminal_safe(ns.label)
-                    << " vanished while being read; skipped\n";
-                continue;
-            }
-            reports.push_back(std::move(report));
-        }
+        reports = std::move(every->reports);
     } else {
-        const auto& spec = options.live.netns;
+        const auto& spec = options.live.platform.netns;
         bool pid = !spec.empty() && spec.find_first_not_of("0123456789") == std::string::npos;
-        reports.push_back(diagnose_live(options.live, pid ? "pid " + spec : spec, options.thresholds));
+        reports.push_back(
+            live::diagnose_scope(options.live, pid ? "pid " + spec : spec, options.thresholds));
     }
     for (const auto& r : reports) {
         if (r.unknown) {

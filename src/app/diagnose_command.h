@@ -10,14 +10,14 @@
 #include "analyze/report.h"
 #include "app/live_args.h"
 #include "app/report_args.h"
-#include "collect/live_snapshot.h"
+#include "collect/live_source.h"
 #include "core/result.h"
 #include "render/report_renderer.h"
 
 namespace portwatch::app {
 
 struct DiagnoseOptions {
-    collect::LiveOptions live;  // live.netns: one namespace; see all_netns
+    collect::LiveOptions live;  // live.platform.netns: one namespace; see all_netns
     bool all_netns = false;
     analyze::Thresholds thresholds;
     render::ReportOptions report;
@@ -36,12 +36,7 @@ CLI::App* add_diagnose_command(CLI::App& app, DiagnoseArgs& args);
 Result<DiagnoseOptions> finish_diagnose_args(const DiagnoseArgs& args);
 int run_diagnose(const DiagnoseOptions& options, std::ostream& out, std::ostream& err);
 
-// Live snapshot + host facts + engine for one namespace (`netns` empty: the caller's own).
-// Failure to read is a report with `unknown` set, never an exception.
-analyze::Report diagnose_live(const collect::LiveOptions& live, const std::string& label,
-                              const analyze::Thresholds& thresholds);
-
-// Nagios: 0 OK, 1 WARNING, 2 CRITICAL (and EXHAUSTED), 3 UNKNOWN.
+// The exit status of a run: analyze::nagios_status as a number.
 int exit_code_for(std::span<const analyze::Report> reports);
 
 }  // namespace portwatch::app

@@ -6,6 +6,7 @@
 
 #include "app/diagnose_command.h"
 #include "app/exit_code.h"
+#include "live/live_diagnosis.h"
 #include "render/utf8.h"
 
 namespace portwatch::app {
@@ -84,11 +85,11 @@ int run_lab(const LabCommandOptions& options, std::ostream& out, std::ostream& e
     story_out << fmt::format("`portwatch diagnose --netns {}` says:\n\n", o.holder_pid);
     story_out.flush();
 
-    collect::LiveOptions live;
-    live.netns = o.netns;
+    collect::LiveOptions scope;
+    scope.platform.netns = o.netns;
     std::vector<analyze::Report> reports;
-    reports.push_back(diagnose_live(live, fmt::format("lab {}, pid {}", pinfo.name, o.holder_pid),
-                                    options.thresholds));
+    reports.push_back(live::diagnose_scope(
+        scope, fmt::format("lab {}, pid {}", pinfo.name, o.holder_pid), options.thresholds));
     if (options.json) {
         render::render_reports_json(out, reports, options.report);
     } else {

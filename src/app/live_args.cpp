@@ -11,22 +11,25 @@ void add_live_options(CLI::App& cmd, LiveArgs& a) {
 
 Result<void> finish_live_args(const LiveArgs& a, collect::LiveOptions& live) {
     if (a.owners == "auto") {
-        live.owners = collect::OwnerMode::Auto;
+        live.owners = true;
+        live.platform.owner_method = collect::OwnerMethod::Auto;
     } else if (a.owners == "proc") {
-        live.owners = collect::OwnerMode::Proc;
+        live.owners = true;
+        live.platform.owner_method = collect::OwnerMethod::Proc;
     } else if (a.owners == "bpf") {
-        live.owners = collect::OwnerMode::Bpf;
+        live.owners = true;
+        live.platform.owner_method = collect::OwnerMethod::Bpf;
     } else if (a.owners == "none") {
-        live.owners = collect::OwnerMode::None;
+        live.owners = false;
     } else {
         return make_error("--owners must be auto, proc, bpf or none");
     }
     if (a.source == "auto") {
-        live.sockets = collect::SocketMode::Auto;
+        live.platform.sockets = collect::SocketMode::Auto;
     } else if (a.source == "netlink") {
-        live.sockets = collect::SocketMode::Netlink;
+        live.platform.sockets = collect::SocketMode::Netlink;
     } else if (a.source == "procfs") {
-        live.sockets = collect::SocketMode::Procfs;
+        live.platform.sockets = collect::SocketMode::Procfs;
     } else {
         return make_error("--source must be auto, netlink or procfs");
     }

@@ -4,7 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "collect/live_snapshot.h"
+#include "collect/live_source.h"
 #include "core/result.h"
 
 namespace portwatch::app {

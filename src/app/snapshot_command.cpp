@@ -81,7 +81,7 @@ Result<SnapshotOptions> finish_snapshot_args(const SnapshotArgs& a) {
     o.format = a.json ? render::Format::Json : a.csv ? render::Format::Csv : render::Format::Table;
 
     auto& live = o.live;
-    live.netns = a.netns;
+    live.platform.netns = a.netns;
     live.tcp = f.tcp;
     live.udp = f.udp;
     live.ipv4 = f.ipv4;

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "app/live_args.h"
-#include "collect/live_snapshot.h"
+#include "collect/live_source.h"
 #include "core/result.h"
 #include "core/socket_query.h"
 #include "render/snapshot_renderer.h"

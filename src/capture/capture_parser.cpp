@@ -7,7 +7,7 @@
 #include "capture/tcpvcon_csv.h"
 #include "capture/tokens.h"
 #include "capture/windows_netstat.h"
-#include "collect/procfs/proc_net.h"
+#include "formats/procfs/proc_net.h"
 
 namespace portwatch::capture {
 
@@ -181,7 +181,7 @@ RowResult CaptureParser::try_row(std::string_view text, Row& row, Format& format
                     protocol = split_fields<20>(t).total == 13 ? core::Protocol::Udp
                                                                : core::Protocol::Tcp;
                 }
-                auto socket = collect::procfs::parse_proc_net_line(t, *protocol);
+                auto socket = formats::parse_proc_net_line(t, *protocol);
                 if (!socket) {
                     return RowResult::Mismatch;
                 }
@@ -531,10 +531,7 @@ Result<void> CaptureParser::feed(const Line& line) {
     // Fast path: inside a -b owner block, an indented line that does not start with a
     // protocol is an owner line (half the lines of an -anob capture).
     auto first = split_fields<1>(text);
-    const bool proto_first = first.size == 1 &&
-                             (first.at[0] == "TCP" || first.at[0] == "UDP" || first.at[0] == "tcp" ||
-                              first.at[0] == "udp" || iequals(first.at[0], "TCPv6") ||
-                              iequals(first.at[0], "UDPv6"));
+    const bool proto_first = first.size == 1 && parse_protocol_word(first.at[0]).has_value();
     if (block_open_ && !proto_first && (is_space(text.front()) || text.front() == '[')) {
         ++recognised_lines_;
         owner_line(text);

@@ -48,7 +48,7 @@ std::optional<OsPreset> parse_os_preset(std::string_view text) {
     return std::nullopt;
 }
 
-Result<core::PortRange> parse_port_range(std::string_view text) {
+Result<core::PortRange> parse_dashed_port_range(std::string_view text) {
     auto dash = text.find('-');
     unsigned low = 0, high = 0;
     if (dash == std::string_view::npos || !parse_decimal(trim(text.substr(0, dash)), low) ||

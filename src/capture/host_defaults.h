@@ -19,7 +19,7 @@ enum class OsPreset : std::uint8_t { Xp, VistaPlus, Linux };
 // "xp", "2003", "vista+", "vista", "2008", "win10", "linux", ... (case-insensitive).
 std::optional<OsPreset> parse_os_preset(std::string_view text);
 // "49152-65535", "1025-5000".
-Result<core::PortRange> parse_port_range(std::string_view text);
+Result<core::PortRange> parse_dashed_port_range(std::string_view text);
 
 struct RangeChoice {
     std::optional<core::PortRange> range;  // --range

@@ -21,24 +21,15 @@ RowResult parse_nettools_row(std::string_view line, Row& row) {
         return RowResult::Mismatch;
     }
     std::string_view proto = f.at[0];
-    core::Protocol protocol;
-    core::Family hint = core::Family::Ipv4;
-    if (proto == "tcp") {
-        protocol = core::Protocol::Tcp;
-    } else if (proto == "tcp6") {
-        protocol = core::Protocol::Tcp;
-        hint = core::Family::Ipv6;
-    } else if (proto == "udp" || proto == "udpl") {
-        protocol = core::Protocol::Udp;
-    } else if (proto == "udp6" || proto == "udpl6") {
-        protocol = core::Protocol::Udp;
-        hint = core::Family::Ipv6;
-    } else if (proto == "unix" || proto == "raw" || proto == "raw6" || proto == "sctp" ||
-               proto == "sctp6") {
-        return f.size >= 3 && all_digits(f.at[1]) ? RowResult::Skipped : RowResult::Mismatch;
-    } else {
-        return RowResult::Mismatch;
+    auto word = parse_protocol_word(proto);
+    if (!word) {
+        const bool other = proto == "unix" || proto == "raw" || proto == "raw6" ||
+                           proto == "sctp" || proto == "sctp6";
+        return other && f.size >= 3 && all_digits(f.at[1]) ? RowResult::Skipped
+                                                            : RowResult::Mismatch;
     }
+    const core::Protocol protocol = word->protocol;
+    const core::Family hint = word->family;
     if (f.size < 5 || !all_digits(f.at[1]) || !all_digits(f.at[2])) {
         return RowResult::Mismatch;
     }

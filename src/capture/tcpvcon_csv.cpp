@@ -13,21 +13,12 @@ RowResult parse_tcpvcon_row(std::string_view line, Row& row) {
         return RowResult::Mismatch;
     }
     std::string_view proto = f.at[0];
-    core::Protocol protocol;
-    core::Family hint = core::Family::Ipv4;
-    if (proto == "TCP") {
-        protocol = core::Protocol::Tcp;
-    } else if (proto == "UDP") {
-        protocol = core::Protocol::Udp;
-    } else if (iequals(proto, "TCPV6")) {
-        protocol = core::Protocol::Tcp;
-        hint = core::Family::Ipv6;
-    } else if (iequals(proto, "UDPV6")) {
-        protocol = core::Protocol::Udp;
-        hint = core::Family::Ipv6;
-    } else {
+    auto word = parse_protocol_word(proto);
+    if (!word) {
         return RowResult::Mismatch;
     }
+    const core::Protocol protocol = word->protocol;
+    const core::Family hint = word->family;
     auto local = parse_endpoint_text(f.at[4], hint, true);
     if (!local) {
         return RowResult::Mismatch;

@@ -5,23 +5,16 @@
 #include <array>
 #include <charconv>
 #include <cstddef>
+#include <optional>
 #include <string_view>
+
+#include "core/socket.h"
+#include "core/text.h"
 
 namespace portwatch::capture {
 
-inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-
-inline std::string_view trim(std::string_view text) {
-    std::size_t b = 0;
-    while (b < text.size() && is_space(text[b])) {
-        ++b;
-    }
-    std::size_t e = text.size();
-    while (e > b && is_space(text[e - 1])) {
-        --e;
-    }
-    return text.substr(b, e - b);
-}
+using core::is_space;
+using core::trim;
 
 // Fields of a line split on runs of whitespace; at most N are kept, `total` counts them all
 // and `rest_at` is where field N (the first one not kept) starts.
@@ -93,5 +86,15 @@ inline bool iequals(std::string_view a, std::string_view b) {
     }
     return true;
 }
+
+// The protocol column of every row format, one table: netstat's TCP, UDP, TCPv6, UDPv6;
+// net-tools' tcp, tcp6, udp, udp6 and UDP-Lite's udpl, udpl6; ss's tcp, udp; tcpvcon's
+// TCPV6, UDPV6. Case does not matter. The family is a hint: an IPv6 table also holds
+// v4-mapped addresses.
+struct ProtocolWord {
+    core::Protocol protocol;
+    core::Family family;
+};
+std::optional<ProtocolWord> parse_protocol_word(std::string_view word);
 
 }  // namespace portwatch::capture

@@ -14,21 +14,12 @@ RowResult parse_windows_netstat_row(std::string_view line, Row& row) {
         return RowResult::Mismatch;
     }
     std::string_view proto = f.at[0];
-    core::Protocol protocol;
-    core::Family hint = core::Family::Ipv4;
-    if (proto == "TCP" || proto == "tcp") {
-        protocol = core::Protocol::Tcp;
-    } else if (proto == "UDP" || proto == "udp") {
-        protocol = core::Protocol::Udp;
-    } else if (iequals(proto, "TCPv6")) {
-        protocol = core::Protocol::Tcp;
-        hint = core::Family::Ipv6;
-    } else if (iequals(proto, "UDPv6")) {
-        protocol = core::Protocol::Udp;
-        hint = core::Family::Ipv6;
-    } else {
+    auto word = parse_protocol_word(proto);
+    if (!word) {
         return RowResult::Mismatch;
     }
+    const core::Protocol protocol = word->protocol;
+    const core::Family hint = word->family;
     auto ends = parse_endpoint_pair(f.at[1], f.at[2], hint);
     if (!ends) {
         return RowResult::Mismatch;

@@ -74,7 +74,7 @@ struct HostConfig {
 };
 
 // Neighbouring limits and counters of one network namespace (some are host-wide), read live
-// by collect/host_facts.h. Every field is optional: what could not be read stays unset.
+// by collect/linux/host_facts.h. Every field is optional: what could not be read stays unset.
 struct HostFacts {
     std::string kernel_release;
     std::optional<bool> ip_autobind_reuse;

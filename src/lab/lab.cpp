@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "lab/patterns.h"
+#include "sys/unique_fd.h"
 
 namespace portwatch::lab {
 
@@ -48,13 +49,14 @@ constexpr std::array<PatternInfo, 6> kPatterns{{
      "a healthy busy namespace: 3000 connections over 60 destinations, some churn"},
 }};
 
-std::string errno_text(int e) {
+// "EADDRNOTAVAIL (Cannot assign requested address)": the symbol admins search for, then the text.
+std::string errno_with_name(int e) {
     const char* name = e == EADDRNOTAVAIL ? "EADDRNOTAVAIL"
                        : e == EADDRINUSE  ? "EADDRINUSE"
                        : e == EAGAIN      ? "EAGAIN"
                        : e == EMFILE      ? "EMFILE"
                                           : "errno";
-    return fmt::format("{} ({})", name, std::strerror(e));
+    return fmt::format("{} ({})", name, errno_text(e));
 }
 
 bool write_all(int fd, const void* data, std::size_t size) {
@@ -168,7 +170,7 @@ std::string story(const LabOutcome& o, std::uint32_t range_size) {
     std::string range = fmt::format("a {}-port range ({}-{}), tcp_tw_reuse=0", range_size,
                                     o.range_low, o.range_high);
     std::string failure =
-        o.error ? fmt::format(" Then {} failed: {}.", o.failed_call, errno_text(o.error))
+        o.error ? fmt::format(" Then {} failed: {}.", o.failed_call, errno_with_name(o.error))
                 : std::string(" Nothing failed.");
     switch (o.pattern) {
         case Pattern::Churn:
@@ -222,37 +224,39 @@ Result<Lab> Lab::start(const LabOptions& options) {
     if (size < 16 || size > 20000) {
         return make_error("lab range size must be between 16 and 20000 ports");
     }
-    int report[2], control[2];
-    if (::pipe2(report, O_CLOEXEC) != 0) {
-        return make_error(std::string("pipe: ") + std::strerror(errno));
+    // Owned ends close on every path out, a failed fork included.
+    int report_fds[2], control_fds[2];
+    if (::pipe2(report_fds, O_CLOEXEC) != 0) {
+        return make_errno_error(errno, "pipe");
     }
-    if (::pipe2(control, O_CLOEXEC) != 0) {
-        ::close(report[0]);
-        ::close(report[1]);
-        return make_error(std::string("pipe: ") + std::strerror(errno));
+    sys::UniqueFd report_read(report_fds[0]), report_write(report_fds[1]);
+    if (::pipe2(control_fds, O_CLOEXEC) != 0) {
+        return make_errno_error(errno, "pipe");
     }
+    sys::UniqueFd control_read(control_fds[0]), control_write(control_fds[1]);
     pid_t holder = ::fork();
     if (holder < 0) {
-        return make_error(std::string("fork: ") + std::strerror(errno));
+        return make_errno_error(errno, "fork");
     }
     if (holder == 0) {
-        ::close(report[0]);
-        ::close(control[1]);
-        run_holder(options.pattern, size, report[1], control[0]);
+        report_read.reset();
+        control_write.reset();
+        run_holder(options.pattern, size, report_write.get(), control_read.get());
     }
-    ::close(report[1]);
-    ::close(control[0]);
+    report_write.reset();
+    control_read.reset();
     Lab lab;
     lab.holder_ = holder;
-    lab.control_ = control[1];
+    lab.control_ = std::move(control_write);
     Report r;
-    bool got = read_report(report[0], r, 2 * kStartTimeoutMs);
-    ::close(report[0]);
+    bool got = read_report(report_read.get(), r, 2 * kStartTimeoutMs);
+    report_read.reset();
     if (!got) {
-        return make_error("the lab did not start (no report from its namespace)");
+        return make_error(ErrorKind::Io, "the lab did not start (no report from its namespace)");
     }
     if (r.status != 0) {
-        return make_error(std::string("lab setup failed: ") + r.message);
+        return std::unexpected(
+            Error{errno_kind(r.status), r.status, std::string("lab setup failed: ") + r.message});
     }
     auto& o = lab.outcome_;
     o.pattern = options.pattern;
@@ -279,12 +283,10 @@ Result<Lab> Lab::start(const LabOptions& options) {
 Lab::Lab(Lab&& other) noexcept
     : outcome_(std::move(other.outcome_)),
       holder_(std::exchange(other.holder_, -1)),
-      control_(std::exchange(other.control_, -1)) {}
+      control_(std::move(other.control_)) {}
 
 Lab::~Lab() {
-    if (control_ >= 0) {
-        ::close(control_);  // the holder stops both ends and exits; the namespace goes with it
-    }
+    control_.reset();  // the holder stops both ends and exits; the namespace goes with it
     if (holder_ <= 0) {
         return;
     }

@@ -18,6 +18,7 @@
 
 #include "core/endpoint.h"
 #include "core/result.h"
+#include "sys/unique_fd.h"
 
 namespace portwatch::lab {
 
@@ -53,7 +54,7 @@ struct LabOutcome {
     std::uint32_t succeeded = 0;  // calls that worked before the failure
     std::string failed_call;      // "connect()", "bind()"; empty when nothing failed
     int error = 0;                // its errno; 0 when nothing failed
-    std::string netns;            // for LiveOptions::netns: /proc/<holder>/ns/net
+    std::string netns;            // for LiveOptions::platform.netns: /proc/<holder>/ns/net
     std::string story;            // what the lab did, in plain words
 };
 
@@ -73,7 +74,7 @@ private:
     Lab() = default;
     LabOutcome outcome_;
     pid_t holder_ = -1;
-    int control_ = -1;  // write end; closing it tells the holder to stop
+    sys::UniqueFd control_;  // write end; closing it tells the holder to stop
 };
 
 }  // namespace portwatch::lab

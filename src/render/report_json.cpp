@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "render/json_writer.h"
+#include "analyze/verdict.h"
 #include "render/report_renderer.h"
 #include "render/snapshot_renderer.h"
 
@@ -262,7 +263,7 @@ void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
 
 void render_reports_json(std::ostream& out, std::span<const Report> reports, const ReportOptions& o) {
     JsonWriter j(out);
-    auto v = overall_verdict(reports);
+    auto v = analyze::overall_verdict(reports);
     j.begin_object();
     j.key("schema").value("portwatch.diagnose/1");
     j.key("verdict").value(v.unknown ? "UNKNOWN" : analyze::severity_name(v.severity));

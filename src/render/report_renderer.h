@@ -27,12 +27,4 @@ void render_reports_json(std::ostream& out, std::span<const analyze::Report> rep
 // Word-wraps untrusted text (made terminal-safe first) to `width` columns.
 void write_wrapped(std::ostream& out, std::string_view text, std::size_t width);
 
-// The worst verdict of several reports (an unknown report counts as unknown only when no
-// other report is worse than OK).
-struct OverallVerdict {
-    analyze::Severity severity = analyze::Severity::Ok;
-    bool unknown = false;
-};
-OverallVerdict overall_verdict(std::span<const analyze::Report> reports);
-
 }  // namespace portwatch::render

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/plural.h"
+#include "analyze/verdict.h"
 #include "render/report_renderer.h"
 #include "render/snapshot_renderer.h"
 #include "render/utf8.h"
@@ -229,23 +230,9 @@ void write_wrapped(std::ostream& out, std::string_view text, std::size_t width) 
     wrap(out, terminal_safe(text), "", "", width);
 }
 
-OverallVerdict overall_verdict(std::span<const Report> reports) {
-    OverallVerdict v;
-    bool any_unknown = false;
-    for (const auto& r : reports) {
-        if (r.unknown) {
-            any_unknown = true;
-            continue;
-        }
-        v.severity = std::max(v.severity, r.verdict);
-    }
-    v.unknown = reports.empty() || (any_unknown && v.severity == Severity::Ok);
-    return v;
-}
-
 void render_reports_text(std::ostream& out, std::span<const Report> reports, const ReportOptions& o) {
     if (reports.size() > 1) {
-        auto v = overall_verdict(reports);
+        auto v = analyze::overall_verdict(reports);
         std::size_t bad = std::count_if(reports.begin(), reports.end(), [](const Report& r) {
             return r.unknown || r.verdict != Severity::Ok;
         });

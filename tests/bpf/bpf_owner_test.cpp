@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "collect/owner_source.h"
-#include "collect/procfs/fd_scan.h"
+#include "collect/linux/owner_source.h"
+#include "collect/linux/procfs/fd_scan.h"
 #include "holders.h"
 #include "owner_test_support.h"
 

@@ -1,6 +1,6 @@
 // Folding the iterator's per-descriptor records into an OwnerScan, without a kernel.
 
-#include "collect/bpf/fd_records.h"
+#include "collect/linux/bpf/fd_records.h"
 
 #include <gtest/gtest.h>
 

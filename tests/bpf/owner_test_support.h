@@ -12,7 +12,7 @@
 #include <set>
 #include <utility>
 
-#include "collect/owner_source.h"
+#include "collect/linux/owner_source.h"
 #include "holders.h"
 
 namespace portwatch::testing {

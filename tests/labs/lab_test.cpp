@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 
-#include "app/diagnose_command.h"
+#include "live/live_diagnosis.h"
 #include "lab/lab.h"
 
 namespace portwatch {
@@ -40,9 +40,9 @@ struct Case {
 class LabTest : public ::testing::TestWithParam<Case> {};
 
 analyze::Report diagnose_lab(const lab::LabOutcome& o) {
-    collect::LiveOptions live;
-    live.netns = o.netns;
-    return app::diagnose_live(live, "lab", {});
+    collect::LiveOptions scope;
+    scope.platform.netns = o.netns;
+    return live::diagnose_scope(scope, "lab", {});
 }
 
 TEST_P(LabTest, DiagnoseNamesTheCulpritDestinationAndMechanism) {

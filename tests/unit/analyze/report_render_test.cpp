@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "analyze/report.h"
+#include "analyze/verdict.h"
 #include "render/report_renderer.h"
 #include "render/utf8.h"
 #include "snapshot_builder.h"
@@ -62,10 +63,10 @@ TEST(ReportRender, OverallVerdictOfSeveralNamespaces) {
     bad.verdict = analyze::Severity::Warning;
     unknown.unknown = true;
     std::vector<analyze::Report> reports{ok, unknown};
-    EXPECT_TRUE(overall_verdict(reports).unknown);
+    EXPECT_TRUE(analyze::overall_verdict(reports).unknown);
     reports.push_back(bad);
-    EXPECT_FALSE(overall_verdict(reports).unknown);
-    EXPECT_EQ(overall_verdict(reports).severity, analyze::Severity::Warning);
+    EXPECT_FALSE(analyze::overall_verdict(reports).unknown);
+    EXPECT_EQ(analyze::overall_verdict(reports).severity, analyze::Severity::Warning);
     std::ostringstream out;
     render_reports_text(out, reports, {});
     EXPECT_EQ(out.str().rfind("WARNING  3 network namespaces checked, 2 not OK", 0), 0u);

@@ -29,7 +29,8 @@ TEST(Cli, SnapshotDefaults) {
     const auto& o = snapshot(p);
     EXPECT_EQ(o.format, render::Format::Table);
     EXPECT_TRUE(o.filter.tcp && o.filter.udp && o.filter.ipv4 && o.filter.ipv6);
-    EXPECT_EQ(o.live.owners, collect::OwnerMode::Auto);
+    EXPECT_TRUE(o.live.owners);
+    EXPECT_EQ(o.live.platform.owner_method, collect::OwnerMethod::Auto);
     EXPECT_EQ(o.sort, core::SortKey::None);
 }
 
@@ -51,8 +52,9 @@ TEST(Cli, SnapshotFilters) {
     EXPECT_EQ(o.filter.remote_port, 445);
     EXPECT_EQ(o.sort, core::SortKey::Remote);
     EXPECT_EQ(o.format, render::Format::Json);
-    EXPECT_EQ(o.live.netns, "blue");
-    EXPECT_EQ(o.live.owners, collect::OwnerMode::Proc);
+    EXPECT_EQ(o.live.platform.netns, "blue");
+    EXPECT_TRUE(o.live.owners);
+    EXPECT_EQ(o.live.platform.owner_method, collect::OwnerMethod::Proc);
 }
 
 TEST(Cli, BadArgumentsExitTwoWithUsage) {

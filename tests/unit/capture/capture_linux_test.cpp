@@ -118,10 +118,10 @@ TEST(HostDefaults, RangePrecedence) {
     EXPECT_EQ(parse_os_preset("Vista+"), OsPreset::VistaPlus);
     EXPECT_EQ(parse_os_preset("linux"), OsPreset::Linux);
     EXPECT_FALSE(parse_os_preset("beos"));
-    EXPECT_TRUE(parse_port_range("1025-5000"));
-    EXPECT_FALSE(parse_port_range("5000-1025"));
-    EXPECT_FALSE(parse_port_range("0-10"));
-    EXPECT_FALSE(parse_port_range("1-70000"));
+    EXPECT_TRUE(parse_dashed_port_range("1025-5000"));
+    EXPECT_FALSE(parse_dashed_port_range("5000-1025"));
+    EXPECT_FALSE(parse_dashed_port_range("0-10"));
+    EXPECT_FALSE(parse_dashed_port_range("1-70000"));
 }
 
 }  // namespace

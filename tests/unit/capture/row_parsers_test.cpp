@@ -7,6 +7,7 @@
 #include "capture/nettools_netstat.h"
 #include "capture/ss_output.h"
 #include "capture/state_words.h"
+#include "capture/tokens.h"
 #include "capture/windows_netstat.h"
 
 namespace portwatch::capture {
@@ -42,6 +43,31 @@ TEST(EndpointText, Forms) {
     EXPECT_TRUE(parse_endpoint_text("10.0.0.1", core::Family::Ipv4, true));
     EXPECT_FALSE(parse_endpoint_text("[::1"));
     EXPECT_FALSE(parse_endpoint_text("a b:1"));
+}
+
+TEST(ProtocolWords, OneTableForEveryFormat) {
+    struct Case {
+        const char* word;
+        core::Protocol protocol;
+        core::Family family;
+    };
+    for (const Case& c : {Case{"TCP", core::Protocol::Tcp, core::Family::Ipv4},
+                          Case{"udp", core::Protocol::Udp, core::Family::Ipv4},
+                          Case{"TCPv6", core::Protocol::Tcp, core::Family::Ipv6},
+                          Case{"TCPV6", core::Protocol::Tcp, core::Family::Ipv6},
+                          Case{"UDPv6", core::Protocol::Udp, core::Family::Ipv6},
+                          Case{"tcp6", core::Protocol::Tcp, core::Family::Ipv6},
+                          Case{"udp6", core::Protocol::Udp, core::Family::Ipv6},
+                          Case{"udpl", core::Protocol::Udp, core::Family::Ipv4},
+                          Case{"udpl6", core::Protocol::Udp, core::Family::Ipv6}}) {
+        auto w = parse_protocol_word(c.word);
+        ASSERT_TRUE(w) << c.word;
+        EXPECT_EQ(w->protocol, c.protocol) << c.word;
+        EXPECT_EQ(w->family, c.family) << c.word;
+    }
+    for (const char* other : {"unix", "raw6", "sctp", "tcp4", "", "Proto", "TCPv66"}) {
+        EXPECT_FALSE(parse_protocol_word(other)) << other;
+    }
 }
 
 TEST(StateWords, LocalizedAndSpellings) {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "collect/owner_source.h"
+#include "collect/linux/owner_source.h"
 
 namespace portwatch::collect {
 namespace {

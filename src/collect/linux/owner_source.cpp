@@ -1,0 +1,90 @@
+#include "collect/linux/owner_source.h"
+
+#include <algorithm>
+
+#include "collect/linux/procfs/fd_scan.h"
+#ifdef PORTWATCH_HAVE_BPF
+#include "collect/linux/bpf/bpf_owner_source.h"
+#endif
+
+namespace portwatch::collect {
+
+Result<std::unique_ptr<OwnerSource>> make_owner_source(OwnerMode mode, const std::string& proc_root,
+                                                       [[maybe_unused]] std::vector<core::Warning>& warnings) {
+    if (mode == OwnerMode::Bpf || mode == OwnerMode::Auto) {
+#ifdef PORTWATCH_HAVE_BPF
+        auto bpf = bpf::make_bpf_owner_source();
+        if (bpf) {
+            return std::move(*bpf);
+        }
+        if (mode == OwnerMode::Bpf) {
+            return make_error("eBPF owner pass (--owners=bpf) unavailable: " + bpf.error().message);
+        }
+        warnings.push_back({"eBPF owner pass unavailable (" + bpf.error().message +
+                            "); reading /proc instead"});
+#else
+        if (mode == OwnerMode::Bpf) {
+            return make_error("this portwatch was built without eBPF support (--owners=bpf)");
+        }
+#endif
+    }
+    if (mode == OwnerMode::None) {
+        return std::unique_ptr<OwnerSource>();
+    }
+    return std::make_unique<procfs::ProcFdScanner>(proc_root);
+}
+
+OwnerPass run_owner_pass(OwnerMode mode, const std::string& proc_root) {
+    OwnerPass pass;
+    auto source = make_owner_source(mode, proc_root, pass.warnings);
+    if (!source) {
+        pass.created = std::unexpected(source.error());
+        return pass;
+    }
+    if (*source) {
+        pass.name = (*source)->name();
+        pass.scan = (*source)->scan();
+        if (*pass.scan) {
+            prepare_owner_scan(**pass.scan);
+        }
+    }
+    return pass;  // releases the source (an eBPF program: closing it) here, off the caller's path
+}
+
+// Join of sockets to file descriptors, by inode.
+// 1. Sort the (inode, pid) pairs and drop repeats (one process may hold several fds on one
+//    socket; a socket shared after fork() appears once per process).
+// 2. For each socket with an inode, binary-search its run of pairs. TIME_WAIT, request and
+//    orphaned sockets have inode 0 and never match: the kernel keeps no file for them.
+void prepare_owner_scan(OwnerScan& scan) {
+    auto& refs = scan.sockets;
+    std::sort(refs.begin(), refs.end(), [](const SocketRef& a, const SocketRef& b) {
+        return a.inode != b.inode ? a.inode < b.inode : a.pid < b.pid;
+    });
+    refs.erase(std::unique(refs.begin(), refs.end(),
+                           [](const SocketRef& a, const SocketRef& b) {
+                               return a.inode == b.inode && a.pid == b.pid;
+                           }),
+               refs.end());
+    std::sort(scan.fd_counts.begin(), scan.fd_counts.end(),
+              [](const FdCount& a, const FdCount& b) { return a.pid < b.pid; });
+}
+
+void attach_owners(std::vector<core::Socket>& sockets, const OwnerScan& scan) {
+    const auto& refs = scan.sockets;
+    for (auto& socket : sockets) {
+        if (socket.inode == 0) {
+            continue;
+        }
+        auto lo = std::lower_bound(refs.begin(), refs.end(), socket.inode,
+                                   [](const SocketRef& r, std::uint64_t v) { return r.inode < v; });
+        for (auto it = lo; it != refs.end() && it->inode == socket.inode; ++it) {
+            socket.owners.push_back(it->pid);
+        }
+        if (!socket.owners.empty()) {
+            socket.attribution = core::Attribution::Owned;
+        }
+    }
+}
+
+}  // namespace portwatch::collect

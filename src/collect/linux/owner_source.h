@@ -1,0 +1,76 @@
+#pragma once
+// Who holds each socket: a pass over every process's file table, by /proc or by eBPF.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collect/linux/platform_options.h"
+#include "core/result.h"
+#include "core/snapshot.h"
+
+namespace portwatch::collect {
+
+struct SocketRef {
+    std::uint64_t inode = 0;
+    std::int32_t pid = 0;
+};
+
+struct FdCount {
+    std::int32_t pid = 0;
+    std::uint32_t count = 0;
+};
+
+struct OwnerScan {
+    std::vector<SocketRef> sockets;   // one per socket fd; a pid may repeat an inode
+    std::vector<FdCount> fd_counts;   // every process whose table was read
+    std::vector<core::Warning> warnings;
+};
+
+class OwnerSource {
+public:
+    virtual ~OwnerSource() = default;
+    virtual std::string_view name() const = 0;  // "proc" or "bpf"
+    virtual Result<OwnerScan> scan() = 0;
+};
+
+enum class OwnerMode { Auto, Proc, Bpf, None };
+
+// The mode LiveOptions ask for: `owners` off, or the method.
+inline OwnerMode owner_mode(bool owners, OwnerMethod method) {
+    if (!owners) return OwnerMode::None;
+    switch (method) {
+        case OwnerMethod::Proc: return OwnerMode::Proc;
+        case OwnerMethod::Bpf: return OwnerMode::Bpf;
+        case OwnerMethod::Auto: break;
+    }
+    return OwnerMode::Auto;
+}
+
+// Auto tries eBPF and falls back to /proc, adding a warning that says why.
+Result<std::unique_ptr<OwnerSource>> make_owner_source(OwnerMode mode, const std::string& proc_root,
+                                                       std::vector<core::Warning>& warnings);
+
+// Sorts a scan for joining: (inode, pid) pairs ascending without repeats, fd counts by pid.
+void prepare_owner_scan(OwnerScan& scan);
+
+// Sets `owners` and `attribution` on every socket whose inode the (prepared) scan saw (owners
+// ascending, unique).
+void attach_owners(std::vector<core::Socket>& sockets, const OwnerScan& scan);
+
+// One owner pass: the source chosen for `mode` and its prepared scan. File tables belong to
+// processes, not to network namespaces, so one pass serves the snapshots of every namespace
+// (diagnose --netns all shares it through LiveOptions::owner_pass).
+struct OwnerPass {
+    Result<void> created;                   // no source (e.g. --owners=bpf without eBPF)
+    std::string name = "none";              // the source used
+    std::optional<Result<OwnerScan>> scan;  // empty with --owners=none
+    std::vector<core::Warning> warnings;    // from choosing the source
+};
+
+OwnerPass run_owner_pass(OwnerMode mode, const std::string& proc_root);
+
+}  // namespace portwatch::collect

@@ -1,0 +1,25 @@
+#pragma once
+// How the Linux live source reads (collect::LiveOptions::platform): which network namespace,
+// sock_diag or /proc/net, and how owners are found.
+
+#include <memory>
+#include <string>
+
+namespace portwatch::collect {
+
+struct OwnerPass;
+
+enum class SocketMode { Auto, Netlink, Procfs };
+enum class OwnerMethod { Auto, Proc, Bpf };
+
+struct PlatformOptions {
+    std::string netns;  // a name from `ip netns`, a pid, a path; empty: the caller's own
+    SocketMode sockets = SocketMode::Auto;
+    OwnerMethod owner_method = OwnerMethod::Auto;  // Auto: eBPF where it loads, else /proc
+    std::string proc_root = "/proc";
+    // An owner pass already made (share_owner_pass), shared by the snapshots of several
+    // namespaces; when unset, each snapshot makes its own.
+    std::shared_ptr<const OwnerPass> owner_pass;
+};
+
+}  // namespace portwatch::collect
