@@ -7,6 +7,7 @@
 #include "analyze/limits.h"
 #include "analyze/pool_model.h"
 #include "analyze/report.h"
+#include "analyze/what_breaks.h"
 #include "core/plural.h"
 
 namespace portwatch::analyze {
@@ -52,6 +53,10 @@ Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
     r.listeners_in_range = model.listeners_in_range;
     r.tcp_tw_reuse = model.tcp_tw_reuse;
     r.tw_reuse_assumed = model.tw_reuse_assumed;
+    auto tw = time_wait_length(snapshot.config);
+    r.time_wait_seconds = tw.seconds;
+    r.time_wait_origin = tw.origin;
+    r.windows = snapshot.config.windows;
 
     auto& c = r.checked;
     c.sockets = static_cast<std::uint32_t>(snapshot.sockets.size());
@@ -108,6 +113,10 @@ Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
     }
     r.verdict = r.findings.front().severity;
     r.summary = fmt::format("{}: {}", severity_name(r.verdict), r.findings.front().title);
+    r.breaks = report_breakage(r.findings);
+    if (r.breaks) {
+        r.summary += " " + r.breaks->text;
+    }
     if (r.findings.size() > 1) {
         r.summary += fmt::format(" ({} more finding{} below.)", r.findings.size() - 1,
                                  r.findings.size() > 2 ? "s" : "");

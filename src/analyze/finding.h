@@ -8,7 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "analyze/pool.h"
 #include "analyze/severity.h"
+#include "core/endpoint.h"
 
 namespace portwatch::analyze {
 
@@ -16,6 +18,7 @@ enum class Mechanism : std::uint8_t {
     TimeWaitChurn,      // short connections closed by this side first
     CloseWaitLeak,      // the peer closed, the application never did
     Hoarding,           // many ESTABLISHED connections kept open
+    DeadBackend,        // connects stuck in SYN_SENT: the destination does not answer
     BindBeforeConnect,  // bind(ip, 0) then connect(): one port per connection, all destinations
     UdpLeak,            // many UDP sockets held by a process (resolvers)
     NarrowRange,        // the range itself is small
@@ -39,6 +42,33 @@ struct Culprit {
     std::uint32_t sockets = 0;
     double share = 0;      // of the pool's sockets (findings on a limit: 1)
     bool inferred = false; // some of its sockets were attributed by remote endpoint
+    // fd-limit findings: the descriptors it has open (`sockets`: how many of them are
+    // sockets). 0 elsewhere.
+    std::uint32_t file_descriptors = 0;
+};
+
+// Which traffic fails because of a finding, in the words of the person whose calls fail.
+enum class BreakScope : std::uint8_t {
+    Destinations,  // connect() toward the listed destinations only (Linux connect() pools)
+    Host,          // every new outbound connection of the host (Windows, bind(0), the range)
+    UdpSockets,    // every new UDP socket of the host (DNS lookups first)
+    Process,       // every new socket or file of one process (fd limits)
+};
+
+std::string_view break_scope_name(BreakScope scope);  // "destinations", "host", ...
+
+struct AffectedDestination {
+    core::Endpoint remote;
+    std::string_view service;  // well_known_service(); empty when the port has none
+    std::uint32_t sockets = 0;
+};
+
+struct Breakage {
+    bool now = false;  // already failing (nothing free); else: what fails first
+    BreakScope scope = BreakScope::Destinations;
+    core::Protocol protocol = core::Protocol::Tcp;
+    std::vector<AffectedDestination> destinations;  // most sockets first
+    std::string text;  // one sentence: "Failing now: ...", "Fails first: ..."
 };
 
 struct Finding {
@@ -50,6 +80,13 @@ struct Finding {
     std::vector<Culprit> servers;     // processes listening at a local destination
     std::vector<std::string> evidence;
     std::string remedy;
+    // This cause's own destinations (one per pool for a Linux connect() pool).
+    std::vector<DestinationShare> destinations;
+    // Several processes draining one pool in different ways give one finding each, on the
+    // same pool: this is cause `cause` of `causes`.
+    std::uint32_t cause = 1;
+    std::uint32_t causes = 1;
+    std::optional<Breakage> breaks;  // what fails; unset for limits that break nothing new
 };
 
 enum class LimitKind : std::uint8_t {
@@ -67,6 +104,9 @@ struct LimitUsage {
     std::uint64_t limit = 0;
     double utilisation = 0;
     Severity severity = Severity::Ok;
+    // ProcessFds: how many of its descriptors are sockets, and their states.
+    std::uint32_t sockets = 0;
+    StateCounts socket_states;
 };
 
 }  // namespace portwatch::analyze

@@ -17,4 +17,18 @@ std::vector<Finding> pool_findings(const core::Snapshot& snapshot, const PoolMod
 // Mechanism of a pool's usage from its state mix (and its shape, for TcpLocal pools).
 Mechanism classify(const Pool& pool, core::Platform platform);
 
+// Mechanism of a set of connections from their states alone: closed here first (TIME_WAIT
+// churn), closed by the peer only (CLOSE_WAIT leak), unanswered (SYN_SENT: dead backend),
+// open (hoarding), else mixed.
+Mechanism classify_states(const StateCounts& states);
+
+// How long a TIME_WAIT holds its port: Linux 60 s (TCP_TIMEWAIT_LEN, fixed); Windows the
+// TcpTimedWaitDelay default of the capture's generation (120 s on Vista/2008 and later, 240 s
+// on 2003 and earlier), said as assumed when the generation is not known.
+struct TimeWaitLength {
+    std::uint32_t seconds = 60;
+    std::string origin;
+};
+TimeWaitLength time_wait_length(const core::HostConfig& config);
+
 }  // namespace portwatch::analyze

@@ -3,6 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
+
+#include "analyze/findings.h"
+#include "analyze/what_breaks.h"
 
 namespace portwatch::analyze {
 
@@ -11,12 +16,78 @@ namespace {
 constexpr double kShowProcessAt = 0.5;  // processes below this fd usage are not listed
 constexpr std::uint64_t kUnlimited = std::uint64_t{1} << 62;
 
+std::string states_text(const StateCounts& s) {
+    std::vector<std::pair<std::uint32_t, std::size_t>> rows;
+    for (std::size_t i = 0; i < s.by_state.size(); ++i) {
+        if (s.by_state[i] != 0) rows.push_back({s.by_state[i], i});
+    }
+    std::sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    std::string out;
+    for (const auto& [n, i] : rows) {
+        out += fmt::format("{}{} {}", out.empty() ? "" : ", ", n,
+                           core::state_name(core::Protocol::Tcp, static_cast<core::TcpState>(i)));
+    }
+    return out;
+}
+
 LimitUsage usage(LimitKind kind, std::string name, std::uint64_t used, std::uint64_t limit,
                  const Thresholds& t) {
-    LimitUsage u{kind, 0, std::move(name), used, limit, 0, Severity::Ok};
+    LimitUsage u{kind, 0, std::move(name), used, limit, 0, Severity::Ok, 0, {}};
     u.utilisation = limit ? static_cast<double>(used) / static_cast<double>(limit) : 0.0;
     u.severity = rate(u.utilisation, used >= limit ? 0 : limit - used, t);
     return u;
+}
+
+// The host-wide limits: where the numbers come from, and what a finding says. One row each.
+struct HostLimit {
+    LimitKind kind;
+    Mechanism mechanism;
+    std::string_view name;  // the sysctl, as the finding and its evidence name it
+    std::optional<std::uint64_t> core::HostFacts::*used;
+    std::optional<std::uint64_t> core::HostFacts::*limit;  // nullptr: tcp_mem's maximum
+    std::string_view title;                                // {} is "used of limit (pct)"
+    std::string_view remedy;
+    std::optional<std::uint64_t> core::HostFacts::*proof;  // a TcpExt counter that shows it was hit
+    std::string_view proof_name;
+};
+
+constexpr HostLimit kHostLimits[] = {
+    {LimitKind::FileMax, Mechanism::FileMax, "fs.file-max", &core::HostFacts::files_allocated,
+     &core::HostFacts::file_max, "The host has {} files open against fs.file-max: opens fail with ENFILE.",
+     "Find the process holding most files; raise fs.file-max.", nullptr, ""},
+    {LimitKind::Conntrack, Mechanism::Conntrack, "net.netfilter.nf_conntrack_max",
+     &core::HostFacts::conntrack_count, &core::HostFacts::conntrack_max,
+     "The connection-tracking table holds {} entries: when full the kernel drops new "
+     "connections (\"nf_conntrack: table full\").",
+     "Raise net.netfilter.nf_conntrack_max, shorten nf_conntrack_tcp_timeout_time_wait, or "
+     "exempt busy flows (NOTRACK).",
+     nullptr, ""},
+    {LimitKind::TimeWaitBuckets, Mechanism::TimeWaitBuckets, "net.ipv4.tcp_max_tw_buckets",
+     &core::HostFacts::tcp_tw, &core::HostFacts::tcp_max_tw_buckets,
+     "TIME_WAIT sockets: {} of tcp_max_tw_buckets; beyond it the kernel drops TIME_WAIT early "
+     "(TCPTimeWaitOverflow).",
+     "Reduce connection churn (keep-alive, pooling); raising tcp_max_tw_buckets costs ~200 "
+     "bytes per entry.",
+     &core::HostFacts::tw_overflow, "TCPTimeWaitOverflow"},
+    {LimitKind::Orphans, Mechanism::Orphans, "net.ipv4.tcp_max_orphans",
+     &core::HostFacts::tcp_orphan, &core::HostFacts::tcp_max_orphans,
+     "Orphaned TCP sockets (closed, still sending): {} of tcp_max_orphans; beyond it "
+     "connections are reset.",
+     "Look for peers that stop reading; raise net.ipv4.tcp_max_orphans if memory allows.",
+     &core::HostFacts::abort_on_memory, "TCPAbortOnMemory"},
+    {LimitKind::TcpMemory, Mechanism::TcpMemory, "net.ipv4.tcp_mem",
+     &core::HostFacts::tcp_mem_pages, nullptr,
+     "TCP socket memory: {} pages of tcp_mem's maximum: under pressure the kernel shrinks "
+     "buffers and kills orphans.",
+     "Find sockets with large queues (ss -tm); raise net.ipv4.tcp_mem.",
+     &core::HostFacts::abort_on_memory, "TCPAbortOnMemory"},
+};
+
+const HostLimit* host_limit(LimitKind kind) {
+    for (const auto& l : kHostLimits) {
+        if (l.kind == kind) return &l;
+    }
+    return nullptr;
 }
 
 }  // namespace
@@ -38,34 +109,42 @@ std::vector<LimitUsage> check_limits(const core::Snapshot& snap, const core::Hos
     std::sort(fds.begin(), fds.end(), [](const LimitUsage& a, const LimitUsage& b) {
         return a.utilisation > b.utilisation;
     });
+    std::size_t listed = 0;
     for (std::size_t i = 0; i < fds.size(); ++i) {
         if (i == 0 || fds[i].utilisation >= kShowProcessAt) {
             out.push_back(fds[i]);
+            ++listed;
+        }
+    }
+    // How many of a listed process's descriptors are sockets, by state: what it leaks.
+    for (const auto& s : snap.sockets) {
+        for (auto pid : s.owners) {
+            for (std::size_t i = 0; i < listed; ++i) {
+                if (out[i].pid == pid) {
+                    ++out[i].sockets;
+                    if (s.protocol == core::Protocol::Tcp) out[i].socket_states.add(s.state);
+                }
+            }
         }
     }
     if (!facts) {
         return out;
     }
     const auto& f = *facts;
-    if (f.files_allocated && f.file_max) {
-        out.push_back(usage(LimitKind::FileMax, "fs.file-max", *f.files_allocated, *f.file_max, t));
-    }
-    if (f.conntrack_count && f.conntrack_max) {
-        out.push_back(usage(LimitKind::Conntrack, "net.netfilter.nf_conntrack_max",
-                            *f.conntrack_count, *f.conntrack_max, t));
-    }
-    if (f.tcp_tw && f.tcp_max_tw_buckets) {
-        out.push_back(usage(LimitKind::TimeWaitBuckets, "net.ipv4.tcp_max_tw_buckets", *f.tcp_tw,
-                            *f.tcp_max_tw_buckets, t));
-    }
-    if (f.tcp_orphan && f.tcp_max_orphans) {
-        out.push_back(usage(LimitKind::Orphans, "net.ipv4.tcp_max_orphans", *f.tcp_orphan,
-                            *f.tcp_max_orphans, t));
-    }
-    if (f.tcp_mem_pages && f.tcp_mem) {
-        auto u = usage(LimitKind::TcpMemory, "net.ipv4.tcp_mem", *f.tcp_mem_pages, (*f.tcp_mem)[2], t);
-        // Above the pressure threshold the kernel already squeezes socket buffers.
-        if (*f.tcp_mem_pages >= (*f.tcp_mem)[1] && u.severity == Severity::Ok) {
+    for (const auto& l : kHostLimits) {
+        const auto& used = f.*l.used;
+        std::optional<std::uint64_t> limit;
+        if (l.limit) {
+            limit = f.*l.limit;
+        } else if (f.tcp_mem) {
+            limit = (*f.tcp_mem)[2];
+        }
+        if (!used || !limit) {
+            continue;
+        }
+        auto u = usage(l.kind, std::string(l.name), *used, *limit, t);
+        // Above tcp_mem's pressure threshold the kernel already squeezes socket buffers.
+        if (l.kind == LimitKind::TcpMemory && *used >= (*f.tcp_mem)[1] && u.severity == Severity::Ok) {
             u.severity = Severity::Warning;
         }
         out.push_back(std::move(u));
@@ -84,54 +163,57 @@ std::vector<Finding> limit_findings(const std::vector<LimitUsage>& limits,
         f.severity = u.severity;
         std::string numbers = fmt::format("{} of {} ({:.0f}%)", u.used, u.limit, u.utilisation * 100);
         switch (u.kind) {
-            case LimitKind::ProcessFds:
+            case LimitKind::ProcessFds: {
                 f.mechanism = Mechanism::FdLimit;
-                f.title = fmt::format("{} (pid {}) has {} file descriptors open: new sockets will "
-                                      "fail with EMFILE (Too many open files).", u.name, u.pid, numbers);
-                f.culprits.push_back({u.pid, u.name, {}, static_cast<std::uint32_t>(u.used), 1.0, false});
-                f.remedy = "Find what it leaks (sockets in CLOSE_WAIT are a common cause) or raise "
-                           "its limit (LimitNOFILE= in its systemd unit, ulimit -n).";
+                f.title = fmt::format("{} (pid {}) has {} file descriptors open: its next socket, "
+                                      "file or pipe fails with EMFILE (Too many open files).",
+                                      u.name, u.pid, numbers);
+                Culprit c{u.pid, u.name, {}, u.sockets, 1.0, false, static_cast<std::uint32_t>(u.used)};
+                f.culprits.push_back(std::move(c));
+                bool leaking = classify_states(u.socket_states) == Mechanism::CloseWaitLeak;
+                std::string close_wait =
+                    leaking ? fmt::format("its sockets are mostly CLOSE_WAIT: {} does not close "
+                                          "connections the peer has closed (an application bug: "
+                                          "close on end-of-file and on errors; restarting it frees "
+                                          "them now)",
+                                          u.name)
+                            : std::string();
+                if (u.sockets * 2 > u.used) {
+                    f.remedy = fmt::format(
+                        "Most of its descriptors are sockets: {}. Raising its limit (LimitNOFILE= in "
+                        "its systemd unit, ulimit -n) only buys time.",
+                        leaking ? close_wait
+                                : fmt::format("cap {}'s connections (a pool with a maximum, close "
+                                              "idle ones)", u.name));
+                } else {
+                    f.remedy = fmt::format(
+                        "{} of its {} descriptors are files or pipes: look for leaked ones (ls -l "
+                        "/proc/{}/fd){}. Or raise its limit (LimitNOFILE= in its systemd unit, "
+                        "ulimit -n).",
+                        u.used - u.sockets, u.used, u.pid, leaking ? "; and " + close_wait : "");
+                }
                 break;
-            case LimitKind::FileMax:
-                f.mechanism = Mechanism::FileMax;
-                f.title = fmt::format("The host has {} files open against fs.file-max: opens fail "
-                                      "with ENFILE.", numbers);
-                f.remedy = "Find the process holding most files; raise fs.file-max.";
+            }
+            default: {
+                const HostLimit* l = host_limit(u.kind);
+                if (l == nullptr) break;
+                f.mechanism = l->mechanism;
+                f.title = fmt::format(fmt::runtime(l->title), numbers);
+                f.remedy = std::string(l->remedy);
                 break;
-            case LimitKind::Conntrack:
-                f.mechanism = Mechanism::Conntrack;
-                f.title = fmt::format("The connection-tracking table holds {} entries: when full the "
-                                      "kernel drops new connections (\"nf_conntrack: table full\").", numbers);
-                f.remedy = "Raise net.netfilter.nf_conntrack_max, shorten "
-                           "nf_conntrack_tcp_timeout_time_wait, or exempt busy flows (NOTRACK).";
-                break;
-            case LimitKind::TimeWaitBuckets:
-                f.mechanism = Mechanism::TimeWaitBuckets;
-                f.title = fmt::format("TIME_WAIT sockets: {} of tcp_max_tw_buckets; beyond it the "
-                                      "kernel drops TIME_WAIT early (TCPTimeWaitOverflow).", numbers);
-                f.remedy = "Reduce connection churn (keep-alive, pooling); raising "
-                           "tcp_max_tw_buckets costs ~200 bytes per entry.";
-                break;
-            case LimitKind::Orphans:
-                f.mechanism = Mechanism::Orphans;
-                f.title = fmt::format("Orphaned TCP sockets (closed, still sending): {} of "
-                                      "tcp_max_orphans; beyond it connections are reset.", numbers);
-                f.remedy = "Look for peers that stop reading; raise net.ipv4.tcp_max_orphans if memory allows.";
-                break;
-            case LimitKind::TcpMemory:
-                f.mechanism = Mechanism::TcpMemory;
-                f.title = fmt::format("TCP socket memory: {} pages of tcp_mem's maximum: under "
-                                      "pressure the kernel shrinks buffers and kills orphans.", numbers);
-                f.remedy = "Find sockets with large queues (ss -tm); raise net.ipv4.tcp_mem.";
-                break;
+            }
         }
-        f.evidence.push_back(fmt::format("{}: {}", u.name, numbers));
-        if (facts && u.kind == LimitKind::TimeWaitBuckets && facts->tw_overflow) {
-            f.evidence.push_back(fmt::format("TcpExt TCPTimeWaitOverflow = {}", *facts->tw_overflow));
+        if (u.kind == LimitKind::ProcessFds) {
+            f.evidence.push_back(fmt::format(
+                "{}: {} file descriptors (soft RLIMIT_NOFILE), {} of them sockets{}", u.name,
+                numbers, u.sockets,
+                u.socket_states.total() ? "; TCP: " + states_text(u.socket_states) : std::string()));
+        } else {
+            f.evidence.push_back(fmt::format("{}: {}", u.name, numbers));
         }
-        if (facts && (u.kind == LimitKind::Orphans || u.kind == LimitKind::TcpMemory) &&
-            facts->abort_on_memory) {
-            f.evidence.push_back(fmt::format("TcpExt TCPAbortOnMemory = {}", *facts->abort_on_memory));
+        f.breaks = limit_breakage(u);
+        if (const HostLimit* l = host_limit(u.kind); facts && l && l->proof && *facts.*l->proof) {
+            f.evidence.push_back(fmt::format("TcpExt {} = {}", l->proof_name, *(*facts.*l->proof)));
         }
         out.push_back(std::move(f));
     }

@@ -51,6 +51,7 @@ std::string_view mechanism_name(Mechanism m) {
         case Mechanism::TimeWaitChurn: return "time-wait-churn";
         case Mechanism::CloseWaitLeak: return "close-wait-leak";
         case Mechanism::Hoarding: return "hoarding";
+        case Mechanism::DeadBackend: return "dead-backend";
         case Mechanism::BindBeforeConnect: return "bind-before-connect";
         case Mechanism::UdpLeak: return "udp-leak";
         case Mechanism::NarrowRange: return "narrow-range";

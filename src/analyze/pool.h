@@ -41,17 +41,22 @@ struct StateCounts {
     std::uint32_t total() const;
 };
 
+
+struct DestinationShare {
+    core::Endpoint remote;
+    std::uint32_t sockets = 0;
+};
+
 // A process's share of a pool. pid 0 = sockets nobody could be found for.
 struct OwnerShare {
     std::int32_t pid = 0;
     std::string name;
     std::uint32_t sockets = 0;
     std::uint32_t inferred = 0;  // of `sockets`, TIME_WAITs attributed by remote endpoint
-};
-
-struct DestinationShare {
-    core::Endpoint remote;
-    std::uint32_t sockets = 0;
+    StateCounts states;          // its sockets by state: its own mechanism
+    // Local pools rated WARNING or worse: where its sockets go, most first (at most
+    // Thresholds::top). Empty otherwise, and for connect() pools (one destination).
+    std::vector<DestinationShare> destinations;
 };
 
 struct Pool {

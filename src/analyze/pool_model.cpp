@@ -73,12 +73,12 @@ bool holds_port(const core::Socket& s, core::Platform platform) {
 // Tallies sockets by owner, then keeps the top ones with their names.
 class OwnerTally {
 public:
-    void add(std::span<const std::int32_t> pids, bool inferred) {
+    void add(std::span<const std::int32_t> pids, bool inferred, TcpState state) {
         if (pids.empty()) {
-            bump(0, false);
+            bump(0, false, state);
         }
         for (auto pid : pids) {
-            bump(pid, inferred);
+            bump(pid, inferred, state);
         }
     }
     std::vector<OwnerShare> top(const core::Snapshot& snapshot, std::size_t n) {
@@ -97,15 +97,16 @@ public:
     }
 
 private:
-    void bump(std::int32_t pid, bool inferred) {
+    void bump(std::int32_t pid, bool inferred, TcpState state) {
         auto it = std::find_if(rows_.begin(), rows_.end(),
                                [pid](const OwnerShare& r) { return r.pid == pid; });
         if (it == rows_.end()) {
-            rows_.push_back({pid, {}, 0, 0});
+            rows_.push_back({pid, {}, 0, 0, {}, {}});
             it = rows_.end() - 1;
         }
         ++it->sockets;
         it->inferred += inferred;
+        it->states.add(state);
     }
     std::vector<OwnerShare> rows_;
 };
@@ -247,7 +248,7 @@ void connect_pools(const Context& c, PoolModel& model) {
                 const auto& s = sockets[i];
                 ++pool.sockets;
                 pool.states.add(s.state);
-                tally.add(c.owners.of(i), c.owners.inferred(i));
+                tally.add(c.owners.of(i), c.owners.inferred(i), s.state);
                 all_old_tw = all_old_tw && s.state == TcpState::TimeWait &&
                              kTimeWaitMs - std::min(s.expires_ms, kTimeWaitMs) >= kTwReuseDelayMs;
             }
@@ -308,7 +309,7 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
             }
             ++pool.sockets;
             pool.states.add(s.state);
-            tally.add(c.owners.of(i), c.owners.inferred(i));
+            tally.add(c.owners.of(i), c.owners.inferred(i), s.state);
             destinations.count(i);
         });
         pool.occupied = static_cast<std::uint32_t>(used.count());
@@ -320,6 +321,18 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
             pool.prebound * 2 < pool.occupied && pool.severity != Severity::Ok) {
             pool.severity = Severity::Ok;
             pool.severity_capped = true;
+        }
+        if (pool.severity != Severity::Ok) {  // rare: a second pass for each owner's destinations
+            for (auto& owner : pool.owners) {
+                for_each_member([&](std::uint32_t i) {
+                    auto pids = c.owners.of(i);
+                    if (owner.pid == 0 ? pids.empty()
+                                       : std::find(pids.begin(), pids.end(), owner.pid) != pids.end()) {
+                        destinations.count(i);
+                    }
+                });
+                owner.destinations = destinations.take_top(c.t.top);
+            }
         }
         model.pools.push_back(std::move(pool));
     };

@@ -52,8 +52,15 @@ struct Report {
     std::uint32_t reserved = 0;         // reserved ports inside the range
     std::uint32_t bind_owned = 0;       // Linux: ports in the range taxing every connect pool
     std::uint32_t listeners_in_range = 0;
-    std::uint8_t tcp_tw_reuse = 2;      // as used by the model
+    std::uint8_t tcp_tw_reuse = 2;      // as used by the model (Linux only)
     bool tw_reuse_assumed = true;       // not read from the host
+    // How long a TIME_WAIT holds its port, and why that figure (Windows: per generation).
+    std::uint32_t time_wait_seconds = 60;
+    std::string time_wait_origin;
+    core::WindowsGeneration windows = core::WindowsGeneration::Unknown;
+
+    // What fails now, or first, over every finding; also said in `summary`.
+    std::optional<Breakage> breaks;
 
     std::vector<Pool> pools;        // every pool, worst first (utilisation, then size)
     std::vector<Finding> findings;  // worst first; empty when nothing is wrong

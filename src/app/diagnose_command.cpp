@@ -74,11 +74,9 @@ int run_diagnose(const DiagnoseOptions& options, std::ostream& out, std::ostream
             err << "portwatch: " << render::terminal_safe(r.summary) << '\n';
         }
     }
-    if (options.json) {
-        render::render_reports_json(out, reports, options.report);
-    } else {
-        render::render_reports_text(out, reports, options.report);
-    }
+    render::make_report_renderer(
+        options.json ? render::ReportFormat::Json : render::ReportFormat::Text, options.report)
+        ->render(out, reports);
     out.flush();
     return out ? exit_code_for(reports) : kExitUnknown;
 }

@@ -26,13 +26,15 @@ CLI::App* add_lab_command(CLI::App& app, LabArgs& a) {
     cmd->add_option("--range", a.range, "ports in the lab's range (default 200; healthy: 5000)");
     cmd->footer(R"(WHAT IT TOUCHES:
   Only a network namespace it creates (unshare), with just a loopback interface, a narrowed
-  net.ipv4.ip_local_port_range (40000 and up) and tcp_tw_reuse=0. Its processes
+  net.ipv4.ip_local_port_range (40000 and up) and tcp_tw_reuse=0; dead-backend adds a route
+  192.0.2.0/24 via lo that drops every packet. Its processes
   (pwlab-holder, pwlab-server/pwlab-dns and the client named after the pattern) hold the
   namespace; when the lab ends they are stopped and the namespace disappears with them.
   Needs root (CAP_SYS_ADMIN).
 
 EXAMPLES:
   sudo portwatch lab churn                 TIME_WAIT churn, then the diagnosis
+  sudo portwatch lab dead-backend          connects that are never answered (SYN_SENT)
   sudo portwatch lab --list
   sudo portwatch lab close-wait --hold     then, elsewhere: portwatch snapshot --netns PID)");
     return cmd;
@@ -90,11 +92,9 @@ int run_lab(const LabCommandOptions& options, std::ostream& out, std::ostream& e
     std::vector<analyze::Report> reports;
     reports.push_back(live::diagnose_scope(
         scope, fmt::format("lab {}, pid {}", pinfo.name, o.holder_pid), options.thresholds));
-    if (options.json) {
-        render::render_reports_json(out, reports, options.report);
-    } else {
-        render::render_reports_text(out, reports, options.report);
-    }
+    render::make_report_renderer(
+        options.json ? render::ReportFormat::Json : render::ReportFormat::Text, options.report)
+        ->render(out, reports);
     out.flush();
     if (options.hold) {
         err << fmt::format("\nThe lab namespace stays while this runs: try\n"

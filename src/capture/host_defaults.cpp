@@ -27,6 +27,36 @@ Preset preset(OsPreset os) {
             "Linux default 32768-60999 (net.ipv4.ip_local_port_range), from --os"};
 }
 
+// Which Windows the capture shows, from the strongest clue: --os, then what only one
+// generation prints (XP/2003's -v component chains; netsh's dynamicport command, BOUND rows
+// and the PowerShell cmdlets exist on Vista/2008 and later only).
+void set_windows_generation(core::HostConfig& config, const Capture& capture,
+                            const CaptureSnapshot& cs, const RangeChoice& choice, bool netsh) {
+    using core::WindowsGeneration;
+    if (config.platform != core::Platform::Windows) {
+        return;
+    }
+    constexpr std::uint32_t kPowerShell = (1u << static_cast<unsigned>(Format::PowerShellCsv)) |
+                                          (1u << static_cast<unsigned>(Format::PowerShellTable));
+    if (choice.os) {
+        config.windows = *choice.os == OsPreset::Xp ? WindowsGeneration::UpTo2003
+                                                    : WindowsGeneration::VistaPlus;
+        config.windows_origin = "from --os";
+    } else if (capture.xp_component_chains) {
+        config.windows = WindowsGeneration::UpTo2003;
+        config.windows_origin = "the capture has the -v component chains only their netstat prints";
+    } else if (netsh) {
+        config.windows = WindowsGeneration::VistaPlus;
+        config.windows_origin = "netsh int ipv4 show dynamicport, in the capture, exists there only";
+    } else if (cs.has_bound_rows) {
+        config.windows = WindowsGeneration::VistaPlus;
+        config.windows_origin = "its BOUND rows come from netstat -q, Windows 10/2012 R2 and later";
+    } else if (cs.formats & kPowerShell) {
+        config.windows = WindowsGeneration::VistaPlus;
+        config.windows_origin = "Get-NetTCPConnection, in the capture, exists on Windows 8/2012 and later";
+    }
+}
+
 }  // namespace
 
 std::optional<OsPreset> parse_os_preset(std::string_view text) {
@@ -118,6 +148,7 @@ void apply_host_config(Capture& capture, const RangeChoice& choice,
         if (choice.os) {
             config.platform = preset(*choice.os).platform;
         }
+        set_windows_generation(config, capture, cs, choice, tcp || udp);
         if (choice.range) {
             config.ephemeral = choice.range;
             config.range_origin = "--range";

@@ -54,8 +54,18 @@ struct RangeInference {
     std::string known_name;       // the known range `inferred` is, or empty
 };
 
+// Which Windows a capture came from, as far as it shows: it sets the defaults a report
+// assumes (TIME_WAIT length, the dynamic range).
+enum class WindowsGeneration : std::uint8_t {
+    Unknown,
+    UpTo2003,   // XP / Server 2003 and earlier: range 1025-5000, TcpTimedWaitDelay 240 s
+    VistaPlus,  // Vista / Server 2008 and later: range 49152-65535, TcpTimedWaitDelay 120 s
+};
+
 struct HostConfig {
     Platform platform = Platform::Linux;
+    WindowsGeneration windows = WindowsGeneration::Unknown;  // Windows captures only
+    std::string windows_origin;  // how `windows` was told ("--os", "netsh output", ...)
     std::optional<PortRange> ephemeral;  // shared by TCP and UDP on Linux
     std::string range_origin;            // where `ephemeral` came from, said in reports
     RangeSource range_source = RangeSource::Host;

@@ -34,7 +34,7 @@ constexpr std::uint16_t kRangeLow = 40000;
 constexpr int kStartTimeoutMs = 30'000;
 constexpr rlim_t kFdWanted = 20000;  // the most a test process may have
 
-constexpr std::array<PatternInfo, 6> kPatterns{{
+constexpr std::array<PatternInfo, 7> kPatterns{{
     {Pattern::Churn, "churn", "pwlab-churn",
      "TIME_WAIT churn: short connections to one server, closed by the client first"},
     {Pattern::CloseWait, "close-wait", "pwlab-leaky",
@@ -45,6 +45,9 @@ constexpr std::array<PatternInfo, 6> kPatterns{{
      "bind(127.0.0.1, 0) before each connect(), to 50 destinations"},
     {Pattern::UdpLeak, "udp-leak", "pwlab-resolver",
      "UDP socket leak: a resolver that connects a new UDP socket per query and never closes it"},
+    {Pattern::DeadBackend, "dead-backend", "pwlab-dialer",
+     "a dead backend: connects to 192.0.2.10:5432, a route that drops every SYN, until no port "
+     "is left (SYN_SENT)"},
     {Pattern::Healthy, "healthy", "pwlab-busy",
      "a healthy busy namespace: 3000 connections over 60 destinations, some churn"},
 }};
@@ -129,18 +132,24 @@ pid_t fork_child(Pattern pattern, std::uint32_t range_size, bool server, int& re
     if (!write_text("/proc/sys/net/ipv4/tcp_tw_reuse", "0")) {
         holder_fail(report_fd, "setting net.ipv4.tcp_tw_reuse");
     }
+    if (pattern == Pattern::DeadBackend && !detail::add_dead_route()) {
+        holder_fail(report_fd, "adding the dead backend's route (192.0.2.0/24 via lo)");
+    }
     rlimit fds{};
     ::getrlimit(RLIMIT_NOFILE, &fds);
     fds.rlim_cur = std::min(fds.rlim_max, kFdWanted);
     ::setrlimit(RLIMIT_NOFILE, &fds);
 
     int server_end = -1, client_end = -1;
-    pid_t server = fork_child(pattern, range_size, true, server_end);
-    Report sr;
-    if (server < 0 || !read_report(server_end, sr, kStartTimeoutMs) || sr.status != 0) {
-        if (server > 0) ::kill(server, SIGKILL);
-        write_all(report_fd, &sr, sizeof sr);
-        ::_exit(1);
+    pid_t server = 0;
+    if (pattern != Pattern::DeadBackend) {  // a dead backend has nobody behind it
+        server = fork_child(pattern, range_size, true, server_end);
+        Report sr;
+        if (server < 0 || !read_report(server_end, sr, kStartTimeoutMs) || sr.status != 0) {
+            if (server > 0) ::kill(server, SIGKILL);
+            write_all(report_fd, &sr, sizeof sr);
+            ::_exit(1);
+        }
     }
     pid_t client = fork_child(pattern, range_size, false, client_end);
     Report cr;
@@ -158,9 +167,11 @@ pid_t fork_child(Pattern pattern, std::uint32_t range_size, bool server, int& re
     while (::read(control, &byte, 1) > 0) {
     }
     ::kill(client, SIGKILL);
-    ::kill(server, SIGKILL);
     ::waitpid(client, nullptr, 0);
-    ::waitpid(server, nullptr, 0);
+    if (server > 0) {
+        ::kill(server, SIGKILL);
+        ::waitpid(server, nullptr, 0);
+    }
     ::_exit(0);
 }
 
@@ -191,6 +202,12 @@ std::string story(const LabOutcome& o, std::uint32_t range_size) {
         case Pattern::UdpLeak:
             return fmt::format("{} connected {} UDP sockets to {} ({}) and closed none, in {}.{}",
                                who, o.succeeded, dst, o.server_name, range, failure);
+        case Pattern::DeadBackend:
+            return fmt::format("{} called connect() {} times to {} (PostgreSQL's port), a "
+                               "destination whose route drops every packet, without a connect "
+                               "timeout: each attempt waits in SYN_SENT, retrying its SYN for "
+                               "about 127 s (tcp_syn_retries=6), in {}.{}",
+                               who, o.succeeded, dst, range, failure);
         case Pattern::Healthy:
             return fmt::format("{} opened {} connections to {} destinations and closed one in "
                                "seven right away, in {}.{}",
@@ -266,7 +283,9 @@ Result<Lab> Lab::start(const LabOptions& options) {
     o.server_pid = server;
     o.client_pid = client;
     o.client_name = info(options.pattern).client_name;
-    o.server_name = options.pattern == Pattern::UdpLeak ? "pwlab-dns" : "pwlab-server";
+    o.server_name = options.pattern == Pattern::UdpLeak       ? "pwlab-dns"
+                    : options.pattern == Pattern::DeadBackend ? ""
+                                                              : "pwlab-server";
     o.range_low = kRangeLow;
     o.range_high = static_cast<std::uint16_t>(kRangeLow + size - 1);
     o.destination = core::Endpoint{core::IpAddress::parse(r.dest_addr).value_or(core::IpAddress{}),

@@ -4,7 +4,8 @@
 // A lab's own connect()/bind() really fails before anyone diagnoses it.
 //
 // Processes: the caller forks a holder, which enters a new network namespace, narrows its
-// range and forks a server ("pwlab-server"/"pwlab-dns") and a client named after the pattern
+// range and forks a server ("pwlab-server"/"pwlab-dns"; none for dead-backend, whose
+// destination is a route that drops every packet) and a client named after the pattern
 // ("pwlab-churn", ...). The client runs the pattern until the kernel refuses it, then every
 // process holds its sockets until the Lab object is destroyed. Children die with their
 // parent (PR_SET_PDEATHSIG), so an interrupted lab leaves nothing behind.
@@ -22,7 +23,9 @@
 
 namespace portwatch::lab {
 
-enum class Pattern : std::uint8_t { Churn, CloseWait, Hoard, BindBeforeConnect, UdpLeak, Healthy };
+enum class Pattern : std::uint8_t {
+    Churn, CloseWait, Hoard, BindBeforeConnect, UdpLeak, DeadBackend, Healthy
+};
 
 struct PatternInfo {
     Pattern pattern;
@@ -45,7 +48,7 @@ struct LabOutcome {
     Pattern pattern = Pattern::Churn;
     pid_t holder_pid = 0;
     pid_t client_pid = 0;
-    pid_t server_pid = 0;
+    pid_t server_pid = 0;  // 0: the pattern has no server (dead-backend)
     std::string client_name;
     std::string server_name;
     std::uint16_t range_low = 0, range_high = 0;

@@ -1,6 +1,9 @@
 #include "lab/patterns.h"
 
 #include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/prctl.h>
@@ -105,6 +108,55 @@ int listen_on(std::uint32_t host, std::uint16_t port) {
 }
 
 }  // namespace
+
+bool add_dead_route() {
+    struct Request {
+        nlmsghdr header;
+        rtmsg route;
+        char attributes[64];
+    } request{};
+    request.header.nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg));
+    request.header.nlmsg_type = RTM_NEWROUTE;
+    request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+    request.header.nlmsg_seq = 1;
+    request.route.rtm_family = AF_INET;
+    request.route.rtm_dst_len = 24;
+    request.route.rtm_table = RT_TABLE_MAIN;
+    request.route.rtm_protocol = RTPROT_STATIC;
+    request.route.rtm_scope = RT_SCOPE_LINK;
+    request.route.rtm_type = RTN_UNICAST;
+    auto attribute = [&](unsigned short type, const void* data, unsigned short size) {
+        auto* rta = reinterpret_cast<rtattr*>(reinterpret_cast<char*>(&request) +
+                                              NLMSG_ALIGN(request.header.nlmsg_len));
+        rta->rta_type = type;
+        rta->rta_len = static_cast<unsigned short>(RTA_LENGTH(size));
+        std::memcpy(RTA_DATA(rta), data, size);
+        request.header.nlmsg_len = NLMSG_ALIGN(request.header.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+    };
+    std::uint32_t network = htonl(kDeadBackend & 0xffffff00u);
+    std::uint32_t source = htonl(kLoopback);
+    int lo = static_cast<int>(::if_nametoindex("lo"));
+    attribute(RTA_DST, &network, sizeof network);
+    attribute(RTA_PREFSRC, &source, sizeof source);
+    attribute(RTA_OIF, &lo, sizeof lo);
+
+    int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0) return false;
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    bool ok = ::sendto(fd, &request, request.header.nlmsg_len, 0,
+                       reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) ==
+              static_cast<ssize_t>(request.header.nlmsg_len);
+    char reply[512];
+    ssize_t got = ok ? ::recv(fd, reply, sizeof reply, 0) : -1;
+    ::close(fd);
+    if (got < static_cast<ssize_t>(NLMSG_LENGTH(sizeof(nlmsgerr)))) return false;
+    const auto* answer = reinterpret_cast<const nlmsghdr*>(reply);
+    if (answer->nlmsg_type != NLMSG_ERROR) return false;
+    const auto* error = static_cast<const nlmsgerr*>(NLMSG_DATA(answer));
+    errno = -error->error;
+    return error->error == 0;
+}
 
 void run_server(Pattern pattern, int report_fd) {
     ::prctl(PR_SET_NAME, pattern == Pattern::UdpLeak ? "pwlab-dns" : "pwlab-server");
@@ -248,6 +300,28 @@ void run_client(Pattern pattern, std::uint32_t range_size, int report_fd) {
                 }
                 // connect() autobinds a port, like a resolver's per-query socket.
                 if (::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0) {
+                    record({-1, errno, "connect()"});
+                    ::close(fd);
+                    break;
+                }
+                held.push_back(fd);
+                ++r.succeeded;
+            }
+            break;
+        }
+        case Pattern::DeadBackend: {
+            set_destination(r, kDeadBackend, kDeadPort);
+            r.destinations = 1;
+            auto remote = address(kDeadBackend, kDeadPort);
+            for (std::uint32_t i = 0; i < bound; ++i) {
+                // Non-blocking, as an event loop would: the call returns, the SYN is never answered.
+                int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+                if (fd < 0) {
+                    record({-1, errno, "socket()"});
+                    break;
+                }
+                if (::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote) != 0 &&
+                    errno != EINPROGRESS) {
                     record({-1, errno, "connect()"});
                     ::close(fd);
                     break;

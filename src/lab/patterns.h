@@ -23,6 +23,14 @@ struct Report {
 inline constexpr std::uint16_t kTcpPort = 9000;   // outside every lab range
 inline constexpr std::uint16_t kTcpPort2 = 9001;  // Healthy's second service
 inline constexpr std::uint16_t kUdpPort = 5353;
+// DeadBackend: a PostgreSQL that never answers, at an address of TEST-NET-1 (RFC 5737).
+inline constexpr std::uint32_t kDeadBackend = 0xc000020a;  // 192.0.2.10
+inline constexpr std::uint16_t kDeadPort = 5432;
+
+// In the lab namespace: routes 192.0.2.0/24 out of lo from 127.0.0.1. The SYNs loop back to a
+// namespace that does not forward and owns no such address, so they are dropped without an
+// answer (no RST, no ICMP) and every connect() there waits in SYN_SENT. rtnetlink, no tools.
+bool add_dead_route();
 
 // Listens (TCP) or binds (UDP) for the pattern, writes a Report to `report_fd`, serves.
 [[noreturn]] void run_server(Pattern pattern, int report_fd);

@@ -34,9 +34,42 @@ void culprits(JsonWriter& j, const std::vector<analyze::Culprit>& list) {
         j.key("sockets").value(c.sockets);
         j.key("share").value(c.share);
         j.key("inferred").value(c.inferred);
+        j.key("file_descriptors").value(c.file_descriptors);
         j.end_object();
     }
     j.end_array();
+}
+
+void breakage(JsonWriter& j, const std::optional<analyze::Breakage>& b) {
+    if (!b) {
+        j.null();
+        return;
+    }
+    j.begin_object();
+    j.key("now").value(b->now);
+    j.key("scope").value(analyze::break_scope_name(b->scope));
+    j.key("protocol").value(b->protocol == core::Protocol::Udp ? "udp" : "tcp");
+    j.key("destinations").begin_array();
+    for (const auto& d : b->destinations) {
+        j.begin_object();
+        j.key("address").value(d.remote.address.to_string());
+        j.key("port").value(d.remote.port);
+        j.key("service").value(d.service);
+        j.key("sockets").value(d.sockets);
+        j.end_object();
+    }
+    j.end_array();
+    j.key("text").value(b->text);
+    j.end_object();
+}
+
+std::string_view windows_generation_name(core::WindowsGeneration g) {
+    switch (g) {
+        case core::WindowsGeneration::UpTo2003: return "2003-and-earlier";
+        case core::WindowsGeneration::VistaPlus: return "vista-and-later";
+        case core::WindowsGeneration::Unknown: break;
+    }
+    return "unknown";
 }
 
 void pool(JsonWriter& j, const analyze::Pool& p) {
@@ -182,8 +215,27 @@ void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
     j.key("bind_owned").value(r.bind_owned);
     j.key("listeners_in_range").value(r.listeners_in_range);
     j.end_object();
-    j.key("tcp_tw_reuse").value(static_cast<std::uint32_t>(r.tcp_tw_reuse));
-    j.key("tcp_tw_reuse_assumed").value(r.tw_reuse_assumed);
+    // Linux sysctls mean nothing on a Windows capture: null there.
+    bool win = r.platform == core::Platform::Windows;
+    j.key("tcp_tw_reuse");
+    if (win) {
+        j.null();
+    } else {
+        j.value(static_cast<std::uint32_t>(r.tcp_tw_reuse));
+    }
+    j.key("tcp_tw_reuse_assumed").value(!win && r.tw_reuse_assumed);
+    j.key("windows_generation");
+    if (win) {
+        j.value(windows_generation_name(r.windows));
+    } else {
+        j.null();
+    }
+    j.key("time_wait").begin_object();
+    j.key("seconds").value(r.time_wait_seconds);
+    j.key("origin").value(r.time_wait_origin);
+    j.end_object();
+    j.key("breaks");
+    breakage(j, r.breaks);
 
     j.key("findings").begin_array();
     std::size_t pools_shown = std::min(r.pools.size(), std::max(o.max_pools, kMinJsonPools));
@@ -207,6 +259,19 @@ void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
         for (const auto& e : f.evidence) j.value(e);
         j.end_array();
         j.key("remedy").value(f.remedy);
+        j.key("cause").value(f.cause);
+        j.key("causes").value(f.causes);
+        j.key("destinations").begin_array();
+        for (const auto& d : f.destinations) {
+            j.begin_object();
+            j.key("address").value(d.remote.address.to_string());
+            j.key("port").value(d.remote.port);
+            j.key("sockets").value(d.sockets);
+            j.end_object();
+        }
+        j.end_array();
+        j.key("breaks");
+        breakage(j, f.breaks);
         j.end_object();
     }
     j.end_array();
@@ -229,6 +294,7 @@ void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
         j.key("limit").value(l.limit);
         j.key("utilisation").value(l.utilisation);
         j.key("severity").value(analyze::severity_name(l.severity));
+        j.key("sockets").value(l.sockets);
         j.end_object();
     }
     j.end_array();

@@ -4,6 +4,7 @@
 // "portwatch.diagnose/1" document of docs/diagnose.md.
 
 #include <cstddef>
+#include <memory>
 #include <ostream>
 #include <span>
 #include <string_view>
@@ -23,6 +24,17 @@ void render_reports_text(std::ostream& out, std::span<const analyze::Report> rep
                          const ReportOptions& options);
 void render_reports_json(std::ostream& out, std::span<const analyze::Report> reports,
                          const ReportOptions& options);
+
+// The report renderers behind one interface, chosen by a factory like the snapshot ones.
+enum class ReportFormat { Text, Json };
+
+class ReportRenderer {
+public:
+    virtual ~ReportRenderer() = default;
+    virtual void render(std::ostream& out, std::span<const analyze::Report> reports) const = 0;
+};
+
+std::unique_ptr<ReportRenderer> make_report_renderer(ReportFormat format, const ReportOptions& options);
 
 // Word-wraps untrusted text (made terminal-safe first) to `width` columns.
 void write_wrapped(std::ostream& out, std::string_view text, std::size_t width);

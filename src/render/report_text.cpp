@@ -88,19 +88,32 @@ std::string pool_label(const Pool& p) {
 }
 
 void render_finding(std::ostream& out, const Finding& f, std::size_t n, std::size_t total,
-                    bool title_said, std::size_t width) {
-    out << fmt::format("Finding {} of {}: {}, {}\n", n, total, analyze::severity_name(f.severity),
-                       analyze::mechanism_name(f.mechanism));
+                    bool title_said, bool breaks_said, std::size_t width) {
+    out << fmt::format("Finding {} of {}: {}, {}{}\n", n, total, analyze::severity_name(f.severity),
+                       analyze::mechanism_name(f.mechanism),
+                       f.causes > 1 ? fmt::format(" (cause {} of {} of one pool)", f.cause, f.causes)
+                                    : std::string());
     if (!title_said) {  // the first finding's title is the summary already
         wrap(out, terminal_safe(f.title), "  ", "  ", width);
     }
+    if (f.breaks && !breaks_said) {
+        wrap(out, terminal_safe(f.breaks->text), "  ", "  ", width);
+    }
     for (const auto& c : f.culprits) {
         if (c.pid == 0) continue;
-        wrap(out,
-             fmt::format("{} holds {} ({}){}", who(c.pid, c.name),
-                         core::plural(c.sockets, "socket", "sockets"), pct(c.share),
-                         c.inferred ? ", TIME_WAIT share inferred" : ""),
-             "  Culprit: ", "           ", width);
+        if (c.file_descriptors != 0) {
+            wrap(out,
+                 fmt::format("{} has {} open, {} of them sockets", who(c.pid, c.name),
+                             core::plural(c.file_descriptors, "file descriptor", "file descriptors"),
+                             c.sockets),
+                 "  Culprit: ", "           ", width);
+        } else {
+            wrap(out,
+                 fmt::format("{} holds {} ({}){}", who(c.pid, c.name),
+                             core::plural(c.sockets, "socket", "sockets"), pct(c.share),
+                             c.inferred ? ", TIME_WAIT share inferred" : ""),
+                 "  Culprit: ", "           ", width);
+        }
         if (!c.cmdline.empty()) {
             std::string cmd = terminal_safe(c.cmdline);
             cmd = shorten(cmd, width - 20);
@@ -150,10 +163,16 @@ void render_limits(std::ostream& out, const Report& r) {
     if (r.limits.empty()) return;
     out << "Neighbouring limits:\n";
     for (const auto& l : r.limits) {
-        std::string name = l.kind == analyze::LimitKind::ProcessFds
-                               ? "open files of " + who(l.pid, l.name)
-                               : terminal_safe(l.name);
-        name = shorten(name, 40);
+        std::string name;
+        if (l.kind == analyze::LimitKind::ProcessFds) {
+            // Open file descriptors against RLIMIT_NOFILE. The pid always shows; a long process
+            // name is cut instead.
+            std::string pid = fmt::format(" (pid {})", l.pid);
+            name = "descriptors of " +
+                   shorten(terminal_safe(l.name), 40 - std::min<std::size_t>(34, 15 + pid.size())) + pid;
+        } else {
+            name = shorten(terminal_safe(l.name), 40);
+        }
         out << fmt::format("  {:<40} {:>9}/{:<11} {:>4}  {}\n", name, l.used,
                            l.limit, pct(l.utilisation), analyze::severity_name(l.severity));
     }
@@ -177,10 +196,16 @@ void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
                      iso_time(r.taken_at)),
          "", "  ", o.width);
     wrap(out, terminal_safe(r.summary), "", "", o.width);
+    std::vector<std::string_view> breaks_said;
+    if (r.breaks) breaks_said.push_back(r.breaks->text);
     for (std::size_t i = 0; i < r.findings.size(); ++i) {
         out << '\n';
-        bool said = r.summary.find(r.findings[i].title) != std::string::npos;
-        render_finding(out, r.findings[i], i + 1, r.findings.size(), said, o.width);
+        const auto& f = r.findings[i];
+        bool said = r.summary.find(f.title) != std::string::npos;
+        bool breaks = f.breaks && std::find(breaks_said.begin(), breaks_said.end(),
+                                            std::string_view(f.breaks->text)) != breaks_said.end();
+        if (f.breaks && !breaks) breaks_said.push_back(f.breaks->text);
+        render_finding(out, f, i + 1, r.findings.size(), said, breaks, o.width);
     }
     if (r.unknown && r.checked.sockets == 0) {  // nothing was read: nothing more to show
         for (const auto& w : r.warnings) {
@@ -205,20 +230,33 @@ void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
              "Host: ", "  ", o.width);
     }
     const auto& c = r.checked;
-    wrap(out,
-         fmt::format("{} ({} TCP, {} UDP) of {}; {}, {}, {}; range {}-{} ({} usable, {}; {} reserved, {} "
-                     "bind-owned); tcp_tw_reuse={}{}; {} TIME_WAIT attributed by remote endpoint "
-                     "(inferred), {} without owner; sockets from {}, owners from {}.",
-                     core::plural(c.sockets, "socket", "sockets"), c.tcp, c.udp,
-                     core::plural(c.processes, "process", "processes"),
-                     core::plural(c.connect_pools, "connect() pool", "connect() pools"),
-                     core::plural(c.local_pools, "local TCP pool", "local TCP pools"),
-                     core::plural(c.udp_pools, "UDP pool", "UDP pools"), r.range.low, r.range.high, r.range_size,
-                     terminal_safe(r.range_origin), r.reserved, r.bind_owned, r.tcp_tw_reuse,
-                     r.tw_reuse_assumed ? " (assumed)" : "", c.time_wait_inferred,
-                     c.time_wait_unowned, terminal_safe(r.source.sockets),
-                     terminal_safe(r.source.owners.empty() ? "none" : r.source.owners)),
-         "Checked: ", "  ", o.width);
+    std::string what = fmt::format("{} ({} TCP, {} UDP) of {}; {}, {}, {}; ",
+                                   core::plural(c.sockets, "socket", "sockets"), c.tcp, c.udp,
+                                   core::plural(c.processes, "process", "processes"),
+                                   core::plural(c.connect_pools, "connect() pool", "connect() pools"),
+                                   core::plural(c.local_pools, "local TCP pool", "local TCP pools"),
+                                   core::plural(c.udp_pools, "UDP pool", "UDP pools"));
+    if (r.platform == core::Platform::Windows) {
+        // Windows words only: no Linux sysctl means anything on a Windows capture.
+        what += fmt::format("dynamic port range {}-{} ({} ports, {}; {} excluded); TIME_WAIT lasts "
+                            "{} s{}; ",
+                            r.range.low, r.range.high, r.range_size, terminal_safe(r.range_origin),
+                            r.reserved, r.time_wait_seconds,
+                            r.windows == core::WindowsGeneration::UpTo2003    ? " (2003 and earlier)"
+                            : r.windows == core::WindowsGeneration::VistaPlus ? " (Vista/2008 and later)"
+                                                                               : " (assumed: Vista/2008 and later)");
+    } else {
+        what += fmt::format("range {}-{} ({} usable, {}; {} reserved, {} bind-owned); "
+                            "tcp_tw_reuse={}{}; ",
+                            r.range.low, r.range.high, r.range_size, terminal_safe(r.range_origin),
+                            r.reserved, r.bind_owned, r.tcp_tw_reuse,
+                            r.tw_reuse_assumed ? " (assumed)" : "");
+    }
+    what += fmt::format("{} TIME_WAIT attributed by remote endpoint (inferred), {} without owner; "
+                        "sockets from {}, owners from {}.",
+                        c.time_wait_inferred, c.time_wait_unowned, terminal_safe(r.source.sockets),
+                        terminal_safe(r.source.owners.empty() ? "none" : r.source.owners));
+    wrap(out, what, "Checked: ", "  ", o.width);
     for (const auto& w : r.warnings) {
         wrap(out, terminal_safe(w.message), "Warning: ", "  ", o.width);
     }

@@ -34,6 +34,39 @@ TEST(DiagnoseCli, LabChurnTellsANewUserWhatHappened) {
     }
 }
 
+TEST(DiagnoseCli, LabDeadBackendSaysMechanismRemedyAndWhatFails) {
+    if (!require_root("labs (they create network namespaces)")) GTEST_SKIP() << "needs root";
+    auto r = run("lab dead-backend");
+    EXPECT_EQ(r.code, 2) << r.out;
+    std::string flat;  // word-wrapping undone
+    for (std::size_t i = 0; i < r.out.size(); ++i) {
+        if (r.out[i] != '\n') {
+            flat += r.out[i];
+            continue;
+        }
+        flat += ' ';
+        while (i + 1 < r.out.size() && r.out[i + 1] == ' ') ++i;
+    }
+    for (const char* words :
+         {"What happened: pwlab-dialer", "EADDRNOTAVAIL",
+          "EXHAUSTED: No port left for connections from 127.0.0.1 to 192.0.2.10:5432",
+          "Cause: a dead or filtered backend (connects stuck in SYN_SENT, never answered)",
+          "Failing now: new connections from 127.0.0.1 to 192.0.2.10:5432 (PostgreSQL)",
+          "Finding 1 of 1: EXHAUSTED, dead-backend", "Culprit: pwlab-dialer", "connect timeout",
+          "health checks", "exponential backoff"}) {
+        EXPECT_NE(flat.find(words), std::string::npos) << words << "\n" << r.out;
+    }
+    EXPECT_EQ(r.out.find("hoarding"), std::string::npos) << r.out;
+
+    auto j = run("lab dead-backend --json");
+    auto doc = nlohmann::json::parse(j.out);
+    const auto& report = doc["reports"][0];
+    EXPECT_EQ(report["findings"][0]["mechanism"], "dead-backend");
+    EXPECT_EQ(report["breaks"]["scope"], "destinations");
+    EXPECT_EQ(report["breaks"]["destinations"][0]["service"], "PostgreSQL");
+    EXPECT_EQ(report["breaks"]["now"], true);
+}
+
 TEST(DiagnoseCli, LabJsonIsTheDiagnoseDocument) {
     if (!require_root("labs (they create network namespaces)")) GTEST_SKIP() << "needs root";
     auto r = run("lab udp-leak --json");
@@ -73,6 +106,7 @@ TEST(DiagnoseCli, BadThresholdsAreUnknownForMonitoring) {
     auto list = run("lab --list");
     EXPECT_EQ(list.code, 0);
     EXPECT_NE(list.out.find("bind-before-connect"), std::string::npos);
+    EXPECT_NE(list.out.find("dead-backend"), std::string::npos);
 }
 
 TEST(DiagnoseCli, UnreadableNamespaceIsUnknown) {

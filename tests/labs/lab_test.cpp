@@ -111,6 +111,52 @@ INSTANTIATE_TEST_SUITE_P(
         return name;
     });
 
+// Class 4 and 9: connects to a destination that drops every SYN sit in SYN_SENT until the
+// pool to it is empty; that is a dead backend (not hoarding), and only that destination fails.
+TEST(LabDeadBackend, UnansweredConnectsAreADeadBackend) {
+    REQUIRE_ROOT();
+    auto lab = lab::Lab::start({lab::Pattern::DeadBackend, 0});
+    ASSERT_TRUE(lab) << lab.error().message;
+    const auto& o = lab->outcome();
+    EXPECT_EQ(o.failed_call, "connect()");
+    ASSERT_EQ(o.error, EADDRNOTAVAIL) << o.story;
+    EXPECT_GT(o.succeeded, 100u);
+    EXPECT_EQ(o.server_pid, 0);  // nobody answers
+    EXPECT_EQ(o.destination.to_string(), "192.0.2.10:5432");
+
+    auto r = diagnose_lab(o);
+    ASSERT_FALSE(r.unknown) << r.summary;
+    EXPECT_EQ(r.verdict, Severity::Exhausted) << r.summary;
+    ASSERT_FALSE(r.findings.empty());
+    const auto& f = r.findings.front();
+    EXPECT_EQ(f.mechanism, Mechanism::DeadBackend) << f.title;
+    ASSERT_FALSE(f.culprits.empty());
+    EXPECT_EQ(f.culprits.front().pid, o.client_pid);
+    EXPECT_EQ(f.culprits.front().name, "pwlab-dialer");
+    ASSERT_TRUE(f.pool.has_value());
+    const auto& pool = r.pools[*f.pool];
+    EXPECT_EQ(pool.key.kind, PoolKind::TcpConnect);
+    EXPECT_EQ(pool.key.remote, o.destination);
+    EXPECT_EQ(pool.free, 0u);
+    EXPECT_EQ(pool.states[core::TcpState::SynSent], pool.sockets);
+    EXPECT_TRUE(f.servers.empty());
+    // Headline, mechanism, remedy, what breaks.
+    EXPECT_EQ(r.summary.rfind("EXHAUSTED: No port left for connections from 127.0.0.1 to "
+                              "192.0.2.10:5432",
+                              0),
+              0u)
+        << r.summary;
+    EXPECT_NE(r.summary.find("a dead or filtered backend"), std::string::npos) << r.summary;
+    EXPECT_NE(f.remedy.find("connect timeout"), std::string::npos) << f.remedy;
+    EXPECT_NE(f.remedy.find("backoff"), std::string::npos) << f.remedy;
+    ASSERT_TRUE(r.breaks.has_value());
+    EXPECT_TRUE(r.breaks->now);
+    EXPECT_NE(r.summary.find("Failing now: new connections from 127.0.0.1 to 192.0.2.10:5432 "
+                             "(PostgreSQL); connections to other destinations are not affected."),
+              std::string::npos)
+        << r.summary;
+}
+
 TEST(LabHealthy, BusyNamespaceOverManyDestinationsIsOk) {
     REQUIRE_ROOT();
     auto lab = lab::Lab::start({lab::Pattern::Healthy, 0});

@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "analyze/report.h"
+#include "analyze/services.h"
 #include "snapshot_builder.h"
 
 namespace portwatch::analyze {
@@ -177,6 +180,209 @@ TEST(Findings, Ipv6DestinationsHaveTheirOwnPools) {
     }
     EXPECT_NE(std::find(remotes.begin(), remotes.end(), "[2001:db8::9]:443"), remotes.end());
     EXPECT_NE(std::find(remotes.begin(), remotes.end(), "10.0.0.9:443"), remotes.end());
+}
+
+// Class 4: SYN_SENT toward a destination that never answers is a dead backend, not hoarding.
+TEST(Findings, UnansweredConnectsAreADeadBackendNotHoarding) {
+    test::SnapshotBuilder b(40000, 40099);
+    b.process(20, "api");
+    for (std::uint16_t i = 0; i < 100; ++i) {
+        b.tcp(i < 97 ? TcpState::SynSent : TcpState::Established, ep("10.0.0.1", 40000 + i),
+              ep("10.0.0.9", 5432), 20);
+    }
+    auto r = diagnose(b.snapshot(), nullptr, {});
+    EXPECT_EQ(r.verdict, Severity::Exhausted);
+    const auto& f = r.findings.front();
+    EXPECT_EQ(f.mechanism, Mechanism::DeadBackend);
+    EXPECT_EQ(mechanism_name(f.mechanism), "dead-backend");
+    EXPECT_NE(f.title.find("SYN_SENT"), std::string::npos) << f.title;
+    EXPECT_EQ(f.title.find("hoarding"), std::string::npos) << f.title;
+    EXPECT_NE(f.remedy.find("connect timeout"), std::string::npos) << f.remedy;
+    EXPECT_NE(f.remedy.find("health checks"), std::string::npos) << f.remedy;
+    EXPECT_NE(f.remedy.find("backoff"), std::string::npos) << f.remedy;
+    bool said = false;
+    for (const auto& e : f.evidence) said = said || e.find("97 of 100 sockets are in SYN_SENT") == 0;
+    EXPECT_TRUE(said);
+    // What breaks: this destination only, named by its service.
+    ASSERT_TRUE(f.breaks.has_value());
+    EXPECT_TRUE(f.breaks->now);
+    EXPECT_EQ(f.breaks->scope, BreakScope::Destinations);
+    ASSERT_EQ(f.breaks->destinations.size(), 1u);
+    EXPECT_EQ(f.breaks->destinations[0].service, "PostgreSQL");
+    EXPECT_NE(r.summary.find("Failing now: new connections from 10.0.0.1 to 10.0.0.9:5432 "
+                             "(PostgreSQL); connections to other destinations are not affected."),
+              std::string::npos)
+        << r.summary;
+    // Mostly open connections that did get an answer are still hoarding.
+    auto hoard = diagnose(drained(TcpState::Established, 95), nullptr, {});
+    EXPECT_EQ(hoard.findings.front().mechanism, Mechanism::Hoarding);
+}
+
+// Class 4: descriptor limits are counted and said in file descriptors, with the sockets among
+// them and what they are doing.
+TEST(Findings, FdLimitCountsFileDescriptorsNotSockets) {
+    test::SnapshotBuilder b(40000, 40999);
+    b.process(20, "client");
+    b.snapshot().processes[0].fd_count = 1000;
+    b.snapshot().processes[0].fd_limit = 1024;
+    for (std::uint16_t i = 0; i < 700; ++i) {
+        b.tcp(TcpState::CloseWait, ep("10.0.0.1", 40000 + i), ep("10.0.0.9", 8080), 20);
+    }
+    auto r = diagnose(b.snapshot(), nullptr, {});
+    const Finding* fd = nullptr;
+    for (const auto& f : r.findings) {
+        if (f.mechanism == Mechanism::FdLimit) fd = &f;
+    }
+    ASSERT_NE(fd, nullptr);
+    EXPECT_NE(fd->title.find("1000 of 1024 (98%) file descriptors"), std::string::npos) << fd->title;
+    ASSERT_EQ(fd->culprits.size(), 1u);
+    EXPECT_EQ(fd->culprits[0].file_descriptors, 1000u);
+    EXPECT_EQ(fd->culprits[0].sockets, 700u);
+    EXPECT_NE(fd->evidence.front().find("700 of them sockets; TCP: 700 CLOSE_WAIT"),
+              std::string::npos)
+        << fd->evidence.front();
+    EXPECT_NE(fd->remedy.find("CLOSE_WAIT"), std::string::npos) << fd->remedy;
+    ASSERT_TRUE(fd->breaks.has_value());
+    EXPECT_EQ(fd->breaks->scope, BreakScope::Process);
+    EXPECT_NE(fd->breaks->text.find("client (pid 20)"), std::string::npos);
+}
+
+// A Windows host: one pool, drained by a churning client and a leaking one; a third process
+// with a negligible share.
+core::Snapshot windows_two_causes(core::WindowsGeneration generation) {
+    test::SnapshotBuilder b(49152, 49351);  // 200 dynamic ports
+    auto& snap = b.snapshot();
+    snap.config.platform = core::Platform::Windows;
+    snap.config.tcp_tw_reuse.reset();
+    snap.config.windows = generation;
+    b.process(100, "app.exe").process(200, "agent.exe").process(300, "lsass.exe");
+    std::uint16_t port = 49152;
+    for (int i = 0; i < 120; ++i) b.tcp(TcpState::TimeWait, ep("10.0.0.5", port++), ep("10.0.0.40", 1433));
+    for (int i = 0; i < 2; ++i) b.tcp(TcpState::Established, ep("10.0.0.5", port++), ep("10.0.0.40", 1433), 100);
+    for (int i = 0; i < 70; ++i) b.tcp(TcpState::CloseWait, ep("10.0.0.5", port++), ep("10.0.0.77", 443), 200);
+    for (int i = 0; i < 4; ++i) b.tcp(TcpState::Established, ep("10.0.0.5", port++), ep("10.0.0.2", 88), 300);
+    return snap;
+}
+
+// Class 8: one culprit, one mechanism.
+TEST(Findings, TwoProcessesDrainingOnePoolTwoWaysAreTwoCauses) {
+    auto r = diagnose(windows_two_causes(core::WindowsGeneration::VistaPlus), nullptr, {});
+    EXPECT_EQ(r.verdict, Severity::Critical);
+    ASSERT_EQ(r.findings.size(), 2u);
+    const auto& churn = r.findings[0];
+    const auto& leak = r.findings[1];
+    EXPECT_EQ(churn.pool, leak.pool);
+    EXPECT_EQ(churn.mechanism, Mechanism::TimeWaitChurn);
+    EXPECT_EQ(leak.mechanism, Mechanism::CloseWaitLeak);
+    EXPECT_EQ(churn.cause, 1u);
+    EXPECT_EQ(leak.cause, 2u);
+    EXPECT_EQ(leak.causes, 2u);
+    ASSERT_EQ(churn.culprits.size(), 1u);
+    ASSERT_EQ(leak.culprits.size(), 1u);
+    EXPECT_EQ(churn.culprits[0].name, "app.exe");
+    EXPECT_EQ(leak.culprits[0].name, "agent.exe");
+    ASSERT_FALSE(churn.destinations.empty());
+    EXPECT_EQ(churn.destinations[0].remote.to_string(), "10.0.0.40:1433");
+    ASSERT_FALSE(leak.destinations.empty());
+    EXPECT_EQ(leak.destinations[0].remote.to_string(), "10.0.0.77:443");
+    EXPECT_NE(churn.remedy.find("app.exe reuse connections"), std::string::npos);
+    EXPECT_NE(leak.remedy.find("agent.exe does not close"), std::string::npos);
+    // The verdict says both, each with its own mechanism and destination.
+    EXPECT_NE(r.summary.find("Two causes: TIME_WAIT churn by app.exe (pid 100) to 10.0.0.40:1433 "
+                             "(SQL Server)"),
+              std::string::npos)
+        << r.summary;
+    EXPECT_NE(r.summary.find("a CLOSE_WAIT leak by agent.exe (pid 200) to 10.0.0.77:443 (HTTPS)"),
+              std::string::npos)
+        << r.summary;
+    // A 2% share is no culprit.
+    for (const auto& f : r.findings) {
+        for (const auto& c : f.culprits) EXPECT_NE(c.name, "lsass.exe");
+    }
+}
+
+TEST(Findings, NegligibleOwnersAreNotCulprits) {
+    auto snap = drained(TcpState::CloseWait, 95);
+    snap.processes.push_back({});
+    snap.processes.back().pid = 30;
+    snap.processes.back().name = "tiny";
+    snap.sockets[5].owners = {30};  // one socket of 96: 1%
+    auto r = diagnose(snap, nullptr, {});
+    ASSERT_FALSE(r.findings.empty());
+    const auto& f = r.findings.front();
+    EXPECT_EQ(f.mechanism, Mechanism::CloseWaitLeak);
+    for (const auto& c : f.culprits) EXPECT_NE(c.pid, 30);
+    bool listed = false;
+    for (const auto& e : f.evidence) listed = listed || e.find("other owners, not culprits") == 0;
+    EXPECT_TRUE(listed);
+}
+
+// Class 5: a Windows capture speaks Windows: no Linux sysctl, its TIME_WAIT length per version.
+TEST(Findings, WindowsSpeaksWindows) {
+    for (auto [generation, seconds] : {std::pair{core::WindowsGeneration::VistaPlus, 120u},
+                                       std::pair{core::WindowsGeneration::UpTo2003, 240u},
+                                       std::pair{core::WindowsGeneration::Unknown, 120u}}) {
+        auto r = diagnose(windows_two_causes(generation), nullptr, {});
+        EXPECT_EQ(r.time_wait_seconds, seconds);
+        for (const auto& f : r.findings) {
+            for (const auto& text : f.evidence) {
+                EXPECT_EQ(text.find("tcp_tw_reuse"), std::string::npos) << text;
+                EXPECT_EQ(text.find("net.ipv4"), std::string::npos) << text;
+            }
+            EXPECT_EQ(f.remedy.find("net.ipv4"), std::string::npos) << f.remedy;
+            EXPECT_EQ(f.remedy.find("tcp_tw_reuse"), std::string::npos) << f.remedy;
+        }
+        const auto& churn = r.findings.front();
+        bool told = false;
+        for (const auto& e : churn.evidence) {
+            told = told || e.starts_with(fmt::format("TIME_WAIT lasts {} s (TcpTimedWaitDelay", seconds));
+        }
+        EXPECT_TRUE(told);
+        EXPECT_NE(churn.remedy.find("TcpTimedWaitDelay"), std::string::npos);
+        EXPECT_NE(churn.remedy.find("netsh int ipv4 set dynamicport"), std::string::npos);
+        if (generation == core::WindowsGeneration::Unknown) {
+            EXPECT_NE(r.time_wait_origin.find("assumed"), std::string::npos);
+        }
+        // Class 9: on Windows everything outbound fails, named by what admins see.
+        ASSERT_TRUE(r.breaks.has_value());
+        EXPECT_EQ(r.breaks->scope, BreakScope::Host);
+        EXPECT_NE(r.breaks->text.find("every new outbound TCP connection from this host"),
+                  std::string::npos);
+        EXPECT_NE(r.breaks->text.find("file shares (SMB)"), std::string::npos);
+        EXPECT_NE(r.breaks->text.find("10.0.0.2:88 (Kerberos)"), std::string::npos) << r.breaks->text;
+    }
+}
+
+// Class 9: several destinations exhausted on Linux: each is named, the rest keep working.
+TEST(Findings, WhatBreaksNamesEveryExhaustedDestination) {
+    test::SnapshotBuilder b(40000, 40099);
+    b.process(20, "client");
+    for (std::uint16_t i = 0; i < 100; ++i) {
+        b.tcp(TcpState::Established, ep("10.0.0.1", 40000 + i), ep("10.0.0.9", 6379), 20);
+        b.tcp(TcpState::Established, ep("10.0.0.1", 40000 + i), ep("10.0.0.8", 445), 20);
+    }
+    auto r = diagnose(b.snapshot(), nullptr, {});
+    ASSERT_TRUE(r.breaks.has_value());
+    EXPECT_TRUE(r.breaks->now);
+    EXPECT_EQ(r.breaks->destinations.size(), 2u);
+    EXPECT_NE(r.summary.find("Failing now: new connections to "), std::string::npos) << r.summary;
+    EXPECT_NE(r.summary.find("10.0.0.9:6379 (Redis)"), std::string::npos) << r.summary;
+    EXPECT_NE(r.summary.find("10.0.0.8:445 (SMB)"), std::string::npos) << r.summary;
+    EXPECT_NE(r.summary.find("other destinations are not affected"), std::string::npos);
+}
+
+TEST(Services, OneTableByPortAndProtocol) {
+    EXPECT_EQ(well_known_service(445, core::Protocol::Tcp), "SMB");
+    EXPECT_EQ(well_known_service(88, core::Protocol::Udp), "Kerberos");
+    EXPECT_EQ(well_known_service(389, core::Protocol::Tcp), "LDAP");
+    EXPECT_EQ(well_known_service(636, core::Protocol::Tcp), "LDAPS");
+    EXPECT_EQ(well_known_service(53, core::Protocol::Udp), "DNS");
+    EXPECT_EQ(well_known_service(135, core::Protocol::Tcp), "RPC");
+    EXPECT_EQ(well_known_service(1433, core::Protocol::Tcp), "SQL Server");
+    EXPECT_EQ(well_known_service(3306, core::Protocol::Tcp), "MySQL");
+    EXPECT_EQ(well_known_service(443, core::Protocol::Udp), "QUIC/HTTP3");
+    EXPECT_EQ(well_known_service(445, core::Protocol::Udp), "");
+    EXPECT_EQ(well_known_service(9000, core::Protocol::Tcp), "");
 }
 
 TEST(Findings, NoSocketsReadIsUnknown) {

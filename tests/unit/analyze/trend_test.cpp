@@ -23,9 +23,9 @@ Report report(system_clock::time_point at, std::uint32_t free,
 
 TEST(AnalyzeTrend, SlopeForecastAndProcesses) {
     auto t0 = sys_days{2026y / 11 / 25} + 8h;
-    auto a = report(t0, 900, {{10, "a.exe", 50, 0}, {20, "b.exe", 50, 0}});
-    auto b = report(t0 + 1h, 700, {{10, "a.exe", 250, 0}, {20, "b.exe", 50, 0}});
-    auto c = report(t0 + 2h, 500, {{10, "a.exe", 450, 0}, {20, "b.exe", 50, 0}});
+    auto a = report(t0, 900, {{10, "a.exe", 50, 0, {}, {}}, {20, "b.exe", 50, 0, {}, {}}});
+    auto b = report(t0 + 1h, 700, {{10, "a.exe", 250, 0, {}, {}}, {20, "b.exe", 50, 0, {}, {}}});
+    auto c = report(t0 + 2h, 500, {{10, "a.exe", 450, 0, {}, {}}, {20, "b.exe", 50, 0, {}, {}}});
     std::vector<TimedReport> series{{&a, "1", "x"}, {&b, "2", "x"}, {&c, "3", "x"}};
     auto t = compute_trend(series);
     ASSERT_TRUE(t);

@@ -1,6 +1,7 @@
 // `portwatch analyze` end to end: the binary on the fixtures, its output and Nagios exit codes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -20,6 +21,20 @@ portwatch::testing::CommandResult analyze(const std::string& args) {
 
 bool contains(const std::string& text, const std::string& needle) {
     return text.find(needle) != std::string::npos;
+}
+
+// The text with its word-wrapping undone (a newline and the indentation after it: one space).
+std::string unwrapped(const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '\n') {
+            out += text[i];
+            continue;
+        }
+        out += ' ';
+        while (i + 1 < text.size() && text[i + 1] == ' ') ++i;
+    }
+    return out;
 }
 
 TEST(AnalyzeCli, GermanUtf16AnobqIsCriticalWithTheCulprit) {
@@ -50,6 +65,15 @@ TEST(AnalyzeCli, OsPreset) {
     auto r = analyze("--os 2003 " + fixture("capture/windows-en-anobq.txt"));
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_TRUE(contains(r.out, "1025-5000")) << r.out;
+    // The Windows generation sets the TIME_WAIT length the report assumes.
+    EXPECT_TRUE(contains(unwrapped(r.out), "TIME_WAIT lasts 240 s (2003 and earlier)")) << r.out;
+    auto vista = analyze("--os vista+ " + fixture("capture/windows-en-anobq.txt"));
+    EXPECT_TRUE(contains(unwrapped(vista.out), "TIME_WAIT lasts 120 s (Vista/2008 and later)"))
+        << vista.out;
+    auto unknown = analyze(fixture("capture/windows-en-ano-findstr.txt"));
+    EXPECT_TRUE(contains(unwrapped(unknown.out), "TIME_WAIT lasts 120 s (assumed: Vista/2008 and later)"))
+        << unknown.out;
+    EXPECT_FALSE(contains(unknown.out, "tcp_tw_reuse")) << unknown.out;
 }
 
 TEST(AnalyzeCli, ElevationRefusal) {
@@ -126,6 +150,78 @@ TEST(AnalyzeCli, SocketsMode) {
     }
     EXPECT_EQ(lines, 1u + 16u);  // header + sockets
     EXPECT_TRUE(contains(r.out, "OneDrive.exe")) << r.out;
+}
+
+// Class 5 and 9: a Windows 2003 capture (told by its -v component chains) speaks Windows.
+TEST(AnalyzeCli, Windows2003ChurnSpeaksWindowsAndSaysWhatBreaks) {
+    auto r = analyze(fixture("capture/windows-2003-anbv-churn.txt"));
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_TRUE(r.out.starts_with("EXHAUSTED")) << r.out;
+    r.out = unwrapped(r.out);
+    for (const char* words :
+         {"No port left for TCP on any local address", "WSAENOBUFS", "Cause: TIME_WAIT churn",
+          "beremote.exe (pid 2412)", "Failing now: every new outbound TCP connection from this host",
+          "file shares (SMB)", "10.0.0.20:445 (SMB)", "(Kerberos)", "TIME_WAIT lasts 240 s",
+          "TcpTimedWaitDelay", "netsh int ipv4 set dynamicport", "dynamic port range 1025-5000",
+          "Tcpip event 4231"}) {
+        EXPECT_TRUE(contains(r.out, words)) << words << "\n" << r.out;
+    }
+    for (const char* linux_words : {"tcp_tw_reuse", "net.ipv4", "sysctl", "bind-owned"}) {
+        EXPECT_FALSE(contains(r.out, linux_words)) << linux_words << "\n" << r.out;
+    }
+    EXPECT_FALSE(contains(r.out, "Culprit: lsass.exe")) << r.out;  // 6 of 3976 ports
+    EXPECT_FALSE(contains(r.out, "Server:")) << r.out;  // the file server is not this host
+}
+
+// Class 8: one pool, two processes, two mechanisms, each with its destinations and remedy.
+TEST(AnalyzeCli, TwoCausesOfOnePoolAreToldApart) {
+    auto r = analyze(fixture("capture/windows-en-anob-two-causes.txt"));
+    EXPECT_EQ(r.code, 2) << r.err;
+    auto headline = r.out.substr(0, r.out.find("\n\n"));
+    for (const char* words :
+         {"CRITICAL: 93% of the ports for TCP on any local address", "Two causes:",
+          "TIME_WAIT churn by java.exe (pid 3344) to 10.1.2.3:5432 (PostgreSQL)",
+          "a CLOSE_WAIT leak by node.exe (pid 5120) to 10.1.5.9:443 (HTTPS)",
+          "Fails first: every new outbound TCP connection from this host"}) {
+        EXPECT_TRUE(contains(unwrapped(headline), words)) << words << "\n" << headline;
+    }
+    EXPECT_TRUE(contains(r.out, "Finding 1 of 2: CRITICAL, time-wait-churn (cause 1 of 2 of one pool)"));
+    EXPECT_TRUE(contains(r.out, "Finding 2 of 2: CRITICAL, close-wait-leak (cause 2 of 2 of one pool)"));
+    EXPECT_TRUE(contains(r.out, "Make java.exe reuse connections")) << r.out;
+    EXPECT_TRUE(contains(r.out, "node.exe does not close sockets")) << r.out;
+    for (const char* small : {"Culprit: lsass.exe", "Culprit: svchost.exe", "Culprit: System"}) {
+        EXPECT_FALSE(contains(r.out, small)) << small;
+    }
+    EXPECT_TRUE(contains(r.out, "TIME_WAIT lasts 120 s")) << r.out;
+
+    auto j = analyze("--json " + fixture("capture/windows-en-anob-two-causes.txt"));
+    auto doc = nlohmann::json::parse(j.out, nullptr, false);
+    ASSERT_FALSE(doc.is_discarded());
+    const auto& report = doc["diagnose"]["reports"][0];
+    ASSERT_EQ(report["findings"].size(), 2u);
+    EXPECT_EQ(report["findings"][0]["culprits"].size(), 1u);
+    EXPECT_EQ(report["findings"][1]["culprits"][0]["name"], "node.exe");
+    EXPECT_EQ(report["findings"][1]["destinations"][0]["address"], "10.1.5.9");
+    EXPECT_EQ(report["findings"][1]["cause"], 2);
+    EXPECT_TRUE(report["tcp_tw_reuse"].is_null());
+    EXPECT_EQ(report["windows_generation"], "vista-and-later");
+    EXPECT_EQ(report["breaks"]["scope"], "host");
+}
+
+// Class 4 and 9 on a Linux capture: a Redis that never answers, PostgreSQL churn.
+TEST(AnalyzeCli, DeadBackendAndChurnNameWhatFails) {
+    auto r = analyze("--range 32768-33767 " + fixture("capture/linux-ss-tanp-dead-backend.txt"));
+    EXPECT_EQ(r.code, 2) << r.err;
+    std::string flat = unwrapped(r.out);
+    for (const char* words :
+         {"Fails first: new connections to 10.4.0.30:5432 (PostgreSQL) and 10.4.0.20:6379 (Redis); "
+          "connections to other destinations are not affected.",
+          "CRITICAL, dead-backend", "node (pid 4100) holds 980",
+          "980 of 980 sockets are in SYN_SENT toward 10.4.0.20:6379", "connect timeout",
+          "exponential backoff", "tcp_syn_retries", "CRITICAL, time-wait-churn"}) {
+        EXPECT_TRUE(contains(flat, words)) << words << "\n" << r.out;
+    }
+    EXPECT_FALSE(contains(r.out, "hoarding")) << r.out;
 }
 
 TEST(AnalyzeCli, EverySharedFixtureIsOk) {
