@@ -46,7 +46,7 @@ Mix mix_of(const StateCounts& s) {
 std::string percent(double fraction) { return fmt::format("{:.0f}%", fraction * 100.0); }
 
 std::string who(const Culprit& c) {
-    return c.pid == 0 ? std::string("no known process") : fmt::format("{} (pid {})", c.name, c.pid);
+    return c.pid == 0 ? std::string("no known process") : core::name_with_pid(c.name, c.pid);
 }
 
 std::string state_mix_text(const StateCounts& s, core::Protocol protocol) {

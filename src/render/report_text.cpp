@@ -72,7 +72,7 @@ std::string pct(double f) { return fmt::format("{:.0f}%", f * 100.0); }
 
 std::string who(std::int32_t pid, const std::string& name) {
     return pid == 0 ? std::string("(no owner found)")
-                    : fmt::format("{} (pid {})", terminal_safe(name), pid);
+                    : terminal_safe(core::name_with_pid(name, pid));
 }
 
 std::string pool_label(const Pool& p) {
