@@ -38,18 +38,23 @@ std::uint64_t write_capture(const std::string& path, std::uint64_t rows) {
             case 0:
             case 1:
                 std::snprintf(buf, sizeof buf,
-                              "  TCP    10.0.%u.5:%-10u 10.20.0.40:1433        TIME_WAIT       0", a, port);
+                              "  TCP    10.0.%u.5:%-10u 10.20.0.40:1433        TIME_WAIT       0",
+                              a, port);
                 line(buf);
                 break;
             case 2:
-                std::snprintf(buf, sizeof buf,
-                              "  TCP    10.0.%u.5:%-10u 10.20.0.77:8443        CLOSE_WAIT      2288", a, port);
+                std::snprintf(
+                    buf, sizeof buf,
+                    "  TCP    10.0.%u.5:%-10u 10.20.0.77:8443        CLOSE_WAIT      2288", a,
+                    port);
                 line(buf);
                 line(" [javaw.exe]");
                 break;
             default:
-                std::snprintf(buf, sizeof buf,
-                              "  TCP    10.0.%u.5:%-10u 10.20.0.40:1433        ESTABLISHED     5120", a, port);
+                std::snprintf(
+                    buf, sizeof buf,
+                    "  TCP    10.0.%u.5:%-10u 10.20.0.40:1433        ESTABLISHED     5120", a,
+                    port);
                 line(buf);
                 line("  W3SVC");
                 line(" [w3wp.exe]");

@@ -55,7 +55,7 @@ constexpr std::uint16_t kFirstPort = 20000;
 constexpr int kBatch = 256;  // connects before accepting: stays well under the accept backlog
 
 class Fd {
-public:
+  public:
     Fd() = default;
     explicit Fd(int fd) : fd_(fd) {}
     Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
@@ -71,7 +71,7 @@ public:
     int get() const { return fd_; }
     explicit operator bool() const { return fd_ >= 0; }
 
-private:
+  private:
     int fd_ = -1;
 };
 
@@ -99,7 +99,9 @@ struct Listener {
     socklen_t length = 0;
 };
 
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string errno_text(const char* what) {
+    return std::string(what) + ": " + std::strerror(errno);
+}
 
 bool write_text(const std::string& path, const std::string& text) {
     FILE* f = std::fopen(path.c_str(), "w");
@@ -121,7 +123,8 @@ void tune_namespace() {
     };
     for (const auto& [path, value] : settings) {
         if (!write_text(path, value)) {
-            std::fprintf(stderr, "sockload: warning: cannot set %s: %s\n", path, std::strerror(errno));
+            std::fprintf(stderr, "sockload: warning: cannot set %s: %s\n", path,
+                         std::strerror(errno));
         }
     }
     rlimit limit{};
@@ -156,8 +159,8 @@ bool make_listeners(int ports, bool ipv6, std::vector<Listener>& out, std::strin
         }
         for (int i = 0; i < ports; ++i) {
             Listener l;
-            l.address = loopback(family, "127.0.0.1", static_cast<std::uint16_t>(kFirstPort + i),
-                                 l.length);
+            l.address =
+                loopback(family, "127.0.0.1", static_cast<std::uint16_t>(kFirstPort + i), l.length);
             l.fd = Fd(::socket(family, SOCK_STREAM, 0));
             int one = 1;
             if (!l.fd ||
@@ -248,7 +251,9 @@ bool make_time_wait(const Listener& l, const char* source, long count, std::stri
     return true;
 }
 
-long share(long total, int workers, int w) { return total / workers + (w < total % workers ? 1 : 0); }
+long share(long total, int workers, int w) {
+    return total / workers + (w < total % workers ? 1 : 0);
+}
 
 void send_report(int fd, Report r, const std::string& error) {
     std::snprintf(r.error, sizeof r.error, "%s", error.c_str());

@@ -1,10 +1,10 @@
 #include "analyze/attribution.h"
 
-#include "analyze/addr_key.h"
-
 #include <algorithm>
 #include <climits>
 #include <map>
+
+#include "analyze/addr_key.h"
 
 namespace portwatch::analyze {
 
@@ -21,7 +21,9 @@ bool closed_by_application(const core::Socket& s) {
             s.state == TcpState::LastAck);
 }
 
-bool has_remote(const core::Socket& s) { return s.remote.name.empty() && s.remote.port != 0; }
+bool has_remote(const core::Socket& s) {
+    return s.remote.name.empty() && s.remote.port != 0;
+}
 
 }  // namespace
 

@@ -12,7 +12,7 @@
 namespace portwatch::analyze {
 
 class EffectiveOwners {
-public:
+  public:
     static EffectiveOwners build(const core::Snapshot& snapshot);
 
     // Owners of snapshot.sockets[i]: its own, or the inferred ones; empty when unknown.
@@ -21,7 +21,7 @@ public:
     std::uint32_t inferred_count() const { return inferred_count_; }
     std::uint32_t unowned_time_wait() const { return unowned_time_wait_; }
 
-private:
+  private:
     const core::Snapshot* snapshot_ = nullptr;
     std::vector<std::vector<std::int32_t>> inferred_owners_;  // by socket; sparse use
     std::vector<std::uint32_t> inferred_index_;  // socket -> index into inferred_owners_ + 1

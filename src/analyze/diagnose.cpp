@@ -44,8 +44,8 @@ Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
     PoolModel model = build_pools(snapshot, owners, thresholds);
     r.range = model.range;
     r.range_origin = model.range_origin;
-    r.range_source = snapshot.config.ephemeral ? snapshot.config.range_source
-                                               : core::RangeSource::Default;
+    r.range_source =
+        snapshot.config.ephemeral ? snapshot.config.range_source : core::RangeSource::Default;
     r.range_inference = snapshot.config.range_inference;
     r.range_size = model.tcp_size;
     r.reserved = model.reserved;
@@ -66,9 +66,15 @@ Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
     c.processes = static_cast<std::uint32_t>(snapshot.processes.size());
     for (const auto& p : model.pools) {
         switch (p.key.kind) {
-            case PoolKind::TcpConnect: ++c.connect_pools; break;
-            case PoolKind::TcpLocal: ++c.local_pools; break;
-            case PoolKind::UdpLocal: ++c.udp_pools; break;
+            case PoolKind::TcpConnect:
+                ++c.connect_pools;
+                break;
+            case PoolKind::TcpLocal:
+                ++c.local_pools;
+                break;
+            case PoolKind::UdpLocal:
+                ++c.udp_pools;
+                break;
         }
     }
     c.time_wait_inferred = owners.inferred_count();
@@ -94,10 +100,11 @@ Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
         return r;
     }
     if (model.range_origin.starts_with("assumed")) {
-        r.warnings.push_back({fmt::format("the ephemeral range is not known; assumed the {} default "
-                                          "{}-{}",
-                                          r.platform == core::Platform::Windows ? "Windows" : "Linux",
-                                          r.range.low, r.range.high)});
+        r.warnings.push_back(
+            {fmt::format("the ephemeral range is not known; assumed the {} default "
+                         "{}-{}",
+                         r.platform == core::Platform::Windows ? "Windows" : "Linux", r.range.low,
+                         r.range.high)});
     }
     // A capture judged by the range its own ports show says so in the verdict.
     auto add_range_note = [&] {

@@ -40,8 +40,8 @@ struct Culprit {
     std::string name;
     std::string cmdline;
     std::uint32_t sockets = 0;
-    double share = 0;      // of the pool's sockets (findings on a limit: 1)
-    bool inferred = false; // some of its sockets were attributed by remote endpoint
+    double share = 0;       // of the pool's sockets (findings on a limit: 1)
+    bool inferred = false;  // some of its sockets were attributed by remote endpoint
     // fd-limit findings: the descriptors it has open (`sockets`: how many of them are
     // sockets). 0 elsewhere.
     std::uint32_t file_descriptors = 0;
@@ -96,7 +96,12 @@ struct Finding {
 };
 
 enum class LimitKind : std::uint8_t {
-    ProcessFds, FileMax, Conntrack, TimeWaitBuckets, Orphans, TcpMemory
+    ProcessFds,
+    FileMax,
+    Conntrack,
+    TimeWaitBuckets,
+    Orphans,
+    TcpMemory
 };
 
 std::string_view limit_kind_name(LimitKind kind);  // "process-fds", "file-max", ...

@@ -6,10 +6,9 @@
 #include <optional>
 #include <unordered_set>
 
-#include "core/plural.h"
-
 #include "analyze/services.h"
 #include "analyze/what_breaks.h"
+#include "core/plural.h"
 
 namespace portwatch::analyze {
 
@@ -25,9 +24,9 @@ constexpr std::uint32_t kWindowsDefaultSize = 16384;
 constexpr double kNegligibleShare = 0.05;
 
 struct Mix {
-    std::uint32_t closing = 0;  // closed by this side first: TIME_WAIT, FIN_WAIT*, CLOSING
-    std::uint32_t leak = 0;     // closed by the peer only: CLOSE_WAIT, LAST_ACK
-    std::uint32_t open = 0;     // ESTABLISHED, SYN_SENT
+    std::uint32_t closing = 0;     // closed by this side first: TIME_WAIT, FIN_WAIT*, CLOSING
+    std::uint32_t leak = 0;        // closed by the peer only: CLOSE_WAIT, LAST_ACK
+    std::uint32_t open = 0;        // ESTABLISHED, SYN_SENT
     std::uint32_t unanswered = 0;  // of `open`, SYN_SENT: the SYN got no answer yet
     std::uint32_t total = 0;
 };
@@ -43,7 +42,9 @@ Mix mix_of(const StateCounts& s) {
     return m;
 }
 
-std::string percent(double fraction) { return fmt::format("{:.0f}%", fraction * 100.0); }
+std::string percent(double fraction) {
+    return fmt::format("{:.0f}%", fraction * 100.0);
+}
 
 std::string who(const Culprit& c) {
     return c.pid == 0 ? std::string("no known process") : core::name_with_pid(c.name, c.pid);
@@ -88,36 +89,54 @@ std::string failure_of(const Pool& p, core::Platform platform) {
         return "new connections fail with WSAENOBUFS (10055) or WSAEADDRINUSE (10048)";
     }
     switch (p.key.kind) {
-        case PoolKind::TcpConnect: return "connect() fails with EADDRNOTAVAIL (Cannot assign requested address)";
-        case PoolKind::TcpLocal: return "bind() to port 0 fails with EADDRINUSE";
-        case PoolKind::UdpLocal: return "connect()/sendto() on a new UDP socket fails with EAGAIN";
+        case PoolKind::TcpConnect:
+            return "connect() fails with EADDRNOTAVAIL (Cannot assign requested address)";
+        case PoolKind::TcpLocal:
+            return "bind() to port 0 fails with EADDRINUSE";
+        case PoolKind::UdpLocal:
+            return "connect()/sendto() on a new UDP socket fails with EAGAIN";
     }
     return {};
 }
 
 std::string mechanism_phrase(Mechanism m) {
     switch (m) {
-        case Mechanism::TimeWaitChurn: return "TIME_WAIT churn (short connections this side closes first)";
-        case Mechanism::CloseWaitLeak: return "a CLOSE_WAIT leak (the peer closed, the application never did)";
-        case Mechanism::Hoarding: return "hoarding (connections kept open)";
-        case Mechanism::DeadBackend: return "a dead or filtered backend (connects stuck in SYN_SENT, never answered)";
-        case Mechanism::BindBeforeConnect: return "bind-before-connect (one port per connection, whatever the destination)";
-        case Mechanism::UdpLeak: return "a UDP socket leak";
-        case Mechanism::ListenersInRange: return "listeners and bound ports inside the range";
-        case Mechanism::ReservedRange: return "reserved ports inside the range";
-        case Mechanism::NarrowRange: return "a narrow range";
-        default: return "a mix of states";
+        case Mechanism::TimeWaitChurn:
+            return "TIME_WAIT churn (short connections this side closes first)";
+        case Mechanism::CloseWaitLeak:
+            return "a CLOSE_WAIT leak (the peer closed, the application never did)";
+        case Mechanism::Hoarding:
+            return "hoarding (connections kept open)";
+        case Mechanism::DeadBackend:
+            return "a dead or filtered backend (connects stuck in SYN_SENT, never answered)";
+        case Mechanism::BindBeforeConnect:
+            return "bind-before-connect (one port per connection, whatever the destination)";
+        case Mechanism::UdpLeak:
+            return "a UDP socket leak";
+        case Mechanism::ListenersInRange:
+            return "listeners and bound ports inside the range";
+        case Mechanism::ReservedRange:
+            return "reserved ports inside the range";
+        case Mechanism::NarrowRange:
+            return "a narrow range";
+        default:
+            return "a mix of states";
     }
 }
 
 // The mechanism in a few words, for a list of several causes.
 std::string_view short_phrase(Mechanism m) {
     switch (m) {
-        case Mechanism::TimeWaitChurn: return "TIME_WAIT churn";
-        case Mechanism::CloseWaitLeak: return "a CLOSE_WAIT leak";
-        case Mechanism::Hoarding: return "hoarding (connections kept open)";
-        case Mechanism::DeadBackend: return "connects stuck in SYN_SENT (a dead backend)";
-        default: return "a mix of states";
+        case Mechanism::TimeWaitChurn:
+            return "TIME_WAIT churn";
+        case Mechanism::CloseWaitLeak:
+            return "a CLOSE_WAIT leak";
+        case Mechanism::Hoarding:
+            return "hoarding (connections kept open)";
+        case Mechanism::DeadBackend:
+            return "connects stuck in SYN_SENT (a dead backend)";
+        default:
+            return "a mix of states";
     }
 }
 
@@ -174,8 +193,9 @@ std::string remedy(Mechanism m, const std::string& name, core::Platform platform
             return fmt::format(
                 "Make {} close UDP sockets after use, or reuse one (resolvers: a local caching "
                 "resolver); {}.",
-                name, win ? "widen the dynamic range (netsh int ipv4 set dynamicport udp ...)"
-                          : "widen net.ipv4.ip_local_port_range");
+                name,
+                win ? "widen the dynamic range (netsh int ipv4 set dynamicport udp ...)"
+                    : "widen net.ipv4.ip_local_port_range");
         case Mechanism::ListenersInRange:
             return win ? "Move listeners out of the dynamic range, or exclude their ports: "
                          "netsh int ipv4 add excludedportrange."
@@ -189,7 +209,8 @@ std::string remedy(Mechanism m, const std::string& name, core::Platform platform
         case Mechanism::NarrowRange:
             return win ? "Widen the dynamic range: netsh int ipv4 set dynamicport tcp start=49152 "
                          "num=16384 (the default) or wider."
-                       : "Widen the range (Linux: net.ipv4.ip_local_port_range, default 32768 60999).";
+                       : "Widen the range (Linux: net.ipv4.ip_local_port_range, default 32768 "
+                         "60999).";
         default:
             return fmt::format("Look at the owners and states above; {} to buy time.", widen);
     }
@@ -198,8 +219,12 @@ std::string remedy(Mechanism m, const std::string& name, core::Platform platform
 std::vector<Culprit> culprits_of(const Pool& p, const core::Snapshot& snap) {
     std::vector<Culprit> out;
     for (const auto& o : p.owners) {
-        Culprit c{o.pid, o.name, {}, o.sockets,
-                  p.sockets ? static_cast<double>(o.sockets) / p.sockets : 0.0, o.inferred > 0};
+        Culprit c{o.pid,
+                  o.name,
+                  {},
+                  o.sockets,
+                  p.sockets ? static_cast<double>(o.sockets) / p.sockets : 0.0,
+                  o.inferred > 0};
         if (const auto* proc = o.pid ? snap.find_process(o.pid) : nullptr) {
             c.cmdline = proc->cmdline;
         }
@@ -216,13 +241,14 @@ std::vector<Culprit> servers_at(const core::Snapshot& snap, core::Protocol proto
     // A wildcard listener serves `dst` only when `dst` is an address of this host: loopback,
     // or one its own sockets are bound to.
     auto dst_address = dst.address.normalized();
-    bool dst_is_here = dst_address.is_loopback() ||
-                       std::any_of(snap.sockets.begin(), snap.sockets.end(), [&](const core::Socket& s) {
-                           return s.local.address.normalized() == dst_address;
-                       });
+    bool dst_is_here =
+        dst_address.is_loopback() ||
+        std::any_of(snap.sockets.begin(), snap.sockets.end(), [&](const core::Socket& s) {
+            return s.local.address.normalized() == dst_address;
+        });
     for (const auto& s : snap.sockets) {
-        bool serving = protocol == core::Protocol::Tcp ? s.state == TcpState::Listen
-                                                       : s.remote.port == 0;
+        bool serving =
+            protocol == core::Protocol::Tcp ? s.state == TcpState::Listen : s.remote.port == 0;
         if (s.protocol != protocol || !serving || s.local.port != dst.port) {
             continue;
         }
@@ -233,7 +259,8 @@ std::vector<Culprit> servers_at(const core::Snapshot& snap, core::Protocol proto
         for (auto pid : s.owners) {
             if (seen.insert(pid).second) {
                 const auto* proc = snap.find_process(pid);
-                out.push_back({pid, proc ? proc->name : "", proc ? proc->cmdline : "", 1, 1.0, false});
+                out.push_back(
+                    {pid, proc ? proc->name : "", proc ? proc->cmdline : "", 1, 1.0, false});
             }
         }
     }
@@ -292,8 +319,8 @@ std::string clients_phrase(const std::vector<Culprit>& clients, std::uint32_t ow
     }
     return all ? fmt::format(" {} {} the {} left.", names, clients.size() > 1 ? "hold" : "holds",
                              core::plural(own, "port", "ports"))
-               : fmt::format(" {} {} {} of them.", names,
-                             clients.size() > 1 ? "hold" : "holds", own);
+               : fmt::format(" {} {} {} of them.", names, clients.size() > 1 ? "hold" : "holds",
+                             own);
 }
 
 std::string reserved_list(const core::Snapshot& snap, const core::PortRange& range) {
@@ -328,21 +355,22 @@ std::string reserved_remedy(const core::Snapshot& snap, const PoolModel& model, 
     bool win = snap.config.platform == core::Platform::Windows;
     std::string list = reserved_list(snap, model.range);
     std::string out =
-        win ? fmt::format("Remove the excluded port ranges that no service needs ({}; see netsh "
-                          "int ipv4 show excludedportrange protocol=tcp, and netsh int ipv4 "
-                          "delete excludedportrange), or widen the dynamic range around them "
-                          "(netsh int ipv4 set dynamicport tcp start=... num=...).",
-                          list)
-            : fmt::format("Shrink net.ipv4.ip_local_reserved_ports ({}) to the ports services "
-                          "really listen on, or widen net.ipv4.ip_local_port_range around it: "
-                          "reserved ports are never handed out to connect(), bind() to port 0 "
-                          "or UDP.",
-                          list);
-    out += fmt::format(" Only {} of the {} ports are left for every pool", p.size,
-                       model.range.size());
+        win ? fmt::format(
+                  "Remove the excluded port ranges that no service needs ({}; see netsh "
+                  "int ipv4 show excludedportrange protocol=tcp, and netsh int ipv4 "
+                  "delete excludedportrange), or widen the dynamic range around them "
+                  "(netsh int ipv4 set dynamicport tcp start=... num=...).",
+                  list)
+            : fmt::format(
+                  "Shrink net.ipv4.ip_local_reserved_ports ({}) to the ports services "
+                  "really listen on, or widen net.ipv4.ip_local_port_range around it: "
+                  "reserved ports are never handed out to connect(), bind() to port 0 "
+                  "or UDP.",
+                  list);
+    out +=
+        fmt::format(" Only {} of the {} ports are left for every pool", p.size, model.range.size());
     if (!clients.empty() && clients.front().pid != 0) {
-        out += fmt::format("; {}'s {} are not the problem",
-                           clients.front().name,
+        out += fmt::format("; {}'s {} are not the problem", clients.front().name,
                            core::plural(p.sockets, "socket", "sockets"));
     }
     return out + ".";
@@ -354,16 +382,18 @@ std::string bind_owner_how(const BindOwner& o) {
         parts.push_back(fmt::format("{} listening or bound-only", o.listening));
         if (o.listening_chosen + o.listening_picked == o.listening && o.listening_chosen &&
             o.listening_picked) {
-            parts.back() += fmt::format(" ({} on ports it chose, {} on ports the kernel picked "
-                                        "for bind() to port 0)",
-                                        o.listening_chosen, o.listening_picked);
+            parts.back() += fmt::format(
+                " ({} on ports it chose, {} on ports the kernel picked "
+                "for bind() to port 0)",
+                o.listening_chosen, o.listening_picked);
         } else if (o.listening_chosen == o.listening) {
             parts.back() += " on ports it chose";
         } else if (o.listening_picked == o.listening) {
             parts.back() += " on ports the kernel picked for bind() to port 0";
         }
     }
-    if (o.explicit_port) parts.push_back(fmt::format("{} bound to a chosen port", o.explicit_port));
+    if (o.explicit_port)
+        parts.push_back(fmt::format("{} bound to a chosen port", o.explicit_port));
     if (o.prebound) {
         std::string to = o.destination_count == 1 && !o.destinations.empty()
                              ? o.destinations.front().remote.to_string()
@@ -372,7 +402,8 @@ std::string bind_owner_how(const BindOwner& o) {
             fmt::format("{} bound with bind(ip, 0) before connect() to {}", o.prebound, to));
     }
     std::string out;
-    for (const auto& part : parts) out += (out.empty() ? "" : ", ") + part;
+    for (const auto& part : parts)
+        out += (out.empty() ? "" : ", ") + part;
     return out;
 }
 
@@ -402,7 +433,8 @@ std::optional<Finding> bound_by_others_finding(const core::Snapshot& snap, const
         severity = std::max(severity, q.severity);
         if (q.key.kind == PoolKind::TcpConnect) {
             ++victims;
-            if (!victim) victim = i;
+            if (!victim)
+                victim = i;
         } else {
             local.push_back(i);
         }
@@ -410,14 +442,16 @@ std::optional<Finding> bound_by_others_finding(const core::Snapshot& snap, const
     // The lead culprit: the biggest holder, or with bind-before-connect the biggest binder.
     const BindOwner* lead_ptr = &model.bind_owners.front();
     for (const auto& o : model.bind_owners) {
-        if (bbc && o.prebound > lead_ptr->prebound) lead_ptr = &o;
+        if (bbc && o.prebound > lead_ptr->prebound)
+            lead_ptr = &o;
     }
     const BindOwner& lead = *lead_ptr;
     std::string lead_who = lead.pid ? fmt::format("{} (pid {})", lead.name, lead.pid)
                                     : std::string("no known process");
-    std::string upstream = lead.destination_count == 1 && !lead.destinations.empty()
-                               ? lead.destinations.front().remote.to_string()
-                           : core::plural(lead.destination_count, "destination", "destinations");
+    std::string upstream =
+        lead.destination_count == 1 && !lead.destinations.empty()
+            ? lead.destinations.front().remote.to_string()
+            : core::plural(lead.destination_count, "destination", "destinations");
     std::string tax_line = fmt::format(
         "{} of the {} usable ports ({}) are bind-owned: connect() skips them for every "
         "destination and local address",
@@ -425,9 +459,10 @@ std::optional<Finding> bound_by_others_finding(const core::Snapshot& snap, const
     if (bbc && !victim) {
         for (auto& f : out) {
             if (f.mechanism == Mechanism::BindBeforeConnect) {
-                f.evidence.push_back(tax_line + fmt::format(
-                    "; a plain connect() to any new destination has {} ports",
-                    model.tcp_size - std::min(model.tcp_size, model.bind_owned)));
+                f.evidence.push_back(
+                    tax_line +
+                    fmt::format("; a plain connect() to any new destination has {} ports",
+                                model.tcp_size - std::min(model.tcp_size, model.bind_owned)));
             }
         }
         return std::nullopt;
@@ -441,22 +476,24 @@ std::optional<Finding> bound_by_others_finding(const core::Snapshot& snap, const
     f.pool = victim;
     for (std::size_t k = 0; k < model.bind_owners.size() && k < t.top; ++k) {
         const auto& o = model.bind_owners[k];
-        auto c = culprit_of(snap, o.pid, o.name, o.ports,
-                            static_cast<double>(o.ports) / model.tcp_size);
+        auto c =
+            culprit_of(snap, o.pid, o.name, o.ports, static_cast<double>(o.ports) / model.tcp_size);
         c.ports = o.ports;
         f.culprits.push_back(std::move(c));
     }
-    std::string cause = bbc
-        ? fmt::format("Cause: bind-before-connect: {} binds a port before each connect() to {}, "
-                      "so its {} ports ({} of the range) are bind-owned and no connect() to any "
-                      "destination may use them.",
-                      lead_who, upstream, lead.prebound,
-                      percent(static_cast<double>(lead.prebound) / model.tcp_size))
-        : fmt::format("Cause: listeners and explicitly bound ports inside the range: {} of the "
-                      "{} ports are bind-owned and no connect() may use them; {} holds {} of "
-                      "them ({} of the range).",
-                      model.bind_owned, model.tcp_size, lead_who, lead.ports,
-                      percent(static_cast<double>(lead.ports) / model.tcp_size));
+    std::string cause =
+        bbc ? fmt::format(
+                  "Cause: bind-before-connect: {} binds a port before each connect() to {}, "
+                  "so its {} ports ({} of the range) are bind-owned and no connect() to any "
+                  "destination may use them.",
+                  lead_who, upstream, lead.prebound,
+                  percent(static_cast<double>(lead.prebound) / model.tcp_size))
+            : fmt::format(
+                  "Cause: listeners and explicitly bound ports inside the range: {} of the "
+                  "{} ports are bind-owned and no connect() may use them; {} holds {} of "
+                  "them ({} of the range).",
+                  model.bind_owned, model.tcp_size, lead_who, lead.ports,
+                  percent(static_cast<double>(lead.ports) / model.tcp_size));
     const Pool* vp = victim ? &model.pools[*victim] : nullptr;
     if (vp) {
         f.breaks = pool_breakage(*vp, f.mechanism, platform, {});
@@ -468,8 +505,11 @@ std::optional<Finding> bound_by_others_finding(const core::Snapshot& snap, const
         f.title = head_of(*vp, platform) + " " + cause +
                   clients_phrase(f.clients, vp->occupied, vp->free == 0);
     } else {
-        f.title = fmt::format("{} of the ephemeral range is bind-owned: every connect() pool "
-                              "loses these ports. ", percent(tax)) + cause;
+        f.title = fmt::format(
+                      "{} of the ephemeral range is bind-owned: every connect() pool "
+                      "loses these ports. ",
+                      percent(tax)) +
+                  cause;
     }
 
     f.evidence.push_back(tax_line);
@@ -489,11 +529,10 @@ std::optional<Finding> bound_by_others_finding(const core::Snapshot& snap, const
         }
     }
     if (vp) {
-        f.evidence.push_back(fmt::format(
-            "this pool: {} held by its own connections ({}), {} bind-owned, {} free",
-            core::plural(vp->occupied, "port", "ports"),
-            state_mix_text(vp->states, core::Protocol::Tcp),
-            vp->taxed, vp->free));
+        f.evidence.push_back(
+            fmt::format("this pool: {} held by its own connections ({}), {} bind-owned, {} free",
+                        core::plural(vp->occupied, "port", "ports"),
+                        state_mix_text(vp->states, core::Protocol::Tcp), vp->taxed, vp->free));
         if (victims > 1) {
             f.evidence.push_back(fmt::format("{} more connect() {} the same {} ports", victims - 1,
                                              victims > 2 ? "pools lose" : "pool loses",
@@ -522,23 +561,24 @@ std::optional<Finding> bound_by_others_finding(const core::Snapshot& snap, const
     for (auto i : local) {
         const Pool& q = model.pools[i];
         f.evidence.push_back(fmt::format("{} as well: {} of {} ports left ({} bind-owned)",
-                                         failure_of(q, platform) + " for " + pool_place(q),
-                                         q.free, q.size, q.bound));
+                                         failure_of(q, platform) + " for " + pool_place(q), q.free,
+                                         q.size, q.bound));
     }
     f.evidence.push_back(fmt::format(
         "range {}-{} ({}): {} usable ports, {} reserved, {} bind-owned", model.range.low,
         model.range.high, model.range_origin, model.tcp_size, model.reserved, model.bind_owned));
     if (model.range.size() < kLinuxDefaultSize / 2) {
-        f.evidence.push_back(fmt::format("the range is narrow: {} ports (default 28232)",
-                                         model.range.size()));
+        f.evidence.push_back(
+            fmt::format("the range is narrow: {} ports (default 28232)", model.range.size()));
     }
     std::string change;
     if (vp) {
         std::uint32_t freed = bbc ? lead.prebound : model.bind_owned;
-        change = fmt::format(" Here, connections from {} to {} would have {} of {} ports free "
-                             "instead of {}.",
-                             vp->key.local.to_string(), vp->key.remote.to_string(),
-                             std::min(vp->size, vp->free + freed), vp->size, vp->free);
+        change = fmt::format(
+            " Here, connections from {} to {} would have {} of {} ports free "
+            "instead of {}.",
+            vp->key.local.to_string(), vp->key.remote.to_string(),
+            std::min(vp->size, vp->free + freed), vp->size, vp->free);
     }
     if (bbc) {
         f.remedy = fmt::format(
@@ -547,9 +587,8 @@ std::optional<Finding> bound_by_others_finding(const core::Snapshot& snap, const
             "is then chosen at connect() time, per destination, and shared with every other "
             "destination. Its {} ports stop being bind-owned and return to every connect() "
             "pool; its own connections to {} then need ports only toward {}.{}",
-            lead.pid ? lead.name : std::string("the binding application"), lead.prebound,
-            upstream, lead.destination_count == 1 ? "that one upstream" : "each destination",
-            change);
+            lead.pid ? lead.name : std::string("the binding application"), lead.prebound, upstream,
+            lead.destination_count == 1 ? "that one upstream" : "each destination", change);
     } else {
         f.remedy = remedy(Mechanism::ListenersInRange, "", platform, "") +
                    " Each port moved out returns to every connect() pool." + change;
@@ -561,9 +600,12 @@ std::optional<Finding> bound_by_others_finding(const core::Snapshot& snap, const
 
 Mechanism classify_states(const StateCounts& states) {
     Mix m = mix_of(states);
-    if (m.total == 0) return Mechanism::Mixed;
-    if (m.closing * 2 > m.total) return Mechanism::TimeWaitChurn;
-    if (m.leak * 2 > m.total) return Mechanism::CloseWaitLeak;
+    if (m.total == 0)
+        return Mechanism::Mixed;
+    if (m.closing * 2 > m.total)
+        return Mechanism::TimeWaitChurn;
+    if (m.leak * 2 > m.total)
+        return Mechanism::CloseWaitLeak;
     if (m.open * 2 > m.total) {
         // Connections the peer never answered are not kept open by choice.
         return m.unanswered * 2 > m.open ? Mechanism::DeadBackend : Mechanism::Hoarding;
@@ -597,11 +639,13 @@ TimeWaitLength time_wait_length(const core::HostConfig& config) {
         case core::WindowsGeneration::VistaPlus:
             return {120, "TcpTimedWaitDelay default on Windows Vista/2008 and later" + why +
                              "; 240 s on 2003 and earlier; a registry value, when set, wins"};
-        case core::WindowsGeneration::Unknown: break;
+        case core::WindowsGeneration::Unknown:
+            break;
     }
-    return {120, "TcpTimedWaitDelay default on Windows Vista/2008 and later, assumed: the capture "
-                 "does not show its version (240 s on 2003 and earlier: --os 2003); a registry "
-                 "value, when set, wins"};
+    return {120,
+            "TcpTimedWaitDelay default on Windows Vista/2008 and later, assumed: the capture "
+            "does not show its version (240 s on 2003 and earlier: --os 2003); a registry "
+            "value, when set, wins"};
 }
 
 namespace {
@@ -621,19 +665,20 @@ double share_of(const Pool& p, const OwnerShare& o) {
 // each (largest first). Otherwise one cause with the pool's mechanism.
 std::vector<Cause> causes_of(const Pool& p, Mechanism pool_mechanism) {
     std::vector<Cause> groups;
-    bool by_shape = pool_mechanism == Mechanism::BindBeforeConnect ||
-                    pool_mechanism == Mechanism::UdpLeak ||
-                    pool_mechanism == Mechanism::ListenersInRange ||
-                    pool_mechanism == Mechanism::ReservedRange ||
-                    pool_mechanism == Mechanism::NarrowRange;
+    bool by_shape =
+        pool_mechanism == Mechanism::BindBeforeConnect || pool_mechanism == Mechanism::UdpLeak ||
+        pool_mechanism == Mechanism::ListenersInRange ||
+        pool_mechanism == Mechanism::ReservedRange || pool_mechanism == Mechanism::NarrowRange;
     Cause single{pool_mechanism, {}, 0};
     for (std::size_t i = 0; i < p.owners.size(); ++i) {
         const auto& o = p.owners[i];
-        if (share_of(p, o) < kNegligibleShare) continue;
+        if (share_of(p, o) < kNegligibleShare)
+            continue;
         single.owners.push_back(i);
         single.sockets += o.sockets;
         Mechanism own = classify_states(o.states);
-        if (by_shape || own == Mechanism::Mixed) continue;
+        if (by_shape || own == Mechanism::Mixed)
+            continue;
         auto g = std::find_if(groups.begin(), groups.end(),
                               [own](const Cause& c) { return c.mechanism == own; });
         if (g == groups.end()) {
@@ -671,11 +716,13 @@ std::vector<DestinationShare> destinations_of(const Pool& p, const Cause& c, std
             }
         }
     }
-    if (out.empty()) return p.destinations;
-    std::stable_sort(out.begin(), out.end(), [](const DestinationShare& a, const DestinationShare& b) {
-        return a.sockets > b.sockets;
-    });
-    if (out.size() > top) out.resize(top);
+    if (out.empty())
+        return p.destinations;
+    std::stable_sort(
+        out.begin(), out.end(),
+        [](const DestinationShare& a, const DestinationShare& b) { return a.sockets > b.sockets; });
+    if (out.size() > top)
+        out.resize(top);
     return out;
 }
 
@@ -692,15 +739,18 @@ std::string to_text(const std::vector<DestinationShare>& dests, std::size_t n) {
     for (std::size_t i = 0; i < dests.size() && i < n; ++i) {
         out += (i == 0 ? "" : ", ") + dests[i].remote.to_string();
     }
-    if (dests.size() > n) out += ", ...";
+    if (dests.size() > n)
+        out += ", ...";
     return out;
 }
 
 // "TIME_WAIT churn by w3wp.exe (pid 5120) to 10.20.0.40:1433, 3718 sockets (88%)"
-std::string cause_phrase(const Pool& p, const Cause& c, const std::vector<DestinationShare>& dests) {
+std::string cause_phrase(const Pool& p, const Cause& c,
+                         const std::vector<DestinationShare>& dests) {
     std::string by;
     for (auto i : c.owners) {
-        by += (by.empty() ? "" : ", ") + who(Culprit{p.owners[i].pid, p.owners[i].name, {}, 0, 0, false, 0});
+        by += (by.empty() ? "" : ", ") +
+              who(Culprit{p.owners[i].pid, p.owners[i].name, {}, 0, 0, false, 0});
     }
     std::string to;
     for (std::size_t i = 0; i < dests.size() && i < 2 && p.key.kind != PoolKind::TcpConnect; ++i) {
@@ -708,10 +758,11 @@ std::string cause_phrase(const Pool& p, const Cause& c, const std::vector<Destin
         to += fmt::format("{}{}{}", i ? ", " : " to ", dests[i].remote.to_string(),
                           service.empty() ? std::string() : fmt::format(" ({})", service));
     }
-    if (dests.size() > 2 && p.key.kind != PoolKind::TcpConnect) to += ", ...";
+    if (dests.size() > 2 && p.key.kind != PoolKind::TcpConnect)
+        to += ", ...";
     return fmt::format("{} by {}{}, {} sockets ({})", short_phrase(c.mechanism),
-                       by.empty() ? std::string("no known process") : by, to,
-                       c.sockets, percent(p.sockets ? static_cast<double>(c.sockets) / p.sockets : 0.0));
+                       by.empty() ? std::string("no known process") : by, to, c.sockets,
+                       percent(p.sockets ? static_cast<double>(c.sockets) / p.sockets : 0.0));
 }
 
 std::string wording_of_causes(std::size_t n) {
@@ -749,7 +800,8 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
         auto causes = causes_of(p, pool_mechanism);
         // Local pools nest (the wildcard pool holds every address's ports): one story once.
         bool repeat = std::any_of(out.begin(), out.end(), [&](const Finding& f) {
-            if (!f.pool) return false;
+            if (!f.pool)
+                return false;
             const Pool& q = model.pools[*f.pool];
             return q.key.kind == p.key.kind && p.key.kind != PoolKind::TcpConnect &&
                    q.occupied == p.occupied && f.mechanism == causes.front().mechanism;
@@ -764,8 +816,8 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
             });
             if (told != out.end()) {
                 told->evidence.push_back(fmt::format("{} for {} as well: {} of {} ports left",
-                                                     failure_of(p, platform), pool_place(p),
-                                                     p.free, p.size));
+                                                     failure_of(p, platform), pool_place(p), p.free,
+                                                     p.size));
                 continue;
             }
         }
@@ -783,9 +835,9 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
         for (const auto& c : causes) {
             cause_destinations.push_back(destinations_of(p, c, t.top));
         }
-        auto breaks = pool_breakage(p, causes.front().mechanism, platform,
-                                    p.key.kind == PoolKind::TcpConnect ? std::vector<DestinationShare>{}
-                                                                       : p.destinations);
+        auto breaks = pool_breakage(
+            p, causes.front().mechanism, platform,
+            p.key.kind == PoolKind::TcpConnect ? std::vector<DestinationShare>{} : p.destinations);
 
         for (std::size_t k = 0; k < causes.size(); ++k) {
             const Cause& cause = causes[k];
@@ -820,7 +872,8 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
                 if (k == 0) {
                     f.title = situation + " " + wording_of_causes(causes.size()) + ": ";
                     for (std::size_t j = 0; j < causes.size(); ++j) {
-                        f.title += (j ? "; " : "") + cause_phrase(p, causes[j], cause_destinations[j]);
+                        f.title +=
+                            (j ? "; " : "") + cause_phrase(p, causes[j], cause_destinations[j]);
                     }
                     f.title += ".";
                 } else {
@@ -828,12 +881,14 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
                                           cause_phrase(p, cause, dests));
                 }
             } else if (m == Mechanism::ReservedRange) {
-                f.title = situation + fmt::format(
-                    " Cause: {} of the {} ports of the range {}-{} ({}) are reserved ({}) and "
-                    "never handed out automatically.",
-                    model.reserved, model.range.size(), model.range.low, model.range.high,
-                    percent(static_cast<double>(model.reserved) / model.range.size()),
-                    reserved_origin(platform));
+                f.title =
+                    situation +
+                    fmt::format(
+                        " Cause: {} of the {} ports of the range {}-{} ({}) are reserved ({}) and "
+                        "never handed out automatically.",
+                        model.reserved, model.range.size(), model.range.low, model.range.high,
+                        percent(static_cast<double>(model.reserved) / model.range.size()),
+                        reserved_origin(platform));
                 f.title += clients_phrase(f.clients, p.occupied, p.free == 0);
             } else if (top) {
                 f.title = situation + fmt::format(" Cause: {}; {} holds {} of them ({}).",
@@ -844,7 +899,8 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
             }
 
             // Evidence: the pool as a whole (first cause only), then this cause's own.
-            auto protocol = p.key.kind == PoolKind::UdpLocal ? core::Protocol::Udp : core::Protocol::Tcp;
+            auto protocol =
+                p.key.kind == PoolKind::UdpLocal ? core::Protocol::Udp : core::Protocol::Tcp;
             if (m == Mechanism::ReservedRange) {
                 f.evidence.push_back(fmt::format(
                     "reserved: {} ({}): {} of the {} ports of the range, so only {} are usable",
@@ -858,13 +914,16 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
             for (auto i : cause.owners) {
                 const auto& o = p.owners[i];
                 const auto& c = all_culprits[i];
-                std::string line = fmt::format("owner: {} {} sockets ({})", who(c), c.sockets, percent(c.share));
+                std::string line =
+                    fmt::format("owner: {} {} sockets ({})", who(c), c.sockets, percent(c.share));
                 if (causes.size() > 1) {
                     line += ": " + state_mix_text(o.states, protocol);
                 }
                 if (c.inferred) {
-                    line += fmt::format(", {} TIME_WAIT inferred from its live connections to the same "
-                                        "remote endpoint", o.inferred);
+                    line += fmt::format(
+                        ", {} TIME_WAIT inferred from its live connections to the same "
+                        "remote endpoint",
+                        o.inferred);
                 }
                 f.evidence.push_back(std::move(line));
             }
@@ -874,52 +933,59 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
                     bool listed = std::any_of(causes.begin(), causes.end(), [&](const Cause& c) {
                         return std::find(c.owners.begin(), c.owners.end(), i) != c.owners.end();
                     });
-                    if (listed) continue;
-                    others += fmt::format("{}{} {}", others.empty() ? "" : ", ", who(all_culprits[i]),
-                                          p.owners[i].sockets);
+                    if (listed)
+                        continue;
+                    others += fmt::format("{}{} {}", others.empty() ? "" : ", ",
+                                          who(all_culprits[i]), p.owners[i].sockets);
                     if (share_of(p, p.owners[i]) >= kNegligibleShare) {
                         others += " (" + state_mix_text(p.owners[i].states, protocol) + ")";
                     }
                 }
                 if (!others.empty()) {
                     f.evidence.push_back(fmt::format("other owners, not culprits ({}): {}",
-                                                     causes.size() > 1 ? "no clear mechanism or under 5%"
-                                                                       : "each under 5% of the pool",
+                                                     causes.size() > 1
+                                                         ? "no clear mechanism or under 5%"
+                                                         : "each under 5% of the pool",
                                                      others));
                 }
             }
             core::Endpoint dst = p.key.remote;
             if (p.key.kind != PoolKind::TcpConnect && !dests.empty()) {
                 dst = dests.front().remote;
-                f.evidence.push_back((causes.size() > 1 ? "its destinations: " : "top destinations: ") +
-                                     destinations_text(dests));
+                f.evidence.push_back(
+                    (causes.size() > 1 ? "its destinations: " : "top destinations: ") +
+                    destinations_text(dests));
             }
             if (dst.port != 0) {
                 f.servers = servers_at(snap, protocol, dst);
                 for (const auto& sv : f.servers) {
-                    f.evidence.push_back(fmt::format("server end: {} is bound to {} here (the other end "
-                                                     "of these connections)", who(sv), dst.to_string()));
+                    f.evidence.push_back(
+                        fmt::format("server end: {} is bound to {} here (the other end "
+                                    "of these connections)",
+                                    who(sv), dst.to_string()));
                 }
             }
             if (k == 0) {
                 if (win) {
-                    f.evidence.push_back(fmt::format("dynamic port range {}-{} ({}): {} ports, {} excluded",
-                                                     model.range.low, model.range.high,
-                                                     model.range_origin, p.size, model.reserved));
+                    f.evidence.push_back(fmt::format(
+                        "dynamic port range {}-{} ({}): {} ports, {} excluded", model.range.low,
+                        model.range.high, model.range_origin, p.size, model.reserved));
                 } else {
-                    f.evidence.push_back(fmt::format("range {}-{} ({}): {} usable ports, {} reserved, {} bind-owned",
-                                                     model.range.low, model.range.high, model.range_origin,
-                                                     p.size, model.reserved, model.bind_owned));
+                    f.evidence.push_back(
+                        fmt::format("range {}-{} ({}): {} usable ports, {} reserved, {} bind-owned",
+                                    model.range.low, model.range.high, model.range_origin, p.size,
+                                    model.reserved, model.bind_owned));
                 }
             }
             if (k == 0 && p.key.kind == PoolKind::TcpConnect && p.taxed > 0) {
                 std::string owners;
                 for (std::size_t j = 0; j < model.bind_owners.size() && j < 3; ++j) {
                     const auto& o = model.bind_owners[j];
-                    owners += fmt::format("{}{} {} ({})", owners.empty() ? "" : "; ",
-                                          o.pid ? fmt::format("{} (pid {})", o.name, o.pid)
-                                                : std::string("no known process"),
-                                          core::plural(o.ports, "port", "ports"), bind_owner_how(o));
+                    owners +=
+                        fmt::format("{}{} {} ({})", owners.empty() ? "" : "; ",
+                                    o.pid ? fmt::format("{} (pid {})", o.name, o.pid)
+                                          : std::string("no known process"),
+                                    core::plural(o.ports, "port", "ports"), bind_owner_how(o));
                 }
                 f.evidence.push_back(fmt::format(
                     "{} more of its ports are bind-owned by others: {}", p.taxed, owners));
@@ -932,7 +998,8 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
                         tw.seconds, tw.origin, std::max<std::uint32_t>(1, p.size / tw.seconds)));
                 } else {
                     f.evidence.push_back(fmt::format(
-                        "TIME_WAIT lasts 60 s: at most ~{}/s new connections to one destination are "
+                        "TIME_WAIT lasts 60 s: at most ~{}/s new connections to one destination "
+                        "are "
                         "sustainable; tcp_tw_reuse={}{}: {} of them reusable now",
                         std::max<std::uint32_t>(1, p.size / 60), model.tcp_tw_reuse,
                         model.tw_reuse_assumed ? " (assumed default)" : "", p.reusable));
@@ -954,11 +1021,13 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
                     "answer with a reset at once)",
                     syn, total, dests.empty() ? dst.to_string() : to_text(dests, 3)));
                 f.evidence.push_back(
-                    win ? std::string("each unanswered connect() holds its port until Windows gives "
-                                      "up (TcpMaxConnectRetransmissions, about 21 s by default)")
-                        : std::string("each unanswered connect() holds its port until the kernel gives "
-                                      "up: about 127 s with the default net.ipv4.tcp_syn_retries=6, "
-                                      "unless the application times out first"));
+                    win ? std::string(
+                              "each unanswered connect() holds its port until Windows gives "
+                              "up (TcpMaxConnectRetransmissions, about 21 s by default)")
+                        : std::string(
+                              "each unanswered connect() holds its port until the kernel gives "
+                              "up: about 127 s with the default net.ipv4.tcp_syn_retries=6, "
+                              "unless the application times out first"));
             }
             if (m == Mechanism::BindBeforeConnect) {
                 f.evidence.push_back(fmt::format(
@@ -973,16 +1042,19 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
                                                  model.range.size()));
             }
             if (k == 0 && win && model.range.size() < kWindowsDefaultSize / 2) {
-                f.evidence.push_back(fmt::format("the dynamic range is narrow: {} ports (default "
-                                                 "16384 on Vista/2008 and later)",
-                                                 model.range.size()));
+                f.evidence.push_back(
+                    fmt::format("the dynamic range is narrow: {} ports (default "
+                                "16384 on Vista/2008 and later)",
+                                model.range.size()));
             }
             if (k == 0 && win && p.free == 0) {
-                f.evidence.push_back("Windows logs this as Tcpip event 4231 (\"all such ports being "
-                                     "in use\"), and 4227 when TIME_WAIT blocks a reuse");
+                f.evidence.push_back(
+                    "Windows logs this as Tcpip event 4231 (\"all such ports being "
+                    "in use\"), and 4227 when TIME_WAIT blocks a reuse");
             }
             f.remedy = remedy(m, top_name, platform,
-                              m == Mechanism::DeadBackend && !dests.empty() ? to_text(dests, 3) : dst.to_string());
+                              m == Mechanism::DeadBackend && !dests.empty() ? to_text(dests, 3)
+                                                                            : dst.to_string());
             if (m == Mechanism::ReservedRange) {
                 f.remedy = reserved_remedy(snap, model, p, f.clients);
             }
@@ -1002,15 +1074,19 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
         }
     } else if (model.tcp_size > 0) {
         double tax = static_cast<double>(model.listeners_in_range) / model.tcp_size;
-        Severity s = rate(tax, model.tcp_size - std::min(model.tcp_size, model.listeners_in_range), t);
+        Severity s =
+            rate(tax, model.tcp_size - std::min(model.tcp_size, model.listeners_in_range), t);
         if (s != Severity::Ok) {
             Finding f;
             f.severity = s;
             f.mechanism = Mechanism::ListenersInRange;
-            f.title = fmt::format("{} of the ephemeral range is taken by listeners and explicitly "
-                                  "bound ports: every connect() pool loses them.", percent(tax));
-            f.evidence.push_back(fmt::format("{} ports bound inside {}-{}", model.listeners_in_range,
-                                             model.range.low, model.range.high));
+            f.title = fmt::format(
+                "{} of the ephemeral range is taken by listeners and explicitly "
+                "bound ports: every connect() pool loses them.",
+                percent(tax));
+            f.evidence.push_back(fmt::format("{} ports bound inside {}-{}",
+                                             model.listeners_in_range, model.range.low,
+                                             model.range.high));
             f.remedy = remedy(Mechanism::ListenersInRange, "", platform, "");
             f.breaks = range_breakage(s == Severity::Exhausted, platform);
             out.push_back(std::move(f));
@@ -1028,10 +1104,9 @@ std::vector<Finding> pool_findings(const core::Snapshot& snap, const PoolModel& 
             f.mechanism = Mechanism::ReservedRange;
             f.title = fmt::format("{} of the ephemeral range is reserved and never handed out.",
                                   percent(share));
-            f.evidence.push_back(fmt::format("reserved: {} ({}): {} of {} ports",
-                                             reserved_list(snap, model.range),
-                                             reserved_origin(platform), model.reserved,
-                                             model.range.size()));
+            f.evidence.push_back(
+                fmt::format("reserved: {} ({}): {} of {} ports", reserved_list(snap, model.range),
+                            reserved_origin(platform), model.reserved, model.range.size()));
             f.remedy = remedy(Mechanism::ReservedRange, "", platform, "");
             f.breaks = range_breakage(s == Severity::Exhausted, platform);
             out.push_back(std::move(f));

@@ -19,7 +19,8 @@ constexpr std::uint64_t kUnlimited = std::uint64_t{1} << 62;
 std::string states_text(const StateCounts& s) {
     std::vector<std::pair<std::uint32_t, std::size_t>> rows;
     for (std::size_t i = 0; i < s.by_state.size(); ++i) {
-        if (s.by_state[i] != 0) rows.push_back({s.by_state[i], i});
+        if (s.by_state[i] != 0)
+            rows.push_back({s.by_state[i], i});
     }
     std::sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.first > b.first; });
     std::string out;
@@ -53,7 +54,8 @@ struct HostLimit {
 
 constexpr HostLimit kHostLimits[] = {
     {LimitKind::FileMax, Mechanism::FileMax, "fs.file-max", &core::HostFacts::files_allocated,
-     &core::HostFacts::file_max, "The host has {} files open against fs.file-max: opens fail with ENFILE.",
+     &core::HostFacts::file_max,
+     "The host has {} files open against fs.file-max: opens fail with ENFILE.",
      "Find the process holding most files; raise fs.file-max.", nullptr, ""},
     {LimitKind::Conntrack, Mechanism::Conntrack, "net.netfilter.nf_conntrack_max",
      &core::HostFacts::conntrack_count, &core::HostFacts::conntrack_max,
@@ -85,7 +87,8 @@ constexpr HostLimit kHostLimits[] = {
 
 const HostLimit* host_limit(LimitKind kind) {
     for (const auto& l : kHostLimits) {
-        if (l.kind == kind) return &l;
+        if (l.kind == kind)
+            return &l;
     }
     return nullptr;
 }
@@ -122,7 +125,8 @@ std::vector<LimitUsage> check_limits(const core::Snapshot& snap, const core::Hos
             for (std::size_t i = 0; i < listed; ++i) {
                 if (out[i].pid == pid) {
                     ++out[i].sockets;
-                    if (s.protocol == core::Protocol::Tcp) out[i].socket_states.add(s.state);
+                    if (s.protocol == core::Protocol::Tcp)
+                        out[i].socket_states.add(s.state);
                 }
             }
         }
@@ -144,7 +148,8 @@ std::vector<LimitUsage> check_limits(const core::Snapshot& snap, const core::Hos
         }
         auto u = usage(l.kind, std::string(l.name), *used, *limit, t);
         // Above tcp_mem's pressure threshold the kernel already squeezes socket buffers.
-        if (l.kind == LimitKind::TcpMemory && *used >= (*f.tcp_mem)[1] && u.severity == Severity::Ok) {
+        if (l.kind == LimitKind::TcpMemory && *used >= (*f.tcp_mem)[1] &&
+            u.severity == Severity::Ok) {
             u.severity = Severity::Warning;
         }
         out.push_back(std::move(u));
@@ -161,30 +166,36 @@ std::vector<Finding> limit_findings(const std::vector<LimitUsage>& limits,
         }
         Finding f;
         f.severity = u.severity;
-        std::string numbers = fmt::format("{} of {} ({:.0f}%)", u.used, u.limit, u.utilisation * 100);
+        std::string numbers =
+            fmt::format("{} of {} ({:.0f}%)", u.used, u.limit, u.utilisation * 100);
         switch (u.kind) {
             case LimitKind::ProcessFds: {
                 f.mechanism = Mechanism::FdLimit;
-                f.title = fmt::format("{} (pid {}) has {} file descriptors open: its next socket, "
-                                      "file or pipe fails with EMFILE (Too many open files).",
-                                      u.name, u.pid, numbers);
-                Culprit c{u.pid, u.name, {}, u.sockets, 1.0, false, static_cast<std::uint32_t>(u.used)};
+                f.title = fmt::format(
+                    "{} (pid {}) has {} file descriptors open: its next socket, "
+                    "file or pipe fails with EMFILE (Too many open files).",
+                    u.name, u.pid, numbers);
+                Culprit c{
+                    u.pid, u.name, {}, u.sockets, 1.0, false, static_cast<std::uint32_t>(u.used)};
                 f.culprits.push_back(std::move(c));
                 bool leaking = classify_states(u.socket_states) == Mechanism::CloseWaitLeak;
                 std::string close_wait =
-                    leaking ? fmt::format("its sockets are mostly CLOSE_WAIT: {} does not close "
-                                          "connections the peer has closed (an application bug: "
-                                          "close on end-of-file and on errors; restarting it frees "
-                                          "them now)",
-                                          u.name)
+                    leaking ? fmt::format(
+                                  "its sockets are mostly CLOSE_WAIT: {} does not close "
+                                  "connections the peer has closed (an application bug: "
+                                  "close on end-of-file and on errors; restarting it frees "
+                                  "them now)",
+                                  u.name)
                             : std::string();
                 if (u.sockets * 2 > u.used) {
                     f.remedy = fmt::format(
-                        "Most of its descriptors are sockets: {}. Raising its limit (LimitNOFILE= in "
+                        "Most of its descriptors are sockets: {}. Raising its limit (LimitNOFILE= "
+                        "in "
                         "its systemd unit, ulimit -n) only buys time.",
                         leaking ? close_wait
                                 : fmt::format("cap {}'s connections (a pool with a maximum, close "
-                                              "idle ones)", u.name));
+                                              "idle ones)",
+                                              u.name));
                 } else {
                     f.remedy = fmt::format(
                         "{} of its {} descriptors are files or pipes: look for leaked ones (ls -l "
@@ -196,7 +207,8 @@ std::vector<Finding> limit_findings(const std::vector<LimitUsage>& limits,
             }
             default: {
                 const HostLimit* l = host_limit(u.kind);
-                if (l == nullptr) break;
+                if (l == nullptr)
+                    break;
                 f.mechanism = l->mechanism;
                 f.title = fmt::format(fmt::runtime(l->title), numbers);
                 f.remedy = std::string(l->remedy);
@@ -204,10 +216,11 @@ std::vector<Finding> limit_findings(const std::vector<LimitUsage>& limits,
             }
         }
         if (u.kind == LimitKind::ProcessFds) {
-            f.evidence.push_back(fmt::format(
-                "{}: {} file descriptors (soft RLIMIT_NOFILE), {} of them sockets{}", u.name,
-                numbers, u.sockets,
-                u.socket_states.total() ? "; TCP: " + states_text(u.socket_states) : std::string()));
+            f.evidence.push_back(
+                fmt::format("{}: {} file descriptors (soft RLIMIT_NOFILE), {} of them sockets{}",
+                            u.name, numbers, u.sockets,
+                            u.socket_states.total() ? "; TCP: " + states_text(u.socket_states)
+                                                    : std::string()));
         } else {
             f.evidence.push_back(fmt::format("{}: {}", u.name, numbers));
         }

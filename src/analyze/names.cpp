@@ -21,19 +21,26 @@ Severity rate(double utilisation, std::uint64_t free, const Thresholds& t) {
 
 std::string_view severity_name(Severity severity) {
     switch (severity) {
-        case Severity::Ok: return "OK";
-        case Severity::Warning: return "WARNING";
-        case Severity::Critical: return "CRITICAL";
-        case Severity::Exhausted: return "EXHAUSTED";
+        case Severity::Ok:
+            return "OK";
+        case Severity::Warning:
+            return "WARNING";
+        case Severity::Critical:
+            return "CRITICAL";
+        case Severity::Exhausted:
+            return "EXHAUSTED";
     }
     return "OK";
 }
 
 std::string_view pool_kind_name(PoolKind kind) {
     switch (kind) {
-        case PoolKind::TcpConnect: return "tcp-connect";
-        case PoolKind::TcpLocal: return "tcp-local";
-        case PoolKind::UdpLocal: return "udp-local";
+        case PoolKind::TcpConnect:
+            return "tcp-connect";
+        case PoolKind::TcpLocal:
+            return "tcp-local";
+        case PoolKind::UdpLocal:
+            return "udp-local";
     }
     return "tcp-connect";
 }
@@ -48,34 +55,56 @@ std::uint32_t StateCounts::total() const {
 
 std::string_view mechanism_name(Mechanism m) {
     switch (m) {
-        case Mechanism::TimeWaitChurn: return "time-wait-churn";
-        case Mechanism::CloseWaitLeak: return "close-wait-leak";
-        case Mechanism::Hoarding: return "hoarding";
-        case Mechanism::DeadBackend: return "dead-backend";
-        case Mechanism::BindBeforeConnect: return "bind-before-connect";
-        case Mechanism::UdpLeak: return "udp-leak";
-        case Mechanism::NarrowRange: return "narrow-range";
-        case Mechanism::ReservedRange: return "reserved-range";
-        case Mechanism::ListenersInRange: return "listeners-in-range";
-        case Mechanism::Mixed: return "mixed";
-        case Mechanism::FdLimit: return "fd-limit";
-        case Mechanism::FileMax: return "file-max";
-        case Mechanism::Conntrack: return "conntrack";
-        case Mechanism::TimeWaitBuckets: return "time-wait-buckets";
-        case Mechanism::Orphans: return "orphans";
-        case Mechanism::TcpMemory: return "tcp-memory";
+        case Mechanism::TimeWaitChurn:
+            return "time-wait-churn";
+        case Mechanism::CloseWaitLeak:
+            return "close-wait-leak";
+        case Mechanism::Hoarding:
+            return "hoarding";
+        case Mechanism::DeadBackend:
+            return "dead-backend";
+        case Mechanism::BindBeforeConnect:
+            return "bind-before-connect";
+        case Mechanism::UdpLeak:
+            return "udp-leak";
+        case Mechanism::NarrowRange:
+            return "narrow-range";
+        case Mechanism::ReservedRange:
+            return "reserved-range";
+        case Mechanism::ListenersInRange:
+            return "listeners-in-range";
+        case Mechanism::Mixed:
+            return "mixed";
+        case Mechanism::FdLimit:
+            return "fd-limit";
+        case Mechanism::FileMax:
+            return "file-max";
+        case Mechanism::Conntrack:
+            return "conntrack";
+        case Mechanism::TimeWaitBuckets:
+            return "time-wait-buckets";
+        case Mechanism::Orphans:
+            return "orphans";
+        case Mechanism::TcpMemory:
+            return "tcp-memory";
     }
     return "mixed";
 }
 
 std::string_view limit_kind_name(LimitKind kind) {
     switch (kind) {
-        case LimitKind::ProcessFds: return "process-fds";
-        case LimitKind::FileMax: return "file-max";
-        case LimitKind::Conntrack: return "conntrack";
-        case LimitKind::TimeWaitBuckets: return "time-wait-buckets";
-        case LimitKind::Orphans: return "orphans";
-        case LimitKind::TcpMemory: return "tcp-memory";
+        case LimitKind::ProcessFds:
+            return "process-fds";
+        case LimitKind::FileMax:
+            return "file-max";
+        case LimitKind::Conntrack:
+            return "conntrack";
+        case LimitKind::TimeWaitBuckets:
+            return "time-wait-buckets";
+        case LimitKind::Orphans:
+            return "orphans";
+        case LimitKind::TcpMemory:
+            return "tcp-memory";
     }
     return "process-fds";
 }

@@ -41,7 +41,6 @@ struct StateCounts {
     std::uint32_t total() const;
 };
 
-
 struct DestinationShare {
     core::Endpoint remote;
     std::uint32_t sockets = 0;

@@ -79,7 +79,7 @@ bool holds_port(const core::Socket& s, core::Platform platform) {
 // O(log n) per socket: a pool may have as many owners as sockets (100,000 rows with 100,000
 // pids), and a linear search of the rows made that quadratic.
 class OwnerTally {
-public:
+  public:
     void add(std::span<const std::int32_t> pids, bool inferred, TcpState state) {
         if (pids.empty()) {
             bump(0, false, state);
@@ -139,7 +139,7 @@ public:
         return rows;
     }
 
-private:
+  private:
     static bool better(const OwnerShare& a, const OwnerShare& b) {
         return std::tie(b.sockets, a.pid) < std::tie(a.sockets, b.pid);
     }
@@ -160,7 +160,7 @@ private:
 // Remote endpoints numbered once per protocol, so each pool counts its destinations in one
 // pass (pools nest: the wildcard pool holds every socket again).
 class DestinationIndex {
-public:
+  public:
     DestinationIndex(const core::Snapshot& snap, Protocol protocol) : snap_(snap) {
         std::vector<std::pair<detail::EndpointKey, std::uint32_t>> remotes;
         for (std::size_t i = 0; i < snap.sockets.size(); ++i) {
@@ -239,7 +239,7 @@ public:
         return rows;
     }
 
-private:
+  private:
     static constexpr std::uint32_t kNone = UINT32_MAX;
     const core::Snapshot& snap_;
     std::vector<std::uint32_t> id_of_;           // socket -> destination id
@@ -312,10 +312,10 @@ void connect_pools(const Context& c, PoolModel& model) {
         const auto& s = sockets[i];
         if (s.protocol == Protocol::Tcp && !c.passive[i] && core::occupies_four_tuple(s.state) &&
             s.remote.port != 0 && s.remote.name.empty()) {
-            members.push_back({ConnectKey{c.netns(s), detail::addr_key(s.local.address),
-                                          detail::addr_key(s.remote.address), s.remote.port,
-                                          s.local.port},
-                               static_cast<std::uint32_t>(i)});
+            members.push_back(
+                {ConnectKey{c.netns(s), detail::addr_key(s.local.address),
+                            detail::addr_key(s.remote.address), s.remote.port, s.local.port},
+                 static_cast<std::uint32_t>(i)});
         }
     }
     std::sort(members.begin(), members.end(),
@@ -443,8 +443,9 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
             for (auto& owner : pool.owners) {
                 for_each_member([&](std::uint32_t i) {
                     auto pids = c.owners.of(i);
-                    if (owner.pid == 0 ? pids.empty()
-                                       : std::find(pids.begin(), pids.end(), owner.pid) != pids.end()) {
+                    if (owner.pid == 0
+                            ? pids.empty()
+                            : std::find(pids.begin(), pids.end(), owner.pid) != pids.end()) {
                         destinations.count(i);
                     }
                 });
@@ -455,8 +456,10 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
     };
 
     build(core::IpAddress{}, [&](auto&& visit) {
-        for (auto i : wildcard) visit(i);
-        for (const auto& e : specific) visit(e.second);
+        for (auto i : wildcard)
+            visit(i);
+        for (const auto& e : specific)
+            visit(e.second);
     });
     for (std::size_t a = 0; a < specific.size();) {
         std::size_t b = a;
@@ -464,8 +467,10 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
             ++b;
         }
         build(sockets[specific[a].second].local.address.normalized(), [&](auto&& visit) {
-            for (auto i : wildcard) visit(i);
-            for (std::size_t k = a; k < b; ++k) visit(specific[k].second);
+            for (auto i : wildcard)
+                visit(i);
+            for (std::size_t k = a; k < b; ++k)
+                visit(specific[k].second);
         });
         a = b;
     }
@@ -483,9 +488,9 @@ std::vector<BindOwner> bind_owners(const Context& c) {
         if (s.protocol != Protocol::Tcp || !c.bind_owned.test(s.local.port)) {
             continue;
         }
-        std::uint8_t r = s.state == TcpState::Listen || s.state == TcpState::Bound ? kListening
+        std::uint8_t r = s.state == TcpState::Listen || s.state == TcpState::Bound   ? kListening
                          : s.binding == core::PortBinding::Explicit && !c.passive[i] ? kExplicit
-                         : c.prebound[i]                                            ? kPrebound
+                         : c.prebound[i]                                             ? kPrebound
                                                                                      : kNone;
         if (r > reason[s.local.port]) {
             reason[s.local.port] = r;
@@ -551,7 +556,8 @@ core::PortRange default_range(core::Platform platform) {
 PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
                       const Thresholds& t) {
     PoolModel model;
-    auto ctx = std::make_unique<Context>(Context{snap, owners, t, snap.config.platform, {}, {}, {}, {}, {}, 0});
+    auto ctx = std::make_unique<Context>(
+        Context{snap, owners, t, snap.config.platform, {}, {}, {}, {}, {}, 0});
     Context& c = *ctx;
     const auto& cfg = snap.config;
     bool linux_host = c.platform == core::Platform::Linux;
@@ -590,7 +596,8 @@ PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
     // Step 2: listeners, the server side, bind-owned ports.
     PortSet listening, bound_here;
     for (const auto& s : snap.sockets) {
-        if (s.protocol == Protocol::Tcp && (s.state == TcpState::Listen || s.state == TcpState::Bound)) {
+        if (s.protocol == Protocol::Tcp &&
+            (s.state == TcpState::Listen || s.state == TcpState::Bound)) {
             listening.set(s.local.port);
         }
     }
@@ -601,9 +608,9 @@ PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
             continue;
         }
         bool is_listener = s.state == TcpState::Listen || s.state == TcpState::Bound;
-        c.passive[i] = !is_listener && (s.state == TcpState::SynRecv ||
-                                        s.state == TcpState::NewSynRecv ||
-                                        listening.test(s.local.port));
+        c.passive[i] =
+            !is_listener && (s.state == TcpState::SynRecv || s.state == TcpState::NewSynRecv ||
+                             listening.test(s.local.port));
         if ((is_listener || (s.binding == core::PortBinding::Explicit && !c.passive[i])) &&
             add_port(bound_here, s.local.port)) {
             model.listeners_in_range += in_range.test(s.local.port);

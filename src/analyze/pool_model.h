@@ -18,13 +18,13 @@ namespace portwatch::analyze {
 struct BindOwner {
     std::int32_t pid = 0;  // 0: no owner found
     std::string name;
-    std::uint32_t ports = 0;      // bind-owned candidate ports it holds
-    std::uint32_t listening = 0;  // ... of them LISTEN or bound-only
+    std::uint32_t ports = 0;             // bind-owned candidate ports it holds
+    std::uint32_t listening = 0;         // ... of them LISTEN or bound-only
     std::uint32_t listening_chosen = 0;  // ... of those, on a port the application chose
     std::uint32_t listening_picked = 0;  // ... on a port the kernel picked (bind(ip, 0))
-    std::uint32_t explicit_port = 0;  // ... bound to a port chosen by the application
-    std::uint32_t prebound = 0;   // ... in the bind-before-connect shape (bind(ip, 0))
-    std::uint32_t prebound_odd = 0;  // ... of those, at an odd offset from the range's low end
+    std::uint32_t explicit_port = 0;     // ... bound to a port chosen by the application
+    std::uint32_t prebound = 0;          // ... in the bind-before-connect shape (bind(ip, 0))
+    std::uint32_t prebound_odd = 0;      // ... of those, at an odd offset from the range's low end
     std::vector<DestinationShare> destinations;  // prebound: where those connections go (top)
     std::uint32_t destination_count = 0;         // ... how many distinct ones
 };
@@ -32,9 +32,9 @@ struct BindOwner {
 struct PoolModel {
     core::PortRange range;
     std::string range_origin;
-    std::uint32_t tcp_size = 0;  // auto-assignable TCP ports
-    std::uint32_t udp_size = 0;  // auto-assignable UDP ports (no parity rounding)
-    std::uint32_t reserved = 0;  // reserved ports inside the range
+    std::uint32_t tcp_size = 0;            // auto-assignable TCP ports
+    std::uint32_t udp_size = 0;            // auto-assignable UDP ports (no parity rounding)
+    std::uint32_t reserved = 0;            // reserved ports inside the range
     std::uint32_t bind_owned = 0;          // Linux: ports no connect() may autobind
     std::uint32_t listeners_in_range = 0;  // LISTEN/BOUND/explicit ports inside the range
     std::uint32_t prebound_sockets = 0;    // sockets in the bind-before-connect shape

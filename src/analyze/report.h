@@ -44,16 +44,16 @@ struct Report {
     std::chrono::system_clock::time_point taken_at;
     core::SourceInfo source;
     core::Platform platform = core::Platform::Linux;
-    core::PortRange range;       // the ephemeral range the model used
-    std::string range_origin;    // sysctl, capture, or "assumed default"
+    core::PortRange range;     // the ephemeral range the model used
+    std::string range_origin;  // sysctl, capture, or "assumed default"
     core::RangeSource range_source = core::RangeSource::Host;
     std::optional<core::RangeInference> range_inference;  // a capture's ports did not fit
-    std::uint32_t range_size = 0;       // auto-assignable TCP ports (reserved removed)
-    std::uint32_t reserved = 0;         // reserved ports inside the range
-    std::uint32_t bind_owned = 0;       // Linux: ports in the range taxing every connect pool
+    std::uint32_t range_size = 0;  // auto-assignable TCP ports (reserved removed)
+    std::uint32_t reserved = 0;    // reserved ports inside the range
+    std::uint32_t bind_owned = 0;  // Linux: ports in the range taxing every connect pool
     std::uint32_t listeners_in_range = 0;
-    std::uint8_t tcp_tw_reuse = 2;      // as used by the model (Linux only)
-    bool tw_reuse_assumed = true;       // not read from the host
+    std::uint8_t tcp_tw_reuse = 2;  // as used by the model (Linux only)
+    bool tw_reuse_assumed = true;   // not read from the host
     // How long a TIME_WAIT holds its port, and why that figure (Windows: per generation).
     std::uint32_t time_wait_seconds = 60;
     std::string time_wait_origin;
@@ -62,9 +62,9 @@ struct Report {
     // What fails now, or first, over every finding; also said in `summary`.
     std::optional<Breakage> breaks;
 
-    std::vector<Pool> pools;        // every pool, worst first (utilisation, then size)
-    std::vector<Finding> findings;  // worst first; empty when nothing is wrong
-    std::vector<LimitUsage> limits; // every neighbouring limit that could be checked
+    std::vector<Pool> pools;              // every pool, worst first (utilisation, then size)
+    std::vector<Finding> findings;        // worst first; empty when nothing is wrong
+    std::vector<LimitUsage> limits;       // every neighbouring limit that could be checked
     std::optional<core::HostFacts> host;  // the facts the engine was given, as evidence
     Checked checked;
     std::vector<core::Warning> warnings;  // the snapshot's, then the engine's own

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <map>
 
-
 namespace portwatch::analyze {
 
 namespace {
@@ -36,8 +35,9 @@ void TrendBuilder::Sums::add(const Order& o, std::int64_t x, std::uint32_t value
 }
 
 TrendBuilder::Key TrendBuilder::key_of(const PoolKey& k) {
-    return {static_cast<std::uint8_t>(k.kind), k.netns, static_cast<std::uint8_t>(k.family),
-            detail::addr_key(k.local), detail::addr_key(k.remote.address), k.remote.port};
+    return {static_cast<std::uint8_t>(k.kind),   k.netns,
+            static_cast<std::uint8_t>(k.family), detail::addr_key(k.local),
+            detail::addr_key(k.remote.address),  k.remote.port};
 }
 
 void TrendBuilder::add(const Report& r) {

@@ -32,8 +32,8 @@ struct ProcessTrend {
 };
 
 struct Trend {
-    PoolKey pool;          // the worst pool of the last capture
-    std::string pool_text;          // "tcp-local 10.3.0.4"
+    PoolKey pool;           // the worst pool of the last capture
+    std::string pool_text;  // "tcp-local 10.3.0.4"
     std::chrono::system_clock::time_point from, to;
     std::size_t captures = 0;
     std::uint32_t size = 0;
@@ -49,14 +49,14 @@ struct Trend {
 // captures (a file of 150,000 captures). Reports may come in any order of time; among equal
 // times the one added later counts as later (as a stable sort by time would order them).
 class TrendBuilder {
-public:
+  public:
     void add(const Report& report);
     std::size_t captures() const { return captures_; }
     // nullopt unless there are at least two captures at two different times. `latest` is the
     // report of the latest capture (the last added among those with the latest time).
     std::optional<Trend> finish(const Report& latest) const;
 
-private:
+  private:
     struct Order {  // a capture's place: its time, then its place in the input
         std::chrono::system_clock::time_point at;
         std::size_t index = 0;

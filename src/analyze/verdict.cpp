@@ -23,10 +23,13 @@ NagiosStatus nagios_status(const OverallVerdict& v) {
         return NagiosStatus::Unknown;
     }
     switch (v.severity) {
-        case Severity::Ok: return NagiosStatus::Ok;
-        case Severity::Warning: return NagiosStatus::Warning;
+        case Severity::Ok:
+            return NagiosStatus::Ok;
+        case Severity::Warning:
+            return NagiosStatus::Warning;
         case Severity::Critical:
-        case Severity::Exhausted: return NagiosStatus::Critical;
+        case Severity::Exhausted:
+            return NagiosStatus::Critical;
     }
     return NagiosStatus::Unknown;
 }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -13,13 +13,13 @@
 
 #include "analyze/trend.h"
 #include "analyze/verdict.h"
-#include "render/trend_text.h"
 #include "app/capture_input.h"
 #include "app/diagnose_command.h"
 #include "app/exit_code.h"
 #include "app/report_spool.h"
 #include "core/socket_query.h"
 #include "render/json_writer.h"
+#include "render/trend_text.h"
 #include "render/utf8.h"
 
 namespace portwatch::app {
@@ -108,10 +108,20 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
     std::uint64_t shift = 0;
     if (!text.empty()) {
         switch (text.back()) {
-            case 'k': case 'K': shift = 10; break;
-            case 'm': case 'M': shift = 20; break;
-            case 'g': case 'G': shift = 30; break;
-            default: break;
+            case 'k':
+            case 'K':
+                shift = 10;
+                break;
+            case 'm':
+            case 'M':
+                shift = 20;
+                break;
+            case 'g':
+            case 'G':
+                shift = 30;
+                break;
+            default:
+                break;
         }
         if (shift != 0) {
             text.remove_suffix(1);
@@ -131,13 +141,13 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
 // the latest report, the trend's running sums, and (when every report is shown) the rendered
 // reports on disk. So memory holds at most two captures' sockets, however the input is split.
 class Run {
-public:
+  public:
     Run(const AnalyzeOptions& options, std::ostream& out, std::ostream& err)
         : o_(options), out_(out), err_(err) {}
 
     int run(std::istream& stdin_stream);
 
-private:
+  private:
     Result<void> read_file(std::size_t i, std::istream* injected_stdin);
     Result<void> prescan(std::size_t i);
     Result<void> take(capture::CaptureSnapshot&& cs, std::size_t file, std::size_t index,
@@ -341,8 +351,7 @@ Result<void> Run::take(capture::CaptureSnapshot&& cs, std::size_t file, std::siz
         render::make_snapshot_renderer(o_.socket_format)->render(out_, cs.snapshot, selected);
         return {};
     }
-    cs.snapshot.hostname =
-        "capture " + (several ? path + " #" + std::to_string(index + 1) : path);
+    cs.snapshot.hostname = "capture " + (several ? path + " #" + std::to_string(index + 1) : path);
     auto report = analyze::diagnose(cs.snapshot, nullptr, o_.thresholds);
     cs = capture::CaptureSnapshot{};  // the sockets are no longer needed
     return show(std::move(report), s);
@@ -485,10 +494,10 @@ int Run::finish() {
         std::size_t from = 0;
         for (std::size_t f = 0; f < files_.size(); ++f) {
             j.newline();
-            write_capture_json(j, files_[f],
-                               std::span<const CaptureSummary>(captures_).subspan(
-                                   from, files_[f].snapshots),
-                               formats_);
+            write_capture_json(
+                j, files_[f],
+                std::span<const CaptureSummary>(captures_).subspan(from, files_[f].snapshots),
+                formats_);
             from += files_[f].snapshots;
         }
         j.end_array();
@@ -620,8 +629,9 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
     if (a.csv && !a.sockets) {
         return make_error("--csv goes with --sockets (the diagnosis has text and --json)");
     }
-    o.socket_format = a.json ? render::Format::Json : a.csv ? render::Format::Csv
-                                                             : render::Format::Table;
+    o.socket_format = a.json  ? render::Format::Json
+                      : a.csv ? render::Format::Csv
+                              : render::Format::Table;
     if (a.json && a.csv) {
         return make_error("--json and --csv exclude each other");
     }
@@ -651,8 +661,10 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
     o.capture.max_sockets = a.max_sockets;
     auto unrecognised = parse_size(a.max_unrecognised);
     if (!unrecognised || *unrecognised == 0) {
-        return make_error("--max-unrecognised: expected a size of at least 1 byte (1048576, 64K, "
-                          "16M, 1G), got '" + render::terminal_safe(a.max_unrecognised) + "'");
+        return make_error(
+            "--max-unrecognised: expected a size of at least 1 byte (1048576, 64K, "
+            "16M, 1G), got '" +
+            render::terminal_safe(a.max_unrecognised) + "'");
     }
     o.capture.max_unrecognised_bytes = *unrecognised;
     {
@@ -661,8 +673,10 @@ Result<AnalyzeOptions> finish_analyze_args(const AnalyzeArgs& a) {
         auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), seconds);
         if (t.empty() || ec != std::errc{} || end != t.data() + t.size() || !(seconds >= 0) ||
             seconds > 86400.0 * 365) {
-            return make_error("--idle-timeout: expected seconds (0 or more; 0 waits forever), "
-                              "got '" + render::terminal_safe(t) + "'");
+            return make_error(
+                "--idle-timeout: expected seconds (0 or more; 0 waits forever), "
+                "got '" +
+                render::terminal_safe(t) + "'");
         }
         o.idle_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
         if (seconds > 0 && o.idle_timeout.count() == 0) {

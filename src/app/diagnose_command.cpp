@@ -9,7 +9,8 @@ namespace portwatch::app {
 
 CLI::App* add_diagnose_command(CLI::App& app, DiagnoseArgs& a) {
     CLI::App* cmd = app.add_subcommand(
-        "diagnose", "Which port pool is running dry, who drains it, and what to do (verdict first)");
+        "diagnose",
+        "Which port pool is running dry, who drains it, and what to do (verdict first)");
     cmd->add_flag("--json", a.json, "JSON document (schema: docs/diagnose.md)");
     cmd->add_option("--netns", a.netns,
                     "network namespace: a name from `ip netns`, a pid, a path, or `all` for "

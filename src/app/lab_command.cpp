@@ -100,10 +100,11 @@ int run_lab(const LabCommandOptions& options, std::ostream& out, std::ostream& e
         ->render(out, reports);
     out.flush();
     if (options.hold) {
-        err << fmt::format("\nThe lab namespace stays while this runs: try\n"
-                           "  portwatch diagnose --netns {0}\n  portwatch snapshot --netns {0}\n"
-                           "Press Enter to end the lab and remove the namespace.\n",
-                           o.holder_pid);
+        err << fmt::format(
+            "\nThe lab namespace stays while this runs: try\n"
+            "  portwatch diagnose --netns {0}\n  portwatch snapshot --netns {0}\n"
+            "Press Enter to end the lab and remove the namespace.\n",
+            o.holder_pid);
         std::string line;
         std::getline(std::cin, line);
     }

@@ -7,7 +7,8 @@ namespace portwatch::app {
 
 CLI::App* add_snapshot_command(CLI::App& app, SnapshotArgs& a) {
     CLI::App* cmd = app.add_subcommand(
-        "snapshot", "Every TCP/UDP socket with its owning processes (like netstat -anob, ss -tuanp)");
+        "snapshot",
+        "Every TCP/UDP socket with its owning processes (like netstat -anob, ss -tuanp)");
     cmd->add_flag("-t,--tcp", a.tcp, "TCP sockets only");
     cmd->add_flag("-u,--udp", a.udp, "UDP sockets only");
     cmd->add_flag("-4,--ipv4", a.ipv4, "IPv4 only");

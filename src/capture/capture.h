@@ -83,7 +83,7 @@ struct CaptureStats {
     std::uint64_t socket_rows = 0;
     std::uint64_t skipped_sockets = 0;  // unix, raw, netlink, packet
     std::uint64_t unrecognised = 0;
-    std::uint64_t transcoded = 0;       // lines read in the legacy code page
+    std::uint64_t transcoded = 0;  // lines read in the legacy code page
     std::uint64_t bytes = 0;
 };
 
@@ -91,7 +91,7 @@ struct Capture {
     std::string name;  // file name, or "-" for stdin
     Encoding encoding = Encoding::Utf8;
     std::vector<CaptureSnapshot> snapshots;
-    std::vector<NetshRange> netsh;  // dynamicport blocks found
+    std::vector<NetshRange> netsh;     // dynamicport blocks found
     bool xp_component_chains = false;  // -anbv component lines: XP/2003 netstat
     CaptureStats stats;
     std::vector<core::Warning> warnings;  // about the file as a whole

@@ -18,8 +18,8 @@ constexpr std::size_t kExampleBytes = 120;
 
 // netstat's "Active Connections" title in the languages portwatch reads.
 constexpr std::array<std::string_view, 7> kWindowsTitles = {
-    "Active Connections",  "Aktive Verbindungen", "Connexions actives", "Conexiones activas",
-    "Connessioni attive",  "Conexões ativas",     "Connessioni attive:"};
+    "Active Connections", "Aktive Verbindungen", "Connexions actives", "Conexiones activas",
+    "Connessioni attive", "Conexões ativas",     "Connessioni attive:"};
 
 // `text` cut to kMaxNameBytes, on a UTF-8 character boundary.
 std::string capped(std::string_view text) {
@@ -33,7 +33,7 @@ std::string capped(std::string_view text) {
     return std::string(text.substr(0, n));
 }
 
-constexpr std::size_t kMaxPending = 2;        // a title and a column header
+constexpr std::size_t kMaxPending = 2;  // a title and a column header
 constexpr std::size_t kMaxHeaderBytes = 200;
 constexpr std::size_t kMaxHeaderWords = 12;
 
@@ -112,9 +112,9 @@ Result<void> CaptureParser::end_snapshot() {
 
     // Windows numbers its kernel "System" process 4 (SMB, http.sys, orphaned ports); netstat
     // -b says "Can not obtain ownership information" for it rather than its name.
-    if (current_.formats & ~((1u << static_cast<int>(Format::NetTools)) |
-                             (1u << static_cast<int>(Format::Ss)) |
-                             (1u << static_cast<int>(Format::ProcNet)))) {
+    if (current_.formats &
+        ~((1u << static_cast<int>(Format::NetTools)) | (1u << static_cast<int>(Format::Ss)) |
+          (1u << static_cast<int>(Format::ProcNet)))) {
         if (auto it = processes_.find(4); it != processes_.end() && it->second.name.empty()) {
             it->second.name = "System";
         }
@@ -143,15 +143,15 @@ Result<void> CaptureParser::end_snapshot() {
     snap.source.detail = name_;
     snap.config.platform = windows ? core::Platform::Windows : core::Platform::Linux;
     if (windows && (current_.formats & ~((1u << static_cast<int>(Format::WindowsNetstat)) |
-                                          (1u << static_cast<int>(Format::PowerShellCsv)) |
-                                          (1u << static_cast<int>(Format::PowerShellTable)) |
-                                          (1u << static_cast<int>(Format::Tcpvcon))))) {
+                                         (1u << static_cast<int>(Format::PowerShellCsv)) |
+                                         (1u << static_cast<int>(Format::PowerShellTable)) |
+                                         (1u << static_cast<int>(Format::Tcpvcon))))) {
         warn("this capture mixes Windows and Linux formats; it is read as Windows");
     }
 
-    append_tally_warnings(tally_,
-                          (current_.formats & (1u << static_cast<int>(Format::WindowsNetstat))) != 0,
-                          current_.has_bound_rows, w);
+    append_tally_warnings(
+        tally_, (current_.formats & (1u << static_cast<int>(Format::WindowsNetstat))) != 0,
+        current_.has_bound_rows, w);
     tally_ = CaptureTally{};
     current_.after_component_chains = capture_.xp_component_chains;
     Result<void> handed = {};
@@ -168,7 +168,8 @@ void CaptureParser::unrecognised(const Line& line, std::string_view why) {
     unrecognised(line.text, line.number, why);
 }
 
-void CaptureParser::unrecognised(std::string_view text, std::uint64_t number, std::string_view why) {
+void CaptureParser::unrecognised(std::string_view text, std::uint64_t number,
+                                 std::string_view why) {
     ++capture_.stats.unrecognised;
     if (tally_.unrecognised++ == 0) {
         tally_.first_unrecognised = example(text, number);
@@ -197,8 +198,8 @@ RowResult CaptureParser::try_row(std::string_view text, Row& row, Format& format
                 }
                 auto protocol = proc_protocol_;
                 if (!protocol) {  // no header: udp rows have 13 fields, tcp rows 12 or 17
-                    protocol = split_fields<20>(t).total == 13 ? core::Protocol::Udp
-                                                               : core::Protocol::Tcp;
+                    protocol =
+                        split_fields<20>(t).total == 13 ? core::Protocol::Udp : core::Protocol::Tcp;
                 }
                 auto socket = formats::parse_proc_net_line(t, *protocol);
                 if (!socket) {
@@ -274,8 +275,8 @@ Result<void> CaptureParser::add_row(Row& row, Format format, std::uint64_t line_
     }
     if (!row.state_text.empty()) {
         if (tally_.unknown_state++ == 0) {
-            tally_.first_unknown_state =
-                "'" + std::string(row.state_text.substr(0, 40)) + "' at line " + std::to_string(line_no);
+            tally_.first_unknown_state = "'" + std::string(row.state_text.substr(0, 40)) +
+                                         "' at line " + std::to_string(line_no);
         }
     }
     if (!row.pid_column) {
@@ -325,7 +326,8 @@ void CaptureParser::owner_line(std::string_view text) {
                 ++tally_.orphan_system;
                 return;
             }
-            if (auto it = processes_.find(*block_pid_); it != processes_.end() && it->second.name.empty()) {
+            if (auto it = processes_.find(*block_pid_);
+                it != processes_.end() && it->second.name.empty()) {
                 it->second.name = capped(o.text);
             }
             return;
@@ -466,8 +468,8 @@ bool CaptureParser::header_or_title(std::string_view text, bool& starts_capture)
     }
     if (text.find("local_address") != std::string_view::npos &&
         text.find("rem_address") != std::string_view::npos) {
-        proc_protocol_ =
-            text.find("drops") != std::string_view::npos ? core::Protocol::Udp : core::Protocol::Tcp;
+        proc_protocol_ = text.find("drops") != std::string_view::npos ? core::Protocol::Udp
+                                                                      : core::Protocol::Tcp;
         return true;
     }
     if (auto columns = parse_powershell_csv_header(text)) {
@@ -623,8 +625,9 @@ Result<void> CaptureParser::feed(const Line& line) {
             if (block->range) {
                 capture_.netsh.push_back(NetshRange{block->protocol, *block->range, line.number});
             } else {
-                capture_.warnings.push_back(core::Warning{
-                    name_ + ":" + std::to_string(line.number) + ": " + block->range.error().message});
+                capture_.warnings.push_back(core::Warning{name_ + ":" +
+                                                          std::to_string(line.number) + ": " +
+                                                          block->range.error().message});
             }
         }
         return {};
@@ -677,9 +680,10 @@ Result<Capture> CaptureParser::finish(Encoding encoding, std::uint64_t bytes,
                 why += " (the file is empty)";
             }
             return make_error(
-                why + ": expected the output of netstat -ano[b][q] (Windows), netstat -tanp or "
-                      "ss -tanp (Linux), /proc/net/tcp, Get-NetTCPConnection (Export-Csv or "
-                      "table), tcpvcon -a -c -n, or netsh int ipv4 show dynamicport tcp");
+                why +
+                ": expected the output of netstat -ano[b][q] (Windows), netstat -tanp or "
+                "ss -tanp (Linux), /proc/net/tcp, Get-NetTCPConnection (Export-Csv or "
+                "table), tcpvcon -a -c -n, or netsh int ipv4 show dynamicport tcp");
         }
     }
     if (not_root_) {
@@ -694,17 +698,17 @@ Result<Capture> CaptureParser::finish(Encoding encoding, std::uint64_t bytes,
             "captured without an elevated prompt"});
     }
     if (leftover.unrecognised > 0) {
-        capture_.warnings.push_back(core::Warning{
-            plural(leftover.unrecognised, "line", "lines") +
-            (capture_.stats.socket_rows > 0 ? " after the last socket row" : "") +
-            (leftover.unrecognised == 1 ? " was" : " were") + " not recognised (" +
-            leftover.first_unrecognised + ")"});
+        capture_.warnings.push_back(
+            core::Warning{plural(leftover.unrecognised, "line", "lines") +
+                          (capture_.stats.socket_rows > 0 ? " after the last socket row" : "") +
+                          (leftover.unrecognised == 1 ? " was" : " were") + " not recognised (" +
+                          leftover.first_unrecognised + ")"});
     }
     if (transcoded > 0) {
-        capture_.warnings.push_back(core::Warning{
-            plural(transcoded, "line was", "lines were") + " not UTF-8 and " +
-            (transcoded == 1 ? "was" : "were") +
-            " read in the OEM code page (--code-page to change it)"});
+        capture_.warnings.push_back(
+            core::Warning{plural(transcoded, "line was", "lines were") + " not UTF-8 and " +
+                          (transcoded == 1 ? "was" : "were") +
+                          " read in the OEM code page (--code-page to change it)"});
     }
     return std::move(capture_);
 }

@@ -19,7 +19,7 @@
 namespace portwatch::capture {
 
 class CaptureParser {
-public:
+  public:
     // With a sink, each snapshot goes to it when it ends (Capture::snapshots stays empty).
     CaptureParser(std::string name, const CaptureOptions& options, SnapshotSink sink = {});
 
@@ -35,9 +35,8 @@ public:
     // "line 12: '...'": the first line of the current snapshot that was not recognised.
     const std::string& first_unrecognised() const { return tally_.first_unrecognised; }
 
-private:
+  private:
     enum class Section : std::uint8_t { None, SsNoNetid };
-
 
     // Socket: `row` and `format` are set; Skipped: a non-TCP/UDP socket, counted; Mismatch:
     // no format's row.
@@ -75,12 +74,13 @@ private:
     std::optional<PowerShellColumns> ps_csv_;
     std::optional<bool> ps_table_udp_;
     std::optional<Format> last_format_;
-    bool block_open_ = false;         // the last line was a Windows row or its owner lines
+    bool block_open_ = false;  // the last line was a Windows row or its owner lines
     std::optional<std::int32_t> block_pid_;
     // netstat -ab without -o: the row the owner lines belong to, and its service lines so far.
     std::optional<std::size_t> block_socket_;
     std::vector<std::string> block_services_;
-    std::unordered_map<std::string, std::int32_t> local_pids_;  // exe + services -> pid < 0, per file
+    std::unordered_map<std::string, std::int32_t>
+        local_pids_;              // exe + services -> pid < 0, per file
     bool nettools_wide_ = false;  // a net-tools address wider than its column: -W, nothing cut
 
     // Lines that may be a title or a column header in a language portwatch has no words for,

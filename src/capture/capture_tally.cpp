@@ -2,7 +2,6 @@
 
 namespace portwatch::capture {
 
-
 void append_tally_warnings(const CaptureTally& t, bool windows_netstat, bool has_bound_rows,
                            std::vector<core::Warning>& out) {
     auto warn = [&](std::string text) { out.push_back(core::Warning{std::move(text)}); };
@@ -26,9 +25,10 @@ void append_tally_warnings(const CaptureTally& t, bool windows_netstat, bool has
              " taken from the [exe] line after each row, one process per name and service list "
              "(instances of one program count as one); capture with -anob for PIDs");
     } else if (t.rows > 0 && t.without_pid_column == t.rows) {
-        warn("the capture has no owner column: sockets cannot be attributed to processes "
-             "(capture with netstat -anoq / -anobq on Windows, ss -tanp or netstat -tanp as root "
-             "on Linux)");
+        warn(
+            "the capture has no owner column: sockets cannot be attributed to processes "
+            "(capture with netstat -anoq / -anobq on Windows, ss -tanp or netstat -tanp as root "
+            "on Linux)");
     } else if (t.without_pid_column > 0) {
         warn(plural(t.without_pid_column, "row has", "rows have") + " no owner column");
     }
@@ -63,9 +63,10 @@ void append_tally_warnings(const CaptureTally& t, bool windows_netstat, bool has
              " that are neither TCP nor UDP (unix, raw, netlink, packet)");
     }
     if (windows_netstat && !has_bound_rows && t.rows > 0) {
-        warn("no BOUND rows: without -q netstat hides ports held by bound, unconnected sockets, "
-             "which count against the pool; capture with netstat -anoq (Windows 10 / 2012 R2 "
-             "and later)");
+        warn(
+            "no BOUND rows: without -q netstat hides ports held by bound, unconnected sockets, "
+            "which count against the pool; capture with netstat -anoq (Windows 10 / 2012 R2 "
+            "and later)");
     }
 }
 

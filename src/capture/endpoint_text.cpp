@@ -107,8 +107,9 @@ std::optional<EndpointText> parse_endpoint_text(std::string_view text, core::Fam
             auto pct = host.find('%');
             if (pct == std::string_view::npos || !core::IpAddress::parse(host.substr(0, pct))) {
                 // Not an address (a redacted or mangled capture): keep the row, by its text.
-                if (host.empty() || host.find_first_not_of("0123456789abcdefABCDEF:.%ghijklmnopqrstuvwxyz") !=
-                                        std::string_view::npos) {
+                if (host.empty() ||
+                    host.find_first_not_of("0123456789abcdefABCDEF:.%ghijklmnopqrstuvwxyz") !=
+                        std::string_view::npos) {
                     return std::nullopt;
                 }
                 r.named = true;

@@ -14,8 +14,8 @@ namespace portwatch::capture {
 
 struct EndpointText {
     core::Endpoint endpoint;
-    bool named = false;     // a host or service name was printed; endpoint.name holds the text
-    bool has_port = true;   // false only when `port_optional` allowed a bare address
+    bool named = false;    // a host or service name was printed; endpoint.name holds the text
+    bool has_port = true;  // false only when `port_optional` allowed a bare address
 };
 
 // nullopt when `text` is none of the forms above. Named hosts get the unspecified address of

@@ -4,13 +4,20 @@ namespace portwatch::capture {
 
 std::string_view format_name(Format format) {
     switch (format) {
-        case Format::WindowsNetstat: return "netstat (Windows)";
-        case Format::NetTools: return "netstat (Linux net-tools)";
-        case Format::Ss: return "ss";
-        case Format::ProcNet: return "/proc/net";
-        case Format::PowerShellCsv: return "Get-NetTCPConnection CSV";
-        case Format::PowerShellTable: return "Get-NetTCPConnection table";
-        case Format::Tcpvcon: return "tcpvcon CSV";
+        case Format::WindowsNetstat:
+            return "netstat (Windows)";
+        case Format::NetTools:
+            return "netstat (Linux net-tools)";
+        case Format::Ss:
+            return "ss";
+        case Format::ProcNet:
+            return "/proc/net";
+        case Format::PowerShellCsv:
+            return "Get-NetTCPConnection CSV";
+        case Format::PowerShellTable:
+            return "Get-NetTCPConnection table";
+        case Format::Tcpvcon:
+            return "tcpvcon CSV";
     }
     return "unknown";
 }

@@ -15,15 +15,18 @@ struct Preset {
 Preset preset(OsPreset os) {
     switch (os) {
         case OsPreset::Xp:
-            return {{1025, 5000}, core::Platform::Windows,
+            return {{1025, 5000},
+                    core::Platform::Windows,
                     "Windows XP/2003 default 1025-5000 (MaxUserPort), from --os"};
         case OsPreset::VistaPlus:
-            return {{49152, 65535}, core::Platform::Windows,
+            return {{49152, 65535},
+                    core::Platform::Windows,
                     "Windows Vista/2008 and later default 49152-65535, from --os"};
         case OsPreset::Linux:
             break;
     }
-    return {{32768, 60999}, core::Platform::Linux,
+    return {{32768, 60999},
+            core::Platform::Linux,
             "Linux default 32768-60999 (net.ipv4.ip_local_port_range), from --os"};
 }
 
@@ -39,21 +42,23 @@ void set_windows_generation(core::HostConfig& config, bool xp_component_chains,
     constexpr std::uint32_t kPowerShell = (1u << static_cast<unsigned>(Format::PowerShellCsv)) |
                                           (1u << static_cast<unsigned>(Format::PowerShellTable));
     if (choice.os) {
-        config.windows = *choice.os == OsPreset::Xp ? WindowsGeneration::UpTo2003
-                                                    : WindowsGeneration::VistaPlus;
+        config.windows =
+            *choice.os == OsPreset::Xp ? WindowsGeneration::UpTo2003 : WindowsGeneration::VistaPlus;
         config.windows_origin = "from --os";
     } else if (xp_component_chains) {
         config.windows = WindowsGeneration::UpTo2003;
         config.windows_origin = "the capture has the -v component chains only their netstat prints";
     } else if (netsh) {
         config.windows = WindowsGeneration::VistaPlus;
-        config.windows_origin = "netsh int ipv4 show dynamicport, in the capture, exists there only";
+        config.windows_origin =
+            "netsh int ipv4 show dynamicport, in the capture, exists there only";
     } else if (cs.has_bound_rows) {
         config.windows = WindowsGeneration::VistaPlus;
         config.windows_origin = "its BOUND rows come from netstat -q, Windows 10/2012 R2 and later";
     } else if (cs.formats & kPowerShell) {
         config.windows = WindowsGeneration::VistaPlus;
-        config.windows_origin = "Get-NetTCPConnection, in the capture, exists on Windows 8/2012 and later";
+        config.windows_origin =
+            "Get-NetTCPConnection, in the capture, exists on Windows 8/2012 and later";
     }
 }
 

@@ -31,14 +31,14 @@ enum class Encoding : std::uint8_t { Utf8, Utf8Bom, Utf16Le, Utf16Be };
 std::string_view encoding_name(Encoding encoding);
 
 struct Line {
-    std::string_view text;       // valid until the next call of next()
-    std::uint64_t number = 0;    // 1-based
-    bool truncated = false;      // longer than kMaxLineBytes; text holds the start only
-    bool transcoded = false;     // was not UTF-8; read in the legacy code page
+    std::string_view text;     // valid until the next call of next()
+    std::uint64_t number = 0;  // 1-based
+    bool truncated = false;    // longer than kMaxLineBytes; text holds the start only
+    bool transcoded = false;   // was not UTF-8; read in the legacy code page
 };
 
 class LineReader {
-public:
+  public:
     static constexpr std::size_t kChunkBytes = 1 << 20;
     static constexpr std::size_t kMaxLineBytes = 1 << 16;
 
@@ -47,7 +47,7 @@ public:
     std::optional<Line> next();
 
     Encoding encoding() const { return encoding_; }
-    bool read_failed() const { return read_failed_; }    // a stream error, not end of file
+    bool read_failed() const { return read_failed_; }  // a stream error, not end of file
     std::uint64_t bytes_read() const { return bytes_read_; }
     std::uint64_t transcoded_lines() const { return transcoded_lines_; }
     // Reading stops (next() ends as at end of file, limited() is set) once `bytes` bytes have
@@ -55,7 +55,7 @@ public:
     void set_byte_limit(std::uint64_t bytes) { byte_limit_ = bytes; }
     bool limited() const { return limited_; }
 
-private:
+  private:
     bool fill();  // appends decoded text to buffer_; false at end of input
     void decode(std::string_view raw);
 
@@ -66,11 +66,11 @@ private:
     bool eof_ = false;
     bool read_failed_ = false;
     std::unique_ptr<char[]> raw_;  // one chunk of input bytes (not zero-filled)
-    std::string carry_;        // an odd UTF-16 byte left from the previous chunk
+    std::string carry_;            // an odd UTF-16 byte left from the previous chunk
     char16_t high_surrogate_ = 0;
-    std::string buffer_;       // decoded UTF-8, lines not yet returned start at pos_
+    std::string buffer_;  // decoded UTF-8, lines not yet returned start at pos_
     std::size_t pos_ = 0;
-    std::string scratch_;      // a transcoded line
+    std::string scratch_;  // a transcoded line
     std::uint64_t line_number_ = 0;
     std::uint64_t bytes_read_ = 0;
     std::uint64_t transcoded_lines_ = 0;

@@ -80,8 +80,8 @@ bool NetshDynamicPortReader::feed(std::string_view line) {
     std::uint32_t count = *value;
     Block block{*pending_, make_error("")};
     if (start == 0 || count == 0 || start + count - 1 > 65535) {
-        block.range = make_error("netsh dynamic port range start " + std::to_string(start) +
-                                 ", " + std::to_string(count) +
+        block.range = make_error("netsh dynamic port range start " + std::to_string(start) + ", " +
+                                 std::to_string(count) +
                                  " ports: expected a start of 1..65535 and a count that ends "
                                  "at or below 65535");
     } else {

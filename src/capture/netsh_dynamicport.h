@@ -21,7 +21,7 @@
 namespace portwatch::capture {
 
 class NetshDynamicPortReader {
-public:
+  public:
     // True when the line belongs to a netsh block (title, dashes or a value) and was consumed.
     bool feed(std::string_view line);
 
@@ -33,7 +33,7 @@ public:
     };
     std::optional<Block> take_block();
 
-private:
+  private:
     std::optional<core::Protocol> pending_;
     std::optional<std::uint32_t> start_;
     std::optional<Block> done_;

@@ -26,7 +26,7 @@ RowResult parse_nettools_row(std::string_view line, Row& row) {
         const bool other = proto == "unix" || proto == "raw" || proto == "raw6" ||
                            proto == "sctp" || proto == "sctp6";
         return other && f.size >= 3 && all_digits(f.at[1]) ? RowResult::Skipped
-                                                            : RowResult::Mismatch;
+                                                           : RowResult::Mismatch;
     }
     const core::Protocol protocol = word->protocol;
     const core::Family hint = word->family;

@@ -47,20 +47,34 @@ std::optional<core::TcpState> parse_powershell_state(std::string_view text) {
     unsigned number = 0;
     if (parse_decimal(text, number)) {
         switch (number) {
-            case 1: return TcpState::Close;
-            case 2: return TcpState::Listen;
-            case 3: return TcpState::SynSent;
-            case 4: return TcpState::SynRecv;
-            case 5: return TcpState::Established;
-            case 6: return TcpState::FinWait1;
-            case 7: return TcpState::FinWait2;
-            case 8: return TcpState::CloseWait;
-            case 9: return TcpState::Closing;
-            case 10: return TcpState::LastAck;
-            case 11: return TcpState::TimeWait;
-            case 12: return TcpState::Close;  // DeleteTCB
-            case 100: return TcpState::Bound;
-            default: return std::nullopt;
+            case 1:
+                return TcpState::Close;
+            case 2:
+                return TcpState::Listen;
+            case 3:
+                return TcpState::SynSent;
+            case 4:
+                return TcpState::SynRecv;
+            case 5:
+                return TcpState::Established;
+            case 6:
+                return TcpState::FinWait1;
+            case 7:
+                return TcpState::FinWait2;
+            case 8:
+                return TcpState::CloseWait;
+            case 9:
+                return TcpState::Closing;
+            case 10:
+                return TcpState::LastAck;
+            case 11:
+                return TcpState::TimeWait;
+            case 12:
+                return TcpState::Close;  // DeleteTCB
+            case 100:
+                return TcpState::Bound;
+            default:
+                return std::nullopt;
         }
     }
     return parse_state_word(text);
@@ -78,13 +92,20 @@ std::optional<PowerShellColumns> parse_powershell_csv_header(std::string_view li
     for (std::size_t i = 0; i < f.size; ++i) {
         auto name = trim(f.at[i]);
         int at = static_cast<int>(i);
-        if (name == "LocalAddress") c.local_address = at;
-        else if (name == "LocalPort") c.local_port = at;
-        else if (name == "RemoteAddress") c.remote_address = at;
-        else if (name == "RemotePort") c.remote_port = at;
-        else if (name == "State") c.state = at;
-        else if (name == "OwningProcess") c.owning_process = at;
-        else if (name == "CreationTime") c.creation_time = at;
+        if (name == "LocalAddress")
+            c.local_address = at;
+        else if (name == "LocalPort")
+            c.local_port = at;
+        else if (name == "RemoteAddress")
+            c.remote_address = at;
+        else if (name == "RemotePort")
+            c.remote_port = at;
+        else if (name == "State")
+            c.state = at;
+        else if (name == "OwningProcess")
+            c.owning_process = at;
+        else if (name == "CreationTime")
+            c.creation_time = at;
     }
     if (c.local_address < 0 || c.local_port < 0 || f.size < 2) {
         return std::nullopt;
@@ -99,7 +120,7 @@ RowResult parse_powershell_csv_row(std::string_view line, const PowerShellColumn
     }
     auto field = [&](int at) -> std::string_view {
         return at >= 0 && static_cast<std::size_t>(at) < f.size ? trim(f.at[at])
-                                                                 : std::string_view();
+                                                                : std::string_view();
     };
     row = Row{};
     auto& s = row.socket;

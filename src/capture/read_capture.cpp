@@ -49,16 +49,15 @@ Result<Capture> read_capture(std::istream& in, std::string name, const CaptureOp
     if (reader.limited()) {
         std::uint64_t lines = std::max(last_line, progress_line);
         std::string where =
-            progress == 0 ? "no socket row in its first " + size_text(reader.bytes_read()) +
-                                " (" + core::plural(lines, "line", "lines") +
-                                (lines == 0 ? ", none ended" : "") + ")"
-                          : "no socket row in " +
-                                size_text(reader.bytes_read() - progress_bytes) +
-                                " after the one at line " + std::to_string(progress_line) +
-                                (lines > progress_line
-                                     ? " (lines " + std::to_string(progress_line + 1) + "-" +
-                                           std::to_string(lines) + ")"
-                                     : "");
+            progress == 0
+                ? "no socket row in its first " + size_text(reader.bytes_read()) + " (" +
+                      core::plural(lines, "line", "lines") + (lines == 0 ? ", none ended" : "") +
+                      ")"
+                : "no socket row in " + size_text(reader.bytes_read() - progress_bytes) +
+                      " after the one at line " + std::to_string(progress_line) +
+                      (lines > progress_line ? " (lines " + std::to_string(progress_line + 1) +
+                                                   "-" + std::to_string(lines) + ")"
+                                             : "");
         std::string first = parser.first_unrecognised();
         return make_error(
             name + ": " + where + (first.empty() ? "" : ", first unrecognised " + first) +

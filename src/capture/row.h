@@ -17,15 +17,15 @@ struct OwnerRef {
 };
 
 struct Row {
-    core::Socket socket;  // owners left empty: the parser fills them from `owners`
+    core::Socket socket;               // owners left empty: the parser fills them from `owners`
     std::array<OwnerRef, 8> owners{};  // ss may list several processes; more are dropped
     std::size_t owner_count = 0;
-    bool pid_column = false;     // the row has a PID column (even if it says 0 or "-")
-    bool named = false;          // a host or service name instead of numbers
-    bool has_ports = true;       // false for tcpvcon 4.x CSV, which prints no ports
-    bool cut = false;            // net-tools: an address filled its column and may be cut
-    bool wide = false;           // net-tools: an address is wider than the column (-W)
-    std::string_view state_text; // the state column when it is not a known state word
+    bool pid_column = false;      // the row has a PID column (even if it says 0 or "-")
+    bool named = false;           // a host or service name instead of numbers
+    bool has_ports = true;        // false for tcpvcon 4.x CSV, which prints no ports
+    bool cut = false;             // net-tools: an address filled its column and may be cut
+    bool wide = false;            // net-tools: an address is wider than the column (-W)
+    std::string_view state_text;  // the state column when it is not a known state word
 
     void add_owner(std::int32_t pid, std::string_view name) {
         if (owner_count < owners.size()) {

@@ -11,15 +11,15 @@ namespace portwatch::capture {
 namespace {
 
 constexpr std::array<std::string_view, 17> kOtherNetids = {
-    "u_str", "u_dgr", "u_seq", "nl",   "p_raw", "p_dgr", "raw",  "icmp6", "sctp",
-    "dccp",  "tipc",  "v_str", "v_dgr", "xdp",  "mptcp", "u_sq", "unknown"};
+    "u_str", "u_dgr", "u_seq", "nl",    "p_raw", "p_dgr", "raw",  "icmp6",  "sctp",
+    "dccp",  "tipc",  "v_str", "v_dgr", "xdp",   "mptcp", "u_sq", "unknown"};
 
 bool is_ss_state(std::string_view word) {
     // ss's own spellings; parse_state_word also knows them, but a Netid-less row must start
     // with one of these exactly.
     static constexpr std::array<std::string_view, 14> kStates = {
-        "ESTAB",    "SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "UNCONN",
-        "CLOSE-WAIT", "LAST-ACK", "LISTEN", "CLOSING", "UNKNOWN", "BOUND", "CLOSE"};
+        "ESTAB",      "SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2", "TIME-WAIT", "UNCONN",
+        "CLOSE-WAIT", "LAST-ACK", "LISTEN",   "CLOSING",    "UNKNOWN",    "BOUND",     "CLOSE"};
     for (auto s : kStates) {
         if (s == word) {
             return true;

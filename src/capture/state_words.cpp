@@ -52,8 +52,8 @@ constexpr std::array kWords = {
     Word{"BOUND", TcpState::Bound},
     // German (Windows)   [kEnglishWords ends here]
     Word{"ABHÖREN", TcpState::Listen},
-    Word{"ABH™REN", TcpState::Listen},   // 0x99 read as CP1252
-    Word{"ABH?REN", TcpState::Listen},   // ... through a lossy ASCII conversion
+    Word{"ABH™REN", TcpState::Listen},             // 0x99 read as CP1252
+    Word{"ABH?REN", TcpState::Listen},             // ... through a lossy ASCII conversion
     Word{"ABH\xEF\xBF\xBDREN", TcpState::Listen},  // ... decoded as UTF-8 with U+FFFD
     Word{"HERGESTELLT", TcpState::Established},
     Word{"WARTEND", TcpState::TimeWait},

@@ -116,12 +116,12 @@ OwnerLine classify_owner_line(std::string_view line) {
 
 bool is_elevation_refusal(std::string_view line) {
     static constexpr std::array<std::string_view, 6> kTexts = {
-        "requires elevation",         // The requested operation requires elevation.
-        "erfordert erhöhte Rechte",   // Der angeforderte Vorgang erfordert erhöhte Rechte.
-        "nécessite une élévation",    // L’opération demandée nécessite une élévation.
-        "requiere elevación",         // La operación solicitada requiere elevación.
-        "richiede elevazione",        // L'operazione richiesta richiede elevazione.
-        "requer elevação",            // A operação solicitada requer elevação.
+        "requires elevation",        // The requested operation requires elevation.
+        "erfordert erhöhte Rechte",  // Der angeforderte Vorgang erfordert erhöhte Rechte.
+        "nécessite une élévation",   // L’opération demandée nécessite une élévation.
+        "requiere elevación",        // La operación solicitada requiere elevación.
+        "richiede elevazione",       // L'operazione richiesta richiede elevazione.
+        "requer elevação",           // A operação solicitada requer elevação.
     };
     for (auto text : kTexts) {
         if (line.find(text) != std::string_view::npos) {

@@ -22,7 +22,7 @@ struct LiveOptions {
     bool udp = true;
     bool ipv4 = true;
     bool ipv6 = true;
-    bool owners = true;  // find the processes that hold each socket
+    bool owners = true;                                // find the processes that hold each socket
     const core::Clock* clock = &core::system_clock();  // stamps the snapshot
     PlatformOptions platform;
 };

@@ -9,7 +9,7 @@ namespace portwatch::core {
 using TimePoint = std::chrono::system_clock::time_point;
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual TimePoint now() const = 0;
 };
@@ -19,12 +19,12 @@ const Clock& system_clock();
 
 // A clock that says what it was told.
 class FixedClock final : public Clock {
-public:
+  public:
     explicit FixedClock(TimePoint t) : now_(t) {}
     TimePoint now() const override { return now_; }
     void set(TimePoint t) { now_ = t; }
 
-private:
+  private:
     TimePoint now_;
 };
 

@@ -32,12 +32,18 @@ enum class RangeSource : std::uint8_t {
 // "host", "--range", "netsh", "--os", "inferred", "default".
 inline const char* range_source_name(RangeSource source) {
     switch (source) {
-        case RangeSource::Host: return "host";
-        case RangeSource::Option: return "--range";
-        case RangeSource::Netsh: return "netsh";
-        case RangeSource::Os: return "--os";
-        case RangeSource::Inferred: return "inferred";
-        case RangeSource::Default: return "default";
+        case RangeSource::Host:
+            return "host";
+        case RangeSource::Option:
+            return "--range";
+        case RangeSource::Netsh:
+            return "netsh";
+        case RangeSource::Os:
+            return "--os";
+        case RangeSource::Inferred:
+            return "inferred";
+        case RangeSource::Default:
+            return "default";
     }
     return "host";
 }
@@ -45,13 +51,13 @@ inline const char* range_source_name(RangeSource source) {
 // A capture's outbound local ports checked against the range it would otherwise be judged by
 // (capture/range_inference.h), when they do not fit it.
 struct RangeInference {
-    PortRange assumed;            // the range they did not fit
-    std::string assumed_name;     // "the Windows Vista/2008 and later default"
-    std::uint32_t ports_seen = 0; // distinct local ports of outbound connections
-    std::uint32_t outside = 0;    // ... outside `assumed`
-    PortRange seen;               // the lowest and highest of them (a few extremes trimmed)
-    PortRange inferred;           // `known` if one covers them, else `seen`
-    std::string known_name;       // the known range `inferred` is, or empty
+    PortRange assumed;             // the range they did not fit
+    std::string assumed_name;      // "the Windows Vista/2008 and later default"
+    std::uint32_t ports_seen = 0;  // distinct local ports of outbound connections
+    std::uint32_t outside = 0;     // ... outside `assumed`
+    PortRange seen;                // the lowest and highest of them (a few extremes trimmed)
+    PortRange inferred;            // `known` if one covers them, else `seen`
+    std::string known_name;        // the known range `inferred` is, or empty
 };
 
 // Which Windows a capture came from, as far as it shows: it sets the defaults a report
@@ -65,7 +71,7 @@ enum class WindowsGeneration : std::uint8_t {
 struct HostConfig {
     Platform platform = Platform::Linux;
     WindowsGeneration windows = WindowsGeneration::Unknown;  // Windows captures only
-    std::string windows_origin;  // how `windows` was told ("--os", "netsh output", ...)
+    std::string windows_origin;          // how `windows` was told ("--os", "netsh output", ...)
     std::optional<PortRange> ephemeral;  // shared by TCP and UDP on Linux
     std::string range_origin;            // where `ephemeral` came from, said in reports
     RangeSource range_source = RangeSource::Host;
@@ -89,19 +95,19 @@ struct HostFacts {
     std::string kernel_release;
     std::optional<bool> ip_autobind_reuse;
     std::optional<std::uint64_t> tcp_max_tw_buckets;
-    std::optional<std::uint64_t> tcp_max_orphans;           // host-wide
-    std::optional<std::array<std::uint64_t, 3>> tcp_mem;    // pages: min, pressure, max
+    std::optional<std::uint64_t> tcp_max_orphans;         // host-wide
+    std::optional<std::array<std::uint64_t, 3>> tcp_mem;  // pages: min, pressure, max
     // /proc/net/sockstat(6)
     std::optional<std::uint64_t> tcp_inuse, tcp6_inuse, udp_inuse, udp6_inuse;
     std::optional<std::uint64_t> tcp_orphan;     // host-wide
     std::optional<std::uint64_t> tcp_tw;         // this netns, v4 and v6 together
     std::optional<std::uint64_t> tcp_mem_pages;  // host-wide
     // /proc/net/netstat TcpExt (since boot or namespace creation)
-    std::optional<std::uint64_t> tw_overflow;      // TCPTimeWaitOverflow
-    std::optional<std::uint64_t> tw_recycled;      // TWRecycled (TIME_WAIT reused by connect)
-    std::optional<std::uint64_t> tw_killed;        // TWKilled
-    std::optional<std::uint64_t> abort_on_memory;  // TCPAbortOnMemory
-    std::optional<std::uint64_t> memory_pressures; // TCPMemoryPressures
+    std::optional<std::uint64_t> tw_overflow;       // TCPTimeWaitOverflow
+    std::optional<std::uint64_t> tw_recycled;       // TWRecycled (TIME_WAIT reused by connect)
+    std::optional<std::uint64_t> tw_killed;         // TWKilled
+    std::optional<std::uint64_t> abort_on_memory;   // TCPAbortOnMemory
+    std::optional<std::uint64_t> memory_pressures;  // TCPMemoryPressures
     // net.netfilter.nf_conntrack_count / _max (absent without the conntrack module)
     std::optional<std::uint64_t> conntrack_count, conntrack_max;
     // fs.file-nr (allocated) and fs.file-max

@@ -13,7 +13,7 @@ namespace portwatch::core {
 enum class Family : std::uint8_t { Ipv4, Ipv6 };
 
 class IpAddress {
-public:
+  public:
     IpAddress() = default;  // 0.0.0.0
 
     static IpAddress v4(std::uint32_t host_order);
@@ -42,7 +42,7 @@ public:
     friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
     friend bool operator==(const IpAddress&, const IpAddress&) = default;
 
-private:
+  private:
     Family family_ = Family::Ipv4;
     std::array<std::uint8_t, 16> bytes_{};
     std::uint32_t scope_id_ = 0;

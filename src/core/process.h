@@ -11,7 +11,9 @@ namespace portwatch::core {
 // A capture that names owners without PIDs (netstat -ab without -o) identifies each by name, by
 // the position of its [exe] line; such a process gets a negative, capture-local pid, which is
 // never printed as a PID. Real PIDs are positive; 0 means no owner.
-inline bool pid_is_local(std::int32_t pid) { return pid < 0; }
+inline bool pid_is_local(std::int32_t pid) {
+    return pid < 0;
+}
 
 // "javaw.exe (pid 812)", or "javaw.exe (PID not in the capture)" for a capture-local pid.
 inline std::string name_with_pid(std::string_view name, std::int32_t pid) {
@@ -28,9 +30,9 @@ struct Process {
     std::string cmdline;  // arguments joined by spaces; empty for kernel threads
     std::string exe;      // resolved executable path when readable
     std::optional<std::uint32_t> uid;
-    std::string user;            // user name when resolvable, else the uid as text
-    std::int64_t start_time = 0; // seconds since the epoch; 0 when unknown
-    std::string cgroup;          // unified-hierarchy path, e.g. /system.slice/nginx.service
+    std::string user;             // user name when resolvable, else the uid as text
+    std::int64_t start_time = 0;  // seconds since the epoch; 0 when unknown
+    std::string cgroup;           // unified-hierarchy path, e.g. /system.slice/nginx.service
     std::optional<std::uint32_t> fd_count;
     std::optional<std::uint64_t> fd_limit;  // soft RLIMIT_NOFILE
     std::vector<std::string> services;      // Windows: -b component/service lines

@@ -5,26 +5,33 @@
 
 namespace portwatch {
 
-std::string errno_text(int code) { return std::generic_category().message(code); }
+std::string errno_text(int code) {
+    return std::generic_category().message(code);
+}
 
 ErrorKind errno_kind(int code) {
     switch (code) {
         case ENOENT:
         case ESRCH:
         case ENXIO:
-        case ENODEV: return ErrorKind::NotFound;
+        case ENODEV:
+            return ErrorKind::NotFound;
         case EACCES:
-        case EPERM: return ErrorKind::PermissionDenied;
+        case EPERM:
+            return ErrorKind::PermissionDenied;
         case ENOSYS:
         case EOPNOTSUPP:
         case EAFNOSUPPORT:
-        case EPROTONOSUPPORT: return ErrorKind::Unsupported;
+        case EPROTONOSUPPORT:
+            return ErrorKind::Unsupported;
         case EMFILE:
         case ENFILE:
         case ENOMEM:
         case ENOBUFS:
-        case ENOSPC: return ErrorKind::Exhausted;
-        default: return ErrorKind::Io;
+        case ENOSPC:
+            return ErrorKind::Exhausted;
+        default:
+            return ErrorKind::Io;
     }
 }
 

@@ -11,8 +11,8 @@
 namespace portwatch {
 
 enum class ErrorKind {
-    Invalid,           // bad input: an argument, a line of a file, a value out of range
-    NotFound,          // ENOENT, ESRCH: a file, process or namespace that is not (or no longer) there
+    Invalid,   // bad input: an argument, a line of a file, a value out of range
+    NotFound,  // ENOENT, ESRCH: a file, process or namespace that is not (or no longer) there
     PermissionDenied,  // EACCES, EPERM: needs root or a capability
     Unsupported,       // the kernel or this build cannot do it (ENOSYS, EOPNOTSUPP, no BTF, ...)
     Exhausted,         // EMFILE, ENFILE, ENOMEM, ENOBUFS: a resource ran out

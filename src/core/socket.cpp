@@ -15,12 +15,18 @@ struct StateName {
 };
 
 constexpr std::array kStateNames = {
-    StateName{TcpState::Established, "ESTABLISHED"}, StateName{TcpState::SynSent, "SYN_SENT"},
-    StateName{TcpState::SynRecv, "SYN_RECV"},        StateName{TcpState::FinWait1, "FIN_WAIT1"},
-    StateName{TcpState::FinWait2, "FIN_WAIT2"},      StateName{TcpState::TimeWait, "TIME_WAIT"},
-    StateName{TcpState::Close, "CLOSE"},             StateName{TcpState::CloseWait, "CLOSE_WAIT"},
-    StateName{TcpState::LastAck, "LAST_ACK"},        StateName{TcpState::Listen, "LISTEN"},
-    StateName{TcpState::Closing, "CLOSING"},         StateName{TcpState::NewSynRecv, "SYN_RECV"},
+    StateName{TcpState::Established, "ESTABLISHED"},
+    StateName{TcpState::SynSent, "SYN_SENT"},
+    StateName{TcpState::SynRecv, "SYN_RECV"},
+    StateName{TcpState::FinWait1, "FIN_WAIT1"},
+    StateName{TcpState::FinWait2, "FIN_WAIT2"},
+    StateName{TcpState::TimeWait, "TIME_WAIT"},
+    StateName{TcpState::Close, "CLOSE"},
+    StateName{TcpState::CloseWait, "CLOSE_WAIT"},
+    StateName{TcpState::LastAck, "LAST_ACK"},
+    StateName{TcpState::Listen, "LISTEN"},
+    StateName{TcpState::Closing, "CLOSING"},
+    StateName{TcpState::NewSynRecv, "SYN_RECV"},
     StateName{TcpState::Bound, "BOUND"},
 };
 

@@ -32,7 +32,13 @@ enum class TcpState : std::uint8_t {
 };
 
 // kernel idiag_timer values
-enum class TimerKind : std::uint8_t { None = 0, Retransmit = 1, Keepalive = 2, TimeWait = 3, Probe = 4 };
+enum class TimerKind : std::uint8_t {
+    None = 0,
+    Retransmit = 1,
+    Keepalive = 2,
+    TimeWait = 3,
+    Probe = 4
+};
 
 // Whether the local port was chosen by bind() with a nonzero port (SOCK_BINDPORT_LOCK) or
 // assigned automatically (connect() autobind, bind(0), accept()). Unknown for captures.
@@ -60,8 +66,8 @@ struct Socket {
     std::uint32_t expires_ms = 0;  // time left on `timer`
     std::uint32_t rqueue = 0;
     std::uint32_t wqueue = 0;
-    std::uint32_t interface = 0;  // bound device (SO_BINDTODEVICE), 0 for none
-    std::uint64_t netns = 0;      // inode of the network namespace; 0 when unknown
+    std::uint32_t interface = 0;       // bound device (SO_BINDTODEVICE), 0 for none
+    std::uint64_t netns = 0;           // inode of the network namespace; 0 when unknown
     std::vector<std::int32_t> owners;  // pids, ascending; empty when unknown or ownerless
 
     Family family() const { return local.address.family(); }

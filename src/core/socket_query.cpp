@@ -99,8 +99,8 @@ bool matches(const SocketFilter& f, const Socket& s, const Snapshot& snapshot) {
         return false;
     }
     if (f.listening_only) {
-        bool listening = s.protocol == Protocol::Tcp ? s.state == TcpState::Listen
-                                                      : s.state == TcpState::Close;
+        bool listening =
+            s.protocol == Protocol::Tcp ? s.state == TcpState::Listen : s.state == TcpState::Close;
         if (!listening) {
             return false;
         }
@@ -117,8 +117,8 @@ bool matches(const SocketFilter& f, const Socket& s, const Snapshot& snapshot) {
     if (f.remote_address && s.remote.address.normalized() != *f.remote_address) {
         // compare without zone: a filter rarely names one
         IpAddress a = s.remote.address.normalized();
-        if (a.family() != f.remote_address->family() ||
-            a.bytes() != f.remote_address->bytes() || f.remote_address->scope_id() != 0) {
+        if (a.family() != f.remote_address->family() || a.bytes() != f.remote_address->bytes() ||
+            f.remote_address->scope_id() != 0) {
             return false;
         }
     }
@@ -141,13 +141,20 @@ bool matches(const SocketFilter& f, const Socket& s, const Snapshot& snapshot) {
 }
 
 std::optional<SortKey> parse_sort_key(std::string_view text) {
-    if (text == "proto") return SortKey::Proto;
-    if (text == "local") return SortKey::Local;
-    if (text == "remote") return SortKey::Remote;
-    if (text == "state") return SortKey::State;
-    if (text == "pid") return SortKey::Pid;
-    if (text == "process") return SortKey::Process;
-    if (text == "none") return SortKey::None;
+    if (text == "proto")
+        return SortKey::Proto;
+    if (text == "local")
+        return SortKey::Local;
+    if (text == "remote")
+        return SortKey::Remote;
+    if (text == "state")
+        return SortKey::State;
+    if (text == "pid")
+        return SortKey::Pid;
+    if (text == "process")
+        return SortKey::Process;
+    if (text == "none")
+        return SortKey::None;
     return std::nullopt;
 }
 
@@ -161,8 +168,9 @@ std::vector<const Socket*> select(const Snapshot& snapshot, const SocketFilter& 
         }
     }
     auto by = [&](auto project) {
-        std::stable_sort(out.begin(), out.end(),
-                         [&](const Socket* a, const Socket* b) { return project(*a) < project(*b); });
+        std::stable_sort(out.begin(), out.end(), [&](const Socket* a, const Socket* b) {
+            return project(*a) < project(*b);
+        });
     };
     switch (key) {
         case SortKey::None:
@@ -171,10 +179,14 @@ std::vector<const Socket*> select(const Snapshot& snapshot, const SocketFilter& 
             by([](const Socket& s) { return std::tuple(s.protocol, s.family()); });
             break;
         case SortKey::Local:
-            by([](const Socket& s) { return std::tuple(endpoint_key(s.local), endpoint_key(s.remote)); });
+            by([](const Socket& s) {
+                return std::tuple(endpoint_key(s.local), endpoint_key(s.remote));
+            });
             break;
         case SortKey::Remote:
-            by([](const Socket& s) { return std::tuple(endpoint_key(s.remote), endpoint_key(s.local)); });
+            by([](const Socket& s) {
+                return std::tuple(endpoint_key(s.remote), endpoint_key(s.local));
+            });
             break;
         case SortKey::State:
             by([](const Socket& s) { return s.state; });
@@ -184,7 +196,8 @@ std::vector<const Socket*> select(const Snapshot& snapshot, const SocketFilter& 
             break;
         case SortKey::Process:
             by([&](const Socket& s) {
-                const Process* p = s.owners.empty() ? nullptr : snapshot.find_process(s.owners.front());
+                const Process* p =
+                    s.owners.empty() ? nullptr : snapshot.find_process(s.owners.front());
                 return std::tuple(p == nullptr, p ? std::string_view(p->name) : std::string_view(),
                                   first_owner(s));
             });

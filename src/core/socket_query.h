@@ -17,11 +17,11 @@ struct SocketFilter {
     bool udp = true;
     bool ipv4 = true;
     bool ipv6 = true;
-    bool listening_only = false;        // TCP LISTEN and unconnected UDP, like `ss -l`
-    std::vector<TcpState> states;       // empty: any
-    std::vector<std::int32_t> pids;     // empty: any; else a socket owned by one of them
-    std::vector<std::string> processes; // empty: any; else owned by a process of that name
-    std::vector<std::uint16_t> ports;   // empty: any; else local or remote port
+    bool listening_only = false;         // TCP LISTEN and unconnected UDP, like `ss -l`
+    std::vector<TcpState> states;        // empty: any
+    std::vector<std::int32_t> pids;      // empty: any; else a socket owned by one of them
+    std::vector<std::string> processes;  // empty: any; else owned by a process of that name
+    std::vector<std::uint16_t> ports;    // empty: any; else local or remote port
     std::optional<IpAddress> remote_address;
     std::optional<std::uint16_t> remote_port;
 };

@@ -1,6 +1,7 @@
 #include "lab/lab.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -11,8 +12,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <array>
 #include <cerrno>
@@ -84,7 +83,8 @@ bool read_report(int fd, Report& r, int timeout_ms) {
 
 bool write_text(const char* path, const std::string& text) {
     int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return false;
+    if (fd < 0)
+        return false;
     bool ok = write_all(fd, text.data(), text.size());
     ::close(fd);
     return ok;
@@ -102,7 +102,8 @@ enum class Role : std::uint8_t { Server, Taker, Client };
 
 pid_t fork_child(Pattern pattern, std::uint32_t range_size, Role role, int& read_end) {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        return -1;
     pid_t pid = ::fork();
     if (pid == 0) {
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -122,7 +123,8 @@ pid_t fork_child(Pattern pattern, std::uint32_t range_size, Role role, int& read
 
 // The holder: owns the namespace, starts both ends, reports, and on EOF of `control`
 // stops them. Never returns.
-[[noreturn]] void run_holder(Pattern pattern, std::uint32_t range_size, int report_fd, int control) {
+[[noreturn]] void run_holder(Pattern pattern, std::uint32_t range_size, int report_fd,
+                             int control) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::prctl(PR_SET_NAME, "pwlab-holder");
     if (::unshare(CLONE_NEWNET) != 0) {
@@ -165,7 +167,8 @@ pid_t fork_child(Pattern pattern, std::uint32_t range_size, Role role, int& read
         server = fork_child(pattern, range_size, Role::Server, server_end);
         Report sr;
         if (server < 0 || !read_report(server_end, sr, kStartTimeoutMs) || sr.status != 0) {
-            if (server > 0) ::kill(server, SIGKILL);
+            if (server > 0)
+                ::kill(server, SIGKILL);
             write_all(report_fd, &sr, sizeof sr);
             ::_exit(1);
         }
@@ -175,7 +178,8 @@ pid_t fork_child(Pattern pattern, std::uint32_t range_size, Role role, int& read
     if (detail::has_taker(pattern)) {
         taker = fork_child(pattern, range_size, Role::Taker, taker_end);
         if (taker < 0 || !read_report(taker_end, tr, kStartTimeoutMs) || tr.status != 0) {
-            if (taker > 0) ::kill(taker, SIGKILL);
+            if (taker > 0)
+                ::kill(taker, SIGKILL);
             ::kill(server, SIGKILL);
             if (tr.status == 0) {
                 tr.status = ETIMEDOUT;
@@ -226,78 +230,88 @@ std::string story(const LabOutcome& o, std::uint32_t range_size) {
                 : std::string(" Nothing failed.");
     switch (o.pattern) {
         case Pattern::Churn:
-            return fmt::format("{} kept one connection to {} open and opened {} more, closing "
-                               "each one itself right away, in {}.{}",
-                               who, dst, o.succeeded - 1, range, failure);
+            return fmt::format(
+                "{} kept one connection to {} open and opened {} more, closing "
+                "each one itself right away, in {}.{}",
+                who, dst, o.succeeded - 1, range, failure);
         case Pattern::CloseWait:
-            return fmt::format("{} opened {} connections to {} in {}; the server ({}) closed "
-                               "each one, the client never did.{}",
-                               who, o.succeeded, dst, range, o.server_name, failure);
+            return fmt::format(
+                "{} opened {} connections to {} in {}; the server ({}) closed "
+                "each one, the client never did.{}",
+                who, o.succeeded, dst, range, o.server_name, failure);
         case Pattern::Hoard:
             return fmt::format("{} opened {} connections to {} in {} and kept them all open.{}",
                                who, o.succeeded, dst, range, failure);
         case Pattern::BindBeforeConnect:
-            return fmt::format("{} called bind(127.0.0.1, 0) and then connect() {} times, to {} "
-                               "destinations ({} ...) in {}.{}",
-                               who, o.succeeded, o.destinations, dst, range, failure);
+            return fmt::format(
+                "{} called bind(127.0.0.1, 0) and then connect() {} times, to {} "
+                "destinations ({} ...) in {}.{}",
+                who, o.succeeded, o.destinations, dst, range, failure);
         case Pattern::UdpLeak:
             return fmt::format("{} connected {} UDP sockets to {} ({}) and closed none, in {}.{}",
                                who, o.succeeded, dst, o.server_name, range, failure);
         case Pattern::ListenersInRange:
-            return fmt::format("{} (pid {}) listens on {} ports inside {}: {} bound with port 0 "
-                               "(the kernel picked them), {} bound to ports it chose. Then {} "
-                               "opened {} connections to {} and kept them open.{}",
-                               o.taker_name, o.taker_pid, o.taken, span,
-                               o.taken - o.taken_bound, o.taken_bound, who, o.succeeded, dst,
-                               failure);
+            return fmt::format(
+                "{} (pid {}) listens on {} ports inside {}: {} bound with port 0 "
+                "(the kernel picked them), {} bound to ports it chose. Then {} "
+                "opened {} connections to {} and kept them open.{}",
+                o.taker_name, o.taker_pid, o.taken, span, o.taken - o.taken_bound, o.taken_bound,
+                who, o.succeeded, dst, failure);
         case Pattern::ProxyBind:
-            return fmt::format("{} (pid {}) keeps {} connections to its one upstream "
-                               "127.0.0.1:{}, calling bind(127.0.0.1, 0) before each connect() "
-                               "(no IP_BIND_ADDRESS_NO_PORT), in {}. Then {} opened {} plain "
-                               "connections to another service, {}, and kept them open.{}",
-                               o.taker_name, o.taker_pid, o.taken, detail::kTcpPort, span, who,
-                               o.succeeded, dst, failure);
+            return fmt::format(
+                "{} (pid {}) keeps {} connections to its one upstream "
+                "127.0.0.1:{}, calling bind(127.0.0.1, 0) before each connect() "
+                "(no IP_BIND_ADDRESS_NO_PORT), in {}. Then {} opened {} plain "
+                "connections to another service, {}, and kept them open.{}",
+                o.taker_name, o.taker_pid, o.taken, detail::kTcpPort, span, who, o.succeeded, dst,
+                failure);
         case Pattern::Reserved:
-            return fmt::format("net.ipv4.ip_local_reserved_ports covers {}-{}: {} of the ports "
-                               "of {}. {} opened {} connections to {} and kept them open.{}",
-                               o.range_low, o.range_low + o.taken - 1, o.taken, span, who,
-                               o.succeeded, dst, failure);
+            return fmt::format(
+                "net.ipv4.ip_local_reserved_ports covers {}-{}: {} of the ports "
+                "of {}. {} opened {} connections to {} and kept them open.{}",
+                o.range_low, o.range_low + o.taken - 1, o.taken, span, who, o.succeeded, dst,
+                failure);
         case Pattern::DeadBackend:
-            return fmt::format("{} called connect() {} times to {} (PostgreSQL's port), a "
-                               "destination whose route drops every packet, without a connect "
-                               "timeout: each attempt waits in SYN_SENT, retrying its SYN for "
-                               "about 127 s (tcp_syn_retries=6), in {}.{}",
-                               who, o.succeeded, dst, range, failure);
+            return fmt::format(
+                "{} called connect() {} times to {} (PostgreSQL's port), a "
+                "destination whose route drops every packet, without a connect "
+                "timeout: each attempt waits in SYN_SENT, retrying its SYN for "
+                "about 127 s (tcp_syn_retries=6), in {}.{}",
+                who, o.succeeded, dst, range, failure);
         case Pattern::Healthy:
-            return fmt::format("{} opened {} connections to {} destinations and closed one in "
-                               "seven right away, in {}.{}",
-                               who, o.succeeded, o.destinations, range, failure);
+            return fmt::format(
+                "{} opened {} connections to {} destinations and closed one in "
+                "seven right away, in {}.{}",
+                who, o.succeeded, o.destinations, range, failure);
     }
     return {};
 }
 
 }  // namespace
 
-std::span<const PatternInfo> patterns() { return kPatterns; }
+std::span<const PatternInfo> patterns() {
+    return kPatterns;
+}
 
 const PatternInfo& info(Pattern pattern) {
     for (const auto& p : kPatterns) {
-        if (p.pattern == pattern) return p;
+        if (p.pattern == pattern)
+            return p;
     }
     return kPatterns[0];
 }
 
 std::optional<Pattern> parse_pattern(std::string_view name) {
     for (const auto& p : kPatterns) {
-        if (p.name == name) return p.pattern;
+        if (p.name == name)
+            return p.pattern;
     }
     return std::nullopt;
 }
 
 Result<Lab> Lab::start(const LabOptions& options) {
-    std::uint32_t size = options.range_size
-                             ? options.range_size
-                             : (options.pattern == Pattern::Healthy ? 5000u : 200u);
+    std::uint32_t size = options.range_size ? options.range_size
+                                            : (options.pattern == Pattern::Healthy ? 5000u : 200u);
     if (size < 16 || size > 20000) {
         return make_error("lab range size must be between 16 and 20000 ports");
     }
@@ -350,8 +364,8 @@ Result<Lab> Lab::start(const LabOptions& options) {
     o.taker_pid = taker;
     o.client_name = info(options.pattern).client_name;
     o.taker_name = info(options.pattern).taker_name;
-    o.taken = options.pattern == Pattern::Reserved ? detail::taken_ports(options.pattern, size)
-                                                   : taken;
+    o.taken =
+        options.pattern == Pattern::Reserved ? detail::taken_ports(options.pattern, size) : taken;
     o.taken_bound = options.pattern == Pattern::ListenersInRange ? taken_bound : 0;
     if (options.pattern == Pattern::Reserved) {
         o.culprit_pid = 0;  // the cause is the reserved ports
@@ -368,7 +382,10 @@ Result<Lab> Lab::start(const LabOptions& options) {
     o.range_low = kRangeLow;
     o.range_high = static_cast<std::uint16_t>(kRangeLow + size - 1);
     o.destination = core::Endpoint{core::IpAddress::parse(r.dest_addr).value_or(core::IpAddress{}),
-                                   r.dest_port, {}, {}, false};
+                                   r.dest_port,
+                                   {},
+                                   {},
+                                   false};
     o.destinations = r.destinations;
     o.succeeded = r.succeeded;
     o.error = r.error;

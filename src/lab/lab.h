@@ -12,12 +12,13 @@
 // object is destroyed. Children die with their
 // parent (PR_SET_PDEATHSIG), so an interrupted lab leaves nothing behind.
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 
 #include "core/endpoint.h"
 #include "core/result.h"
@@ -69,7 +70,7 @@ struct LabOutcome {
     // for `reserved` (the cause is the reserved ports).
     pid_t culprit_pid = 0;
     std::string culprit_name;
-    std::uint32_t taken = 0;     // ports the taker holds (Reserved: ports reserved)
+    std::uint32_t taken = 0;        // ports the taker holds (Reserved: ports reserved)
     std::uint32_t taken_bound = 0;  // ListenersInRange: of `taken`, bound to a chosen port
     std::uint16_t range_low = 0, range_high = 0;
     core::Endpoint destination;  // the (first) destination the client used
@@ -83,7 +84,7 @@ struct LabOutcome {
 
 // Owns a running lab; destroying it stops the processes and so removes the namespace.
 class Lab {
-public:
+  public:
     // Needs CAP_SYS_ADMIN (unshare) — in practice root. Bounded: fails after ~30 s.
     static Result<Lab> start(const LabOptions& options);
     Lab(Lab&& other) noexcept;
@@ -93,7 +94,7 @@ public:
 
     const LabOutcome& outcome() const { return outcome_; }
 
-private:
+  private:
     Lab() = default;
     LabOutcome outcome_;
     pid_t holder_ = -1;

@@ -23,8 +23,8 @@ namespace {
 
 constexpr std::uint32_t kHealthyConnections = 3000;
 constexpr std::uint32_t kHealthyChurn = 500;
-constexpr std::uint32_t kHealthyHosts = 30;     // 127.0.0.2 .. 127.0.0.31, two ports each
-constexpr std::uint32_t kBindDestinations = 50; // 127.0.0.2 .. 127.0.0.51
+constexpr std::uint32_t kHealthyHosts = 30;      // 127.0.0.2 .. 127.0.0.31, two ports each
+constexpr std::uint32_t kBindDestinations = 50;  // 127.0.0.2 .. 127.0.0.51
 constexpr auto kSettle = std::chrono::milliseconds(400);
 
 sockaddr_in address(std::uint32_t host_order, std::uint16_t port) {
@@ -92,10 +92,12 @@ int listen_on(std::uint32_t host, std::uint16_t port) {
         }
         std::erase_if(fds, [](const pollfd& p) { return p.fd < 0; });
         for (std::size_t i = 0; i < n_listeners; ++i) {
-            if (!(fds[i].revents & POLLIN)) continue;
+            if (!(fds[i].revents & POLLIN))
+                continue;
             for (;;) {
                 int c = ::accept4(fds[i].fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                if (c < 0) break;
+                if (c < 0)
+                    break;
                 if (close_at_once) {
                     ::close(c);
                 } else {
@@ -103,7 +105,8 @@ int listen_on(std::uint32_t host, std::uint16_t port) {
                 }
             }
         }
-        for (auto& p : fds) p.revents = 0;
+        for (auto& p : fds)
+            p.revents = 0;
     }
 }
 
@@ -141,18 +144,21 @@ bool add_dead_route() {
     attribute(RTA_OIF, &lo, sizeof lo);
 
     int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0) return false;
+    if (fd < 0)
+        return false;
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
-    bool ok = ::sendto(fd, &request, request.header.nlmsg_len, 0,
-                       reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) ==
-              static_cast<ssize_t>(request.header.nlmsg_len);
+    bool ok =
+        ::sendto(fd, &request, request.header.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel),
+                 sizeof kernel) == static_cast<ssize_t>(request.header.nlmsg_len);
     char reply[512];
     ssize_t got = ok ? ::recv(fd, reply, sizeof reply, 0) : -1;
     ::close(fd);
-    if (got < static_cast<ssize_t>(NLMSG_LENGTH(sizeof(nlmsgerr)))) return false;
+    if (got < static_cast<ssize_t>(NLMSG_LENGTH(sizeof(nlmsgerr))))
+        return false;
     const auto* answer = reinterpret_cast<const nlmsghdr*>(reply);
-    if (answer->nlmsg_type != NLMSG_ERROR) return false;
+    if (answer->nlmsg_type != NLMSG_ERROR)
+        return false;
     const auto* error = static_cast<const nlmsgerr*>(NLMSG_DATA(answer));
     errno = -error->error;
     return error->error == 0;
@@ -174,11 +180,13 @@ void run_server(Pattern pattern, int report_fd) {
     bool wildcard = pattern == Pattern::BindBeforeConnect || pattern == Pattern::Healthy ||
                     pattern == Pattern::ProxyBind;
     int l = listen_on(wildcard ? 0 : kLoopback, kTcpPort);
-    if (l < 0) fail_setup(report_fd, "server listen(:9000)");
+    if (l < 0)
+        fail_setup(report_fd, "server listen(:9000)");
     listeners.push_back(l);
     if (pattern == Pattern::Healthy || pattern == Pattern::ProxyBind) {
         int l2 = listen_on(0, kTcpPort2);
-        if (l2 < 0) fail_setup(report_fd, "server listen(:9001)");
+        if (l2 < 0)
+            fail_setup(report_fd, "server listen(:9001)");
         listeners.push_back(l2);
     }
     send_report(report_fd, r);
@@ -235,10 +243,14 @@ bool has_taker(Pattern pattern) {
 
 std::uint32_t taken_ports(Pattern pattern, std::uint32_t range_size) {
     switch (pattern) {
-        case Pattern::ListenersInRange: return range_size * 9 / 10;
-        case Pattern::ProxyBind: return range_size * 7 / 10;
-        case Pattern::Reserved: return range_size * 4 / 5;
-        default: return 0;
+        case Pattern::ListenersInRange:
+            return range_size * 9 / 10;
+        case Pattern::ProxyBind:
+            return range_size * 7 / 10;
+        case Pattern::Reserved:
+            return range_size * 4 / 5;
+        default:
+            return 0;
     }
 }
 
@@ -255,7 +267,8 @@ void run_taker(Pattern pattern, std::uint32_t range_size, int report_fd) {
         for (std::uint32_t i = 0; i < want; ++i) {
             bool pick = i % 2 == 1;
             int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-            if (fd < 0) fail_setup(report_fd, "taker socket()");
+            if (fd < 0)
+                fail_setup(report_fd, "taker socket()");
             int rc = -1;
             if (pick) {
                 for (; next >= kRangeLow && rc != 0; --next) {
@@ -266,7 +279,8 @@ void run_taker(Pattern pattern, std::uint32_t range_size, int report_fd) {
                 auto a = address(0, 0);
                 rc = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
             }
-            if (rc != 0 || ::listen(fd, 16) != 0) fail_setup(report_fd, "taker bind()/listen()");
+            if (rc != 0 || ::listen(fd, 16) != 0)
+                fail_setup(report_fd, "taker bind()/listen()");
             chosen += pick;
             held.push_back(fd);
         }
@@ -382,7 +396,8 @@ void run_client(Pattern pattern, std::uint32_t range_size, int report_fd) {
             r.destinations = 1;
             auto remote = address(kDeadBackend, kDeadPort);
             for (std::uint32_t i = 0; i < bound; ++i) {
-                // Non-blocking, as an event loop would: the call returns, the SYN is never answered.
+                // Non-blocking, as an event loop would: the call returns, the SYN is never
+                // answered.
                 int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
                 if (fd < 0) {
                     record({-1, errno, "socket()"});

@@ -21,8 +21,8 @@ struct Report {
 };
 
 inline constexpr std::uint16_t kRangeLow = 40000;  // every lab's range starts here
-inline constexpr std::uint16_t kTcpPort = 9000;   // outside every lab range
-inline constexpr std::uint16_t kTcpPort2 = 9001;  // Healthy's and ProxyBind's second service
+inline constexpr std::uint16_t kTcpPort = 9000;    // outside every lab range
+inline constexpr std::uint16_t kTcpPort2 = 9001;   // Healthy's and ProxyBind's second service
 inline constexpr std::uint16_t kUdpPort = 5353;
 // DeadBackend: a PostgreSQL that never answers, at an address of TEST-NET-1 (RFC 5737).
 inline constexpr std::uint32_t kDeadBackend = 0xc000020a;  // 192.0.2.10

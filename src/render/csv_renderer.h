@@ -6,7 +6,7 @@ namespace portwatch::render {
 
 // RFC 4180 CSV with a header row; every field terminal-safe, quoted when it needs to be.
 class CsvSnapshotRenderer final : public SnapshotRenderer {
-public:
+  public:
     void render(std::ostream& out, const core::Snapshot& snapshot,
                 std::span<const core::Socket* const> sockets) const override;
 };

@@ -7,7 +7,7 @@ namespace portwatch::render {
 
 // The "portwatch.snapshot/1" document described in docs/cli.md.
 class JsonSnapshotRenderer final : public SnapshotRenderer {
-public:
+  public:
     void render(std::ostream& out, const core::Snapshot& snapshot,
                 std::span<const core::Socket* const> sockets) const override;
 };

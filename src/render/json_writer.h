@@ -18,7 +18,7 @@ constexpr bool json_plain(unsigned char c) {
 }
 
 class JsonWriter {
-public:
+  public:
     explicit JsonWriter(std::ostream& out) : out_(out), buffer_(new char[kCapacity]) {}
     JsonWriter(const JsonWriter&) = delete;
     JsonWriter& operator=(const JsonWriter&) = delete;
@@ -61,7 +61,7 @@ public:
     JsonWriter& newline();
     void flush();
 
-private:
+  private:
     // Output collects in a fixed buffer, written out when a container closes past kFlushAt.
     // Tokens go in through room(), which guarantees space without per-byte checks, and the
     // per-token steps are inline: 100k sockets make 30 MB of JSON, and this is the loop that

@@ -4,8 +4,8 @@
 #include <optional>
 #include <string_view>
 
-#include "render/json_writer.h"
 #include "analyze/verdict.h"
+#include "render/json_writer.h"
 #include "render/report_renderer.h"
 #include "render/snapshot_renderer.h"
 
@@ -66,9 +66,12 @@ void breakage(JsonWriter& j, const std::optional<analyze::Breakage>& b) {
 
 std::string_view windows_generation_name(core::WindowsGeneration g) {
     switch (g) {
-        case core::WindowsGeneration::UpTo2003: return "2003-and-earlier";
-        case core::WindowsGeneration::VistaPlus: return "vista-and-later";
-        case core::WindowsGeneration::Unknown: break;
+        case core::WindowsGeneration::UpTo2003:
+            return "2003-and-earlier";
+        case core::WindowsGeneration::VistaPlus:
+            return "vista-and-later";
+        case core::WindowsGeneration::Unknown:
+            break;
     }
     return "unknown";
 }
@@ -97,10 +100,12 @@ void pool(JsonWriter& j, const analyze::Pool& p) {
     j.key("prebound").value(p.prebound);
     j.key("bound").value(p.bound);
     j.key("states").begin_object();
-    auto protocol = p.key.kind == analyze::PoolKind::UdpLocal ? core::Protocol::Udp : core::Protocol::Tcp;
+    auto protocol =
+        p.key.kind == analyze::PoolKind::UdpLocal ? core::Protocol::Udp : core::Protocol::Tcp;
     for (std::size_t s = 0; s < p.states.by_state.size(); ++s) {
         if (p.states.by_state[s] != 0) {
-            j.key(core::state_name(protocol, static_cast<core::TcpState>(s))).value(p.states.by_state[s]);
+            j.key(core::state_name(protocol, static_cast<core::TcpState>(s)))
+                .value(p.states.by_state[s]);
         }
     }
     j.end_object();
@@ -149,7 +154,11 @@ void host(JsonWriter& j, const core::HostFacts& f) {
     optional(j, "tcp_max_orphans", f.tcp_max_orphans);
     j.key("tcp_mem");
     if (f.tcp_mem) {
-        j.begin_array().value((*f.tcp_mem)[0]).value((*f.tcp_mem)[1]).value((*f.tcp_mem)[2]).end_array();
+        j.begin_array()
+            .value((*f.tcp_mem)[0])
+            .value((*f.tcp_mem)[1])
+            .value((*f.tcp_mem)[2])
+            .end_array();
     } else {
         j.null();
     }
@@ -242,7 +251,8 @@ void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
     j.key("findings").begin_array();
     std::size_t pools_shown = std::min(r.pools.size(), std::max(o.max_pools, kMinJsonPools));
     for (const auto& f : r.findings) {
-        if (f.pool) pools_shown = std::max(pools_shown, *f.pool + 1);
+        if (f.pool)
+            pools_shown = std::max(pools_shown, *f.pool + 1);
         j.newline().begin_object();
         j.key("severity").value(analyze::severity_name(f.severity));
         j.key("mechanism").value(analyze::mechanism_name(f.mechanism));
@@ -260,7 +270,8 @@ void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
         j.key("clients");
         culprits(j, f.clients);
         j.key("evidence").begin_array();
-        for (const auto& e : f.evidence) j.value(e);
+        for (const auto& e : f.evidence)
+            j.value(e);
         j.end_array();
         j.key("remedy").value(f.remedy);
         j.key("cause").value(f.cause);
@@ -324,16 +335,20 @@ void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
     j.key("host_facts").value(c.host_facts);
     j.end_object();
     j.key("warnings").begin_array();
-    for (const auto& w : r.warnings) j.value(w.message);
+    for (const auto& w : r.warnings)
+        j.value(w.message);
     j.end_array();
     j.end_object();
 }
 
 }  // namespace
 
-void write_report_json(JsonWriter& j, const Report& r, const ReportOptions& o) { report(j, r, o); }
+void write_report_json(JsonWriter& j, const Report& r, const ReportOptions& o) {
+    report(j, r, o);
+}
 
-void render_reports_json(std::ostream& out, std::span<const Report> reports, const ReportOptions& o) {
+void render_reports_json(std::ostream& out, std::span<const Report> reports,
+                         const ReportOptions& o) {
     JsonWriter j(out);
     auto v = analyze::overall_verdict(reports);
     j.begin_object();

@@ -15,7 +15,8 @@
 namespace portwatch::render {
 
 struct ReportOptions {
-    std::size_t max_pools = 8;  // pools listed in text (JSON: at least 50, and every one a finding cites)
+    std::size_t max_pools =
+        8;  // pools listed in text (JSON: at least 50, and every one a finding cites)
     std::size_t width = 80;
 };
 
@@ -30,12 +31,13 @@ void render_reports_json(std::ostream& out, std::span<const analyze::Report> rep
 enum class ReportFormat { Text, Json };
 
 class ReportRenderer {
-public:
+  public:
     virtual ~ReportRenderer() = default;
     virtual void render(std::ostream& out, std::span<const analyze::Report> reports) const = 0;
 };
 
-std::unique_ptr<ReportRenderer> make_report_renderer(ReportFormat format, const ReportOptions& options);
+std::unique_ptr<ReportRenderer> make_report_renderer(ReportFormat format,
+                                                     const ReportOptions& options);
 
 // Word-wraps untrusted text (made terminal-safe first) to `width` columns.
 void write_wrapped(std::ostream& out, std::string_view text, std::size_t width);

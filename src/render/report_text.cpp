@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "core/plural.h"
 #include "analyze/verdict.h"
+#include "core/plural.h"
 #include "render/report_renderer.h"
 #include "render/snapshot_renderer.h"
 #include "render/utf8.h"
@@ -27,17 +27,21 @@ void wrap(std::ostream& out, const std::string& text, const std::string& first,
     bool empty = true;
     std::size_t i = 0;
     while (i < text.size()) {
-        while (i < text.size() && text[i] == ' ') ++i;
+        while (i < text.size() && text[i] == ' ')
+            ++i;
         std::size_t j = text.find(' ', i);
-        if (j == std::string::npos) j = text.size();
-        if (j == i) break;
+        if (j == std::string::npos)
+            j = text.size();
+        if (j == i)
+            break;
         std::string word = text.substr(i, j - i);
         std::size_t w = display_width(word);
         // A word wider than a whole line (a long path) is cut where the line ends.
         std::size_t room = width > display_width(rest) + 8 ? width - display_width(rest) : 8;
         if (w > room) {
             std::size_t cut = std::min(word.size(), room - 1);
-            while (cut > 0 && (static_cast<unsigned char>(word[cut]) & 0xC0) == 0x80) --cut;
+            while (cut > 0 && (static_cast<unsigned char>(word[cut]) & 0xC0) == 0x80)
+                --cut;
             j = i + (cut > 0 ? cut : word.size());
             word = text.substr(i, j - i);
             w = display_width(word);
@@ -62,13 +66,17 @@ void wrap(std::ostream& out, const std::string& text, const std::string& first,
 
 // At most `n` bytes of terminal-safe text, never splitting a UTF-8 sequence, "..." when cut.
 std::string shorten(const std::string& text, std::size_t n) {
-    if (text.size() <= n) return text;
+    if (text.size() <= n)
+        return text;
     std::size_t cut = n - 3;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut;
     return text.substr(0, cut) + "...";
 }
 
-std::string pct(double f) { return fmt::format("{:.0f}%", f * 100.0); }
+std::string pct(double f) {
+    return fmt::format("{:.0f}%", f * 100.0);
+}
 
 std::string who(std::int32_t pid, const std::string& name) {
     return pid == 0 ? std::string("(no owner found)")
@@ -91,8 +99,9 @@ void render_finding(std::ostream& out, const Finding& f, std::size_t n, std::siz
                     bool title_said, bool breaks_said, std::size_t width) {
     out << fmt::format("Finding {} of {}: {}, {}{}\n", n, total, analyze::severity_name(f.severity),
                        analyze::mechanism_name(f.mechanism),
-                       f.causes > 1 ? fmt::format(" (cause {} of {} of one pool)", f.cause, f.causes)
-                                    : std::string());
+                       f.causes > 1
+                           ? fmt::format(" (cause {} of {} of one pool)", f.cause, f.causes)
+                           : std::string());
     if (!title_said) {  // the first finding's title is the summary already
         wrap(out, terminal_safe(f.title), "  ", "  ", width);
     }
@@ -100,13 +109,15 @@ void render_finding(std::ostream& out, const Finding& f, std::size_t n, std::siz
         wrap(out, terminal_safe(f.breaks->text), "  ", "  ", width);
     }
     for (const auto& c : f.culprits) {
-        if (c.pid == 0) continue;
+        if (c.pid == 0)
+            continue;
         if (c.file_descriptors != 0) {
-            wrap(out,
-                 fmt::format("{} has {} open, {} of them sockets", who(c.pid, c.name),
-                             core::plural(c.file_descriptors, "file descriptor", "file descriptors"),
-                             c.sockets),
-                 "  Culprit: ", "           ", width);
+            wrap(
+                out,
+                fmt::format("{} has {} open, {} of them sockets", who(c.pid, c.name),
+                            core::plural(c.file_descriptors, "file descriptor", "file descriptors"),
+                            c.sockets),
+                "  Culprit: ", "           ", width);
         } else {
             std::string holds =
                 c.ports > 0 ? fmt::format("{} bound ({} of the range)",
@@ -125,7 +136,8 @@ void render_finding(std::ostream& out, const Finding& f, std::size_t n, std::siz
         }
     }
     for (const auto& c : f.clients) {
-        if (c.pid == 0) continue;
+        if (c.pid == 0)
+            continue;
         wrap(out,
              fmt::format("{} holds {} here ({})", who(c.pid, c.name),
                          core::plural(c.sockets, "socket", "sockets"), pct(c.share)),
@@ -149,7 +161,8 @@ void render_finding(std::ostream& out, const Finding& f, std::size_t n, std::siz
 
 void render_pools(std::ostream& out, const Report& r, std::size_t max) {
     std::size_t n = std::min(max, r.pools.size());
-    if (n == 0) return;
+    if (n == 0)
+        return;
     out << fmt::format("Pools (worst {} of {}):\n", n, r.pools.size());
     out << "  SEVERITY      USED/SIZE   FREE  KIND         POOL\n";
     for (std::size_t i = 0; i < n; ++i) {
@@ -157,9 +170,9 @@ void render_pools(std::ostream& out, const Report& r, std::size_t max) {
         std::string used = fmt::format("{}/{}", p.size - p.free, p.size);
         std::string label = pool_label(p);
         label = shorten(label, 30);
-        out << fmt::format("  {:<10} {:>13} {:>6}  {:<12} {}{}\n", analyze::severity_name(p.severity),
-                           used, p.free, analyze::pool_kind_name(p.key.kind), label,
-                           p.severity_capped ? " *" : "");
+        out << fmt::format(
+            "  {:<10} {:>13} {:>6}  {:<12} {}{}\n", analyze::severity_name(p.severity), used,
+            p.free, analyze::pool_kind_name(p.key.kind), label, p.severity_capped ? " *" : "");
     }
     if (std::any_of(r.pools.begin(), r.pools.begin() + static_cast<std::ptrdiff_t>(n),
                     [](const Pool& p) { return p.severity_capped; })) {
@@ -171,7 +184,8 @@ void render_pools(std::ostream& out, const Report& r, std::size_t max) {
 }
 
 void render_limits(std::ostream& out, const Report& r) {
-    if (r.limits.empty()) return;
+    if (r.limits.empty())
+        return;
     out << "Neighbouring limits:\n";
     for (const auto& l : r.limits) {
         std::string name;
@@ -180,12 +194,13 @@ void render_limits(std::ostream& out, const Report& r) {
             // name is cut instead.
             std::string pid = fmt::format(" (pid {})", l.pid);
             name = "descriptors of " +
-                   shorten(terminal_safe(l.name), 40 - std::min<std::size_t>(34, 15 + pid.size())) + pid;
+                   shorten(terminal_safe(l.name), 40 - std::min<std::size_t>(34, 15 + pid.size())) +
+                   pid;
         } else {
             name = shorten(terminal_safe(l.name), 40);
         }
-        out << fmt::format("  {:<40} {:>9}/{:<11} {:>4}  {}\n", name, l.used,
-                           l.limit, pct(l.utilisation), analyze::severity_name(l.severity));
+        out << fmt::format("  {:<40} {:>9}/{:<11} {:>4}  {}\n", name, l.used, l.limit,
+                           pct(l.utilisation), analyze::severity_name(l.severity));
     }
 }
 
@@ -208,14 +223,16 @@ void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
          "", "  ", o.width);
     wrap(out, terminal_safe(r.summary), "", "", o.width);
     std::vector<std::string_view> breaks_said;
-    if (r.breaks) breaks_said.push_back(r.breaks->text);
+    if (r.breaks)
+        breaks_said.push_back(r.breaks->text);
     for (std::size_t i = 0; i < r.findings.size(); ++i) {
         out << '\n';
         const auto& f = r.findings[i];
         bool said = r.summary.find(f.title) != std::string::npos;
         bool breaks = f.breaks && std::find(breaks_said.begin(), breaks_said.end(),
                                             std::string_view(f.breaks->text)) != breaks_said.end();
-        if (f.breaks && !breaks) breaks_said.push_back(f.breaks->text);
+        if (f.breaks && !breaks)
+            breaks_said.push_back(f.breaks->text);
         render_finding(out, f, i + 1, r.findings.size(), said, breaks, o.width);
     }
     if (r.unknown && r.checked.sockets == 0) {  // nothing was read: nothing more to show
@@ -241,32 +258,34 @@ void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
              "Host: ", "  ", o.width);
     }
     const auto& c = r.checked;
-    std::string what = fmt::format("{} ({} TCP, {} UDP) of {}; {}, {}, {}; ",
-                                   core::plural(c.sockets, "socket", "sockets"), c.tcp, c.udp,
-                                   core::plural(c.processes, "process", "processes"),
-                                   core::plural(c.connect_pools, "connect() pool", "connect() pools"),
-                                   core::plural(c.local_pools, "local TCP pool", "local TCP pools"),
-                                   core::plural(c.udp_pools, "UDP pool", "UDP pools"));
+    std::string what = fmt::format(
+        "{} ({} TCP, {} UDP) of {}; {}, {}, {}; ", core::plural(c.sockets, "socket", "sockets"),
+        c.tcp, c.udp, core::plural(c.processes, "process", "processes"),
+        core::plural(c.connect_pools, "connect() pool", "connect() pools"),
+        core::plural(c.local_pools, "local TCP pool", "local TCP pools"),
+        core::plural(c.udp_pools, "UDP pool", "UDP pools"));
     if (r.platform == core::Platform::Windows) {
         // Windows words only: no Linux sysctl means anything on a Windows capture.
-        what += fmt::format("dynamic port range {}-{} ({} ports, {}; {} excluded); TIME_WAIT lasts "
-                            "{} s{}; ",
-                            r.range.low, r.range.high, r.range_size, terminal_safe(r.range_origin),
-                            r.reserved, r.time_wait_seconds,
-                            r.windows == core::WindowsGeneration::UpTo2003    ? " (2003 and earlier)"
-                            : r.windows == core::WindowsGeneration::VistaPlus ? " (Vista/2008 and later)"
-                                                                               : " (assumed: Vista/2008 and later)");
+        what += fmt::format(
+            "dynamic port range {}-{} ({} ports, {}; {} excluded); TIME_WAIT lasts "
+            "{} s{}; ",
+            r.range.low, r.range.high, r.range_size, terminal_safe(r.range_origin), r.reserved,
+            r.time_wait_seconds,
+            r.windows == core::WindowsGeneration::UpTo2003    ? " (2003 and earlier)"
+            : r.windows == core::WindowsGeneration::VistaPlus ? " (Vista/2008 and later)"
+                                                              : " (assumed: Vista/2008 and later)");
     } else {
-        what += fmt::format("range {}-{} ({} usable, {}; {} reserved, {} bind-owned); "
-                            "tcp_tw_reuse={}{}; ",
-                            r.range.low, r.range.high, r.range_size, terminal_safe(r.range_origin),
-                            r.reserved, r.bind_owned, r.tcp_tw_reuse,
-                            r.tw_reuse_assumed ? " (assumed)" : "");
+        what += fmt::format(
+            "range {}-{} ({} usable, {}; {} reserved, {} bind-owned); "
+            "tcp_tw_reuse={}{}; ",
+            r.range.low, r.range.high, r.range_size, terminal_safe(r.range_origin), r.reserved,
+            r.bind_owned, r.tcp_tw_reuse, r.tw_reuse_assumed ? " (assumed)" : "");
     }
-    what += fmt::format("{} TIME_WAIT attributed by remote endpoint (inferred), {} without owner; "
-                        "sockets from {}, owners from {}.",
-                        c.time_wait_inferred, c.time_wait_unowned, terminal_safe(r.source.sockets),
-                        terminal_safe(r.source.owners.empty() ? "none" : r.source.owners));
+    what += fmt::format(
+        "{} TIME_WAIT attributed by remote endpoint (inferred), {} without owner; "
+        "sockets from {}, owners from {}.",
+        c.time_wait_inferred, c.time_wait_unowned, terminal_safe(r.source.sockets),
+        terminal_safe(r.source.owners.empty() ? "none" : r.source.owners));
     wrap(out, what, "Checked: ", "  ", o.width);
     for (const auto& w : r.warnings) {
         wrap(out, terminal_safe(w.message), "Warning: ", "  ", o.width);
@@ -290,7 +309,8 @@ void render_report_text_section(std::ostream& out, const Report& r, const Report
     render_one(out, r, o);
 }
 
-void render_reports_text(std::ostream& out, std::span<const Report> reports, const ReportOptions& o) {
+void render_reports_text(std::ostream& out, std::span<const Report> reports,
+                         const ReportOptions& o) {
     if (reports.size() > 1) {
         auto v = analyze::overall_verdict(reports);
         std::size_t bad = std::count_if(reports.begin(), reports.end(), [](const Report& r) {

@@ -13,7 +13,7 @@ namespace portwatch::render {
 enum class Format { Table, Json, Csv };
 
 class SnapshotRenderer {
-public:
+  public:
     virtual ~SnapshotRenderer() = default;
     virtual void render(std::ostream& out, const core::Snapshot& snapshot,
                         std::span<const core::Socket* const> sockets) const = 0;

@@ -61,8 +61,8 @@ Row make_row(const core::Socket& s, const core::Snapshot& snapshot) {
 
 void TableSnapshotRenderer::render(std::ostream& out, const core::Snapshot& snapshot,
                                    std::span<const core::Socket* const> sockets) const {
-    static const Row kHeader = {"Proto", "Local Address", "Foreign Address", "State", "PID",
-                                "Process"};
+    static const Row kHeader = {"Proto", "Local Address", "Foreign Address",
+                                "State", "PID",           "Process"};
     std::array<std::size_t, kColumns> width{};
     for (std::size_t c = 0; c < kColumns; ++c) {
         width[c] = kHeader[c].size();

@@ -17,12 +17,16 @@ std::size_t utf8_sequence_length(std::string_view text) {
         n = 2;
     } else if (c >= 0xE0 && c <= 0xEF) {
         n = 3;
-        if (c == 0xE0) lo = 0xA0;  // overlong
-        if (c == 0xED) hi = 0x9F;  // surrogates
+        if (c == 0xE0)
+            lo = 0xA0;  // overlong
+        if (c == 0xED)
+            hi = 0x9F;  // surrogates
     } else if (c >= 0xF0 && c <= 0xF4) {
         n = 4;
-        if (c == 0xF0) lo = 0x90;  // overlong
-        if (c == 0xF4) hi = 0x8F;  // > U+10FFFF
+        if (c == 0xF0)
+            lo = 0x90;  // overlong
+        if (c == 0xF4)
+            hi = 0x8F;  // > U+10FFFF
     } else {
         return 0;
     }

@@ -133,8 +133,8 @@ TEST_F(BpfOwners, SnapshotCommandReportsSameOwnersAsProc) {
 
     auto snapshot = [&](const char* owners) {
         auto text = portwatch::testing::checked_output({PORTWATCH_BINARY, "snapshot",
-                                             std::string("--owners=") + owners, "--netns",
-                                             ns_->name(), "--json"});
+                                                        std::string("--owners=") + owners,
+                                                        "--netns", ns_->name(), "--json"});
         return nlohmann::json::parse(text, nullptr, false);
     };
     auto with_bpf = snapshot("bpf");

@@ -17,7 +17,6 @@
 
 namespace portwatch::testing {
 
-
 // `ip netns add pwbpf-<pid>-<n>` with loopback up; deleted when destroyed.
 class TestNamespace {
   public:

@@ -34,7 +34,7 @@ int udp_socket();                       // bound to 127.0.0.1, port chosen by th
 // when CI is set), a network namespace of the test's own, and holders forked into it.
 // Members are destroyed in reverse: the holders go before their namespace.
 class BpfOwners : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         if (!require_root("the eBPF owner test")) {
             GTEST_SKIP() << "needs root";

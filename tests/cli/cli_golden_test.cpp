@@ -1,9 +1,8 @@
 // The binary as a user meets it: exit codes, help, errors, and output a hostile process name
 // cannot corrupt.
 
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -86,8 +85,8 @@ TEST(CliGolden, HostileProcessNameCannotCorruptOutput) {
     const std::string ready = "/tmp/" + ns + ".ready";
     ASSERT_EQ(sh("ip netns add " + ns + " && ip -n " + ns + " link set lo up").code, 0);
     // comm: ESC [2J (clear screen), a newline, a comma, a quote, and a byte that is not UTF-8.
-    std::string start = "SOCKFARM_COMM=\"$(printf 'x\\033[2J\\n,\\042\\377')\" ip netns exec " + ns +
-                        " " PORTWATCH_TOOLS_DIR "/sockfarm " + ready + " 30 >/dev/null 2>&1 &";
+    std::string start = "SOCKFARM_COMM=\"$(printf 'x\\033[2J\\n,\\042\\377')\" ip netns exec " +
+                        ns + " " PORTWATCH_TOOLS_DIR "/sockfarm " + ready + " 30 >/dev/null 2>&1 &";
     sh(start);
     for (int i = 0; i < 100 && ::access(ready.c_str(), F_OK) != 0; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -97,11 +96,14 @@ TEST(CliGolden, HostileProcessNameCannotCorruptOutput) {
     auto csv = sh(kBin + " snapshot --netns " + ns + " --owners=proc --csv");
     auto json = sh(kBin + " snapshot --netns " + ns + " --owners=proc --json");
     auto count = sh("ip netns exec " + ns + " ss -tuanH | wc -l");
-    sh("ip netns pids " + ns + " | xargs -r kill; sleep 0.2; ip netns del " + ns + "; rm -f " + ready);
+    sh("ip netns pids " + ns + " | xargs -r kill; sleep 0.2; ip netns del " + ns + "; rm -f " +
+       ready);
     ASSERT_TRUE(ok) << "sockfarm did not start";
 
     const std::size_t sockets = std::stoul(count.out) + 1;  // + the bound-only socket ss omits
-    auto lines = [](const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); };
+    auto lines = [](const std::string& s) {
+        return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
+    };
     EXPECT_EQ(table.code, 0);
     EXPECT_EQ(table.out.find('\x1b'), std::string::npos) << "raw ESC reached the terminal";
     EXPECT_EQ(table.out.find('\xff'), std::string::npos);

@@ -100,13 +100,13 @@ TEST_P(Golden, OutputMatches) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Cli, Golden, ::testing::ValuesIn(cases()),
-                         [](const auto& info) {
-                             std::string n = info.param.name;
-                             for (char& ch : n) {
-                                 if (ch == '-') ch = '_';
-                             }
-                             return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Cli, Golden, ::testing::ValuesIn(cases()), [](const auto& info) {
+    std::string n = info.param.name;
+    for (char& ch : n) {
+        if (ch == '-')
+            ch = '_';
+    }
+    return n;
+});
 
 }  // namespace

@@ -37,7 +37,7 @@ using portwatch::testing::require_root;
 
 // One network namespace, removed with everything in it when the test ends.
 class Namespace {
-public:
+  public:
     Namespace() : name_("pworacle-" + std::to_string(::getpid())) {
         checked_output({"ip", "netns", "add", name_});
         checked_output({"ip", "-n", name_, "link", "set", "lo", "up"});
@@ -47,8 +47,8 @@ public:
             ::kill(farm_, SIGTERM);
             ::waitpid(farm_, nullptr, 0);
         }
-        std::string cmd = "ip netns pids " + name_ + " | xargs -r kill -9 2>/dev/null; ip netns del " +
-                          name_;
+        std::string cmd =
+            "ip netns pids " + name_ + " | xargs -r kill -9 2>/dev/null; ip netns del " + name_;
         [[maybe_unused]] int rc = std::system(cmd.c_str());
     }
     const std::string& name() const { return name_; }
@@ -65,14 +65,14 @@ public:
         ASSERT_EQ(posix_spawnp(&farm_, "ip", nullptr, nullptr, argv.data(), environ), 0);
     }
 
-private:
+  private:
     std::string name_;
     pid_t farm_ = -1;
 };
 
 // (proto, family, local addr, local port, remote addr, remote port, state, pids)
-using Row = std::tuple<std::string, int, IpAddress, int, IpAddress, int, TcpState,
-                       std::vector<int>>;
+using Row =
+    std::tuple<std::string, int, IpAddress, int, IpAddress, int, TcpState, std::vector<int>>;
 
 IpAddress address(std::string text, bool v6) {
     if (text == "*") {
@@ -107,7 +107,8 @@ std::vector<Row> parse_ss(const std::string& text, const std::string& proto, boo
             continue;
         }
         std::vector<int> pids;
-        for (auto pos = line.find("pid="); pos != std::string::npos; pos = line.find("pid=", pos + 4)) {
+        for (auto pos = line.find("pid="); pos != std::string::npos;
+             pos = line.find("pid=", pos + 4)) {
             pids.push_back(std::stoi(line.substr(pos + 4)));
         }
         std::sort(pids.begin(), pids.end());
@@ -131,8 +132,7 @@ std::vector<Row> parse_portwatch(const nlohmann::json& doc) {
         rows.emplace_back(s.at("proto").get<std::string>(), v6 ? 6 : 4,
                           address(s.at("local").at("address"), v6), s.at("local").at("port"),
                           address(s.at("remote").at("address"), v6), s.at("remote").at("port"),
-                          state.value_or(TcpState::Unknown),
-                          s.at("pids").get<std::vector<int>>());
+                          state.value_or(TcpState::Unknown), s.at("pids").get<std::vector<int>>());
     }
     return rows;
 }
@@ -140,11 +140,11 @@ std::vector<Row> parse_portwatch(const nlohmann::json& doc) {
 std::string describe(const std::vector<Row>& rows) {
     std::ostringstream out;
     for (const auto& [proto, family, la, lp, ra, rp, state, pids] : rows) {
-        out << proto << family << ' ' << la.to_string() << ':' << lp << ' ' << ra.to_string()
-            << ':' << rp << ' '
-            << portwatch::core::state_name(proto == "tcp" ? portwatch::core::Protocol::Tcp
-                                                          : portwatch::core::Protocol::Udp,
-                                           state)
+        out << proto << family << ' ' << la.to_string() << ':' << lp << ' ' << ra.to_string() << ':'
+            << rp << ' '
+            << portwatch::core::state_name(
+                   proto == "tcp" ? portwatch::core::Protocol::Tcp : portwatch::core::Protocol::Udp,
+                   state)
             << " pids";
         for (int p : pids) {
             out << ' ' << p;
@@ -172,22 +172,24 @@ TEST(Oracle, SnapshotEqualsSsForTheSameNamespace) {
 
     for (const char* owners : {"proc", "auto"}) {
         SCOPED_TRACE(owners);
-        auto doc = nlohmann::json::parse(checked_output({PORTWATCH_BINARY, "snapshot", "--json", "--netns",
-                                              ns.name(), std::string("--owners=") + owners}));
+        auto doc =
+            nlohmann::json::parse(checked_output({PORTWATCH_BINARY, "snapshot", "--json", "--netns",
+                                                  ns.name(), std::string("--owners=") + owners}));
         std::vector<Row> expected;
         for (bool v6 : {false, true}) {
             std::string fam = v6 ? "-6" : "-4";
-            auto tcp = parse_ss(checked_output({"ip", "netns", "exec", ns.name(), "ss", "-tanpH", fam}), "tcp", v6);
-            auto udp = parse_ss(checked_output({"ip", "netns", "exec", ns.name(), "ss", "-uanpH", fam}), "udp", v6);
+            auto tcp = parse_ss(
+                checked_output({"ip", "netns", "exec", ns.name(), "ss", "-tanpH", fam}), "tcp", v6);
+            auto udp = parse_ss(
+                checked_output({"ip", "netns", "exec", ns.name(), "ss", "-uanpH", fam}), "udp", v6);
             expected.insert(expected.end(), tcp.begin(), tcp.end());
             expected.insert(expected.end(), udp.begin(), udp.end());
         }
         std::vector<Row> actual = parse_portwatch(doc);
         // ss from iproute2 6.1 does not ask for bound-only sockets (TCP_BOUND_INACTIVE, 6.8+);
         // portwatch does: check that one on its own, then compare the rest one to one.
-        auto bound = std::find_if(actual.begin(), actual.end(), [](const Row& r) {
-            return std::get<6>(r) == TcpState::Bound;
-        });
+        auto bound = std::find_if(actual.begin(), actual.end(),
+                                  [](const Row& r) { return std::get<6>(r) == TcpState::Bound; });
         ASSERT_NE(bound, actual.end()) << "the bound-only socket 127.0.0.1:7050 is missing";
         EXPECT_EQ(std::get<3>(*bound), 7050);
         EXPECT_EQ(std::get<7>(*bound), std::vector<int>{farm_pid});
@@ -198,8 +200,9 @@ TEST(Oracle, SnapshotEqualsSsForTheSameNamespace) {
 
         // The set is the one sockfarm builds, not an empty agreement.
         auto count = [&](TcpState state) {
-            return std::count_if(actual.begin(), actual.end(),
-                                 [&](const Row& r) { return std::get<0>(r) == "tcp" && std::get<6>(r) == state; });
+            return std::count_if(actual.begin(), actual.end(), [&](const Row& r) {
+                return std::get<0>(r) == "tcp" && std::get<6>(r) == state;
+            });
         };
         EXPECT_EQ(count(TcpState::Listen), 3);
         EXPECT_EQ(count(TcpState::Established), 12);
@@ -210,8 +213,8 @@ TEST(Oracle, SnapshotEqualsSsForTheSameNamespace) {
             return std::get<6>(r) == TcpState::Listen && std::get<3>(r) == 7002;
         });
         ASSERT_NE(shared, actual.end());
-        EXPECT_EQ(std::get<7>(*shared), (std::vector<int>{std::min(farm_pid, child_pid),
-                                                         std::max(farm_pid, child_pid)}));
+        EXPECT_EQ(std::get<7>(*shared),
+                  (std::vector<int>{std::min(farm_pid, child_pid), std::max(farm_pid, child_pid)}));
         EXPECT_EQ(doc.at("netns").at("name"), ns.name());
         EXPECT_EQ(doc.at("source").at("sockets"), "netlink");
     }
@@ -282,10 +285,10 @@ TEST(Oracle, ProcfsFallbackMatchesNetlink) {
     }
     ASSERT_EQ(::access(ready.c_str(), F_OK), 0);
     ::unlink(ready.c_str());
-    auto netlink = parse_portwatch(nlohmann::json::parse(
-        checked_output({PORTWATCH_BINARY, "snapshot", "--json", "--netns", ns.name(), "--source=netlink"})));
-    auto procfs = parse_portwatch(nlohmann::json::parse(
-        checked_output({PORTWATCH_BINARY, "snapshot", "--json", "--netns", ns.name(), "--source=procfs"})));
+    auto netlink = parse_portwatch(nlohmann::json::parse(checked_output(
+        {PORTWATCH_BINARY, "snapshot", "--json", "--netns", ns.name(), "--source=netlink"})));
+    auto procfs = parse_portwatch(nlohmann::json::parse(checked_output(
+        {PORTWATCH_BINARY, "snapshot", "--json", "--netns", ns.name(), "--source=procfs"})));
     std::erase_if(netlink, [](const Row& r) { return std::get<6>(r) == TcpState::Bound; });
     std::sort(netlink.begin(), netlink.end());
     std::sort(procfs.begin(), procfs.end());

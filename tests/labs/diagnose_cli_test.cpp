@@ -18,25 +18,28 @@ portwatch::testing::CommandResult run(const std::string& args) {
 using portwatch::testing::require_root;
 
 TEST(DiagnoseCli, LabChurnTellsANewUserWhatHappened) {
-    if (!require_root("labs (they create network namespaces)")) GTEST_SKIP() << "needs root";
+    if (!require_root("labs (they create network namespaces)"))
+        GTEST_SKIP() << "needs root";
     auto r = run("lab churn");
     EXPECT_EQ(r.code, 2) << r.out;  // Nagios CRITICAL: the pool is exhausted
-    for (const char* words : {"What happened: pwlab-churn", "EADDRNOTAVAIL", "EXHAUSTED",
-                              "time-wait-churn", "Culprit: pwlab-churn", "Server:  pwlab-server",
-                              "Remedy:", "keep-alive"}) {
+    for (const char* words :
+         {"What happened: pwlab-churn", "EADDRNOTAVAIL", "EXHAUSTED", "time-wait-churn",
+          "Culprit: pwlab-churn", "Server:  pwlab-server", "Remedy:", "keep-alive"}) {
         EXPECT_NE(r.out.find(words), std::string::npos) << words << "\n" << r.out;
     }
     std::size_t start = 0;
     while (start < r.out.size()) {  // readable in 80 columns
         std::size_t end = r.out.find('\n', start);
-        if (end == std::string::npos) end = r.out.size();
+        if (end == std::string::npos)
+            end = r.out.size();
         EXPECT_LE(end - start, 80u) << r.out.substr(start, end - start);
         start = end + 1;
     }
 }
 
 TEST(DiagnoseCli, LabDeadBackendSaysMechanismRemedyAndWhatFails) {
-    if (!require_root("labs (they create network namespaces)")) GTEST_SKIP() << "needs root";
+    if (!require_root("labs (they create network namespaces)"))
+        GTEST_SKIP() << "needs root";
     auto r = run("lab dead-backend");
     EXPECT_EQ(r.code, 2) << r.out;
     std::string flat;  // word-wrapping undone
@@ -46,7 +49,8 @@ TEST(DiagnoseCli, LabDeadBackendSaysMechanismRemedyAndWhatFails) {
             continue;
         }
         flat += ' ';
-        while (i + 1 < r.out.size() && r.out[i + 1] == ' ') ++i;
+        while (i + 1 < r.out.size() && r.out[i + 1] == ' ')
+            ++i;
     }
     for (const char* words :
          {"What happened: pwlab-dialer", "EADDRNOTAVAIL",
@@ -69,7 +73,8 @@ TEST(DiagnoseCli, LabDeadBackendSaysMechanismRemedyAndWhatFails) {
 }
 
 TEST(DiagnoseCli, LabJsonIsTheDiagnoseDocument) {
-    if (!require_root("labs (they create network namespaces)")) GTEST_SKIP() << "needs root";
+    if (!require_root("labs (they create network namespaces)"))
+        GTEST_SKIP() << "needs root";
     auto r = run("lab udp-leak --json");
     EXPECT_EQ(r.code, 2);
     auto doc = nlohmann::json::parse(r.out);
@@ -88,7 +93,8 @@ TEST(DiagnoseCli, LabJsonIsTheDiagnoseDocument) {
 // Issue #7: what a new user reads when another process's ports, or the reserved ports, make
 // the kernel refuse a client's connect(): the headline, the exit code and the named cause.
 TEST(DiagnoseCli, LabsWhereTheCauseIsNotTheRefusedClient) {
-    if (!require_root("labs (they create network namespaces)")) GTEST_SKIP() << "needs root";
+    if (!require_root("labs (they create network namespaces)"))
+        GTEST_SKIP() << "needs root";
     struct Expect {
         const char* pattern;
         std::vector<const char*> words;
@@ -97,13 +103,12 @@ TEST(DiagnoseCli, LabsWhereTheCauseIsNotTheRefusedClient) {
              {"listeners-in-range",
               {"EXHAUSTED: No port left for connections from 127.0.0.1 to 127.0.0.1:9000",
                "listeners-in-range", "Culprit: pwlab-listener (pid",
-               "180 ports bound (90% of the range)",
-               "Client:  pwlab-client (pid"}},
+               "180 ports bound (90% of the range)", "Client:  pwlab-client (pid"}},
              {"proxy-bind",
               {"EXHAUSTED: No port left for connections from 127.0.0.1 to 127.0.0.1:9001",
                "bind-before-connect", "Culprit: pwlab-proxy (pid",
-               "140 ports bound (70% of the range)",
-               "Client:  pwlab-client (pid", "IP_BIND_ADDRESS_NO_PORT"}},
+               "140 ports bound (70% of the range)", "Client:  pwlab-client (pid",
+               "IP_BIND_ADDRESS_NO_PORT"}},
              {"reserved",
               {"EXHAUSTED: No port left for connections from 127.0.0.1 to 127.0.0.1:9000",
                "reserved-range", "(net.ipv4.ip_local_reserved_ports)", "Client:  pwlab-client (pid",
@@ -128,7 +133,8 @@ TEST(DiagnoseCli, LabsWhereTheCauseIsNotTheRefusedClient) {
 }
 
 TEST(DiagnoseCli, EveryNamespaceAsJson) {
-    if (!require_root("labs (they create network namespaces)")) GTEST_SKIP() << "needs root";
+    if (!require_root("labs (they create network namespaces)"))
+        GTEST_SKIP() << "needs root";
     auto r = run("diagnose --netns all --json");
     EXPECT_GE(r.code, 0);
     EXPECT_LE(r.code, 2);

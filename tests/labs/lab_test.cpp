@@ -2,16 +2,16 @@
 // the kernel's errno) before diagnose runs; then the verdict, culprit, destination and
 // mechanism are checked against what the lab knows it did.
 
-#include <gtest/gtest.h>
+#include "lab/lab.h"
 
-#include "support/process.h"
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 
 #include "live/live_diagnosis.h"
-#include "lab/lab.h"
+#include "support/process.h"
 
 namespace portwatch {
 namespace {
@@ -21,11 +21,11 @@ using analyze::PoolKind;
 using analyze::Severity;
 
 // Root (CAP_SYS_ADMIN for unshare) is needed; outside CI its absence skips, in CI it fails.
-#define REQUIRE_ROOT()                                                                  \
-    do {                                                                                \
-        if (!portwatch::testing::require_root("labs (unshare needs CAP_SYS_ADMIN)")) {  \
-            GTEST_SKIP() << "labs need root";                                           \
-        }                                                                               \
+#define REQUIRE_ROOT()                                                                 \
+    do {                                                                               \
+        if (!portwatch::testing::require_root("labs (unshare needs CAP_SYS_ADMIN)")) { \
+            GTEST_SKIP() << "labs need root";                                          \
+        }                                                                              \
     } while (0)
 
 struct Case {
@@ -94,17 +94,16 @@ TEST_P(LabTest, DiagnoseNamesTheCulpritDestinationAndMechanism) {
 
 INSTANTIATE_TEST_SUITE_P(
     Patterns, LabTest,
-    ::testing::Values(
-        Case{lab::Pattern::Churn, "connect()", EADDRNOTAVAIL, Severity::Exhausted,
-             Mechanism::TimeWaitChurn, PoolKind::TcpConnect},
-        Case{lab::Pattern::CloseWait, "connect()", EADDRNOTAVAIL, Severity::Exhausted,
-             Mechanism::CloseWaitLeak, PoolKind::TcpConnect},
-        Case{lab::Pattern::Hoard, "connect()", EADDRNOTAVAIL, Severity::Exhausted,
-             Mechanism::Hoarding, PoolKind::TcpConnect},
-        Case{lab::Pattern::BindBeforeConnect, "bind()", EADDRINUSE, Severity::Exhausted,
-             Mechanism::BindBeforeConnect, PoolKind::TcpLocal},
-        Case{lab::Pattern::UdpLeak, "connect()", EAGAIN, Severity::Exhausted,
-             Mechanism::UdpLeak, PoolKind::UdpLocal}),
+    ::testing::Values(Case{lab::Pattern::Churn, "connect()", EADDRNOTAVAIL, Severity::Exhausted,
+                           Mechanism::TimeWaitChurn, PoolKind::TcpConnect},
+                      Case{lab::Pattern::CloseWait, "connect()", EADDRNOTAVAIL, Severity::Exhausted,
+                           Mechanism::CloseWaitLeak, PoolKind::TcpConnect},
+                      Case{lab::Pattern::Hoard, "connect()", EADDRNOTAVAIL, Severity::Exhausted,
+                           Mechanism::Hoarding, PoolKind::TcpConnect},
+                      Case{lab::Pattern::BindBeforeConnect, "bind()", EADDRINUSE,
+                           Severity::Exhausted, Mechanism::BindBeforeConnect, PoolKind::TcpLocal},
+                      Case{lab::Pattern::UdpLeak, "connect()", EAGAIN, Severity::Exhausted,
+                           Mechanism::UdpLeak, PoolKind::UdpLocal}),
     [](const auto& info) {
         std::string name(lab::info(info.param.pattern).name);
         std::erase(name, '-');
@@ -182,8 +181,10 @@ TEST_P(LabCauseTest, TheRefusedClientsPoolIsExhaustedAndItsCauseNamed) {
     ASSERT_FALSE(r.unknown) << r.summary;
     EXPECT_EQ(r.verdict, Severity::Exhausted) << r.summary;
     EXPECT_EQ(r.summary.rfind("EXHAUSTED: No port left for connections from 127.0.0.1 to " +
-                                  o.destination.to_string(), 0),
-              0u) << r.summary;
+                                  o.destination.to_string(),
+                              0),
+              0u)
+        << r.summary;
     ASSERT_FALSE(r.findings.empty());
     const auto& f = r.findings.front();
     EXPECT_EQ(f.mechanism, c.mechanism) << f.title;
@@ -209,7 +210,8 @@ TEST_P(LabCauseTest, TheRefusedClientsPoolIsExhaustedAndItsCauseNamed) {
         EXPECT_NEAR(f.culprits.front().share, double(o.taken) / r.range_size, 1e-9);
         EXPECT_EQ(pool.taxed, o.taken);
         EXPECT_NE(f.title.find(o.culprit_name + " (pid " + std::to_string(o.culprit_pid) + ")"),
-                  std::string::npos) << f.title;
+                  std::string::npos)
+            << f.title;
     }
     if (c.pattern == lab::Pattern::ProxyBind) {
         EXPECT_NE(f.remedy.find("IP_BIND_ADDRESS_NO_PORT"), std::string::npos);

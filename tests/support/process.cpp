@@ -1,12 +1,11 @@
 #include "support/process.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <fcntl.h>
 
 #include <cstdlib>
 
@@ -71,7 +70,8 @@ std::string checked_output(const std::vector<std::string>& argv) {
     CommandResult r = run_argv(argv);
     if (r.code != 0) {
         ADD_FAILURE() << "command failed (exit " << r.code << "): " << argv.front() << ' '
-                      << (argv.size() > 1 ? argv[1] : "") << "\n" << r.err;
+                      << (argv.size() > 1 ? argv[1] : "") << "\n"
+                      << r.err;
     }
     return std::move(r.out);
 }

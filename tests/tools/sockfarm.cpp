@@ -106,7 +106,9 @@ void wait_eof(int fd) {
 }
 
 volatile sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
+void on_signal(int) {
+    g_stop = 1;
+}
 
 }  // namespace
 

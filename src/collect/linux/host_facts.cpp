@@ -13,7 +13,7 @@ namespace portwatch::collect {
 namespace {
 
 class Reader {
-public:
+  public:
     Reader(std::string root, std::vector<core::Warning>& warnings)
         : root_(std::move(root)), warnings_(warnings) {}
 
@@ -29,7 +29,8 @@ public:
     std::optional<T> parsed(const std::string& relative, Result<T> (*parse)(std::string_view),
                             bool expected = true) {
         auto t = text(relative, expected);
-        if (!t) return std::nullopt;
+        if (!t)
+            return std::nullopt;
         auto v = parse(*t);
         if (!v) {
             warnings_.push_back({root_ + relative + ": " + v.error().message});
@@ -38,7 +39,7 @@ public:
         return *v;
     }
 
-private:
+  private:
     std::string root_;
     std::vector<core::Warning>& warnings_;
 };
@@ -48,7 +49,7 @@ private:
 Result<core::HostFacts> read_host_facts(const HostFactsOptions& options, core::HostConfig& config,
                                         std::vector<core::Warning>& warnings) {
     core::HostFacts f;
-    struct utsname u{};
+    struct utsname u {};
     if (::uname(&u) == 0) {
         f.kernel_release = u.release;
     }
@@ -56,8 +57,10 @@ Result<core::HostFacts> read_host_facts(const HostFactsOptions& options, core::H
     using namespace formats;
     // Host-wide limits first, from our own namespace: a child namespace does not show
     // tcp_mem and tcp_max_orphans at all (nor does a container, hence no warning).
-    f.tcp_max_orphans = r.parsed<std::uint64_t>("/sys/net/ipv4/tcp_max_orphans", parse_sysctl_number, false);
-    f.tcp_mem = r.parsed<std::array<std::uint64_t, 3>>("/sys/net/ipv4/tcp_mem", parse_number_triple, false);
+    f.tcp_max_orphans =
+        r.parsed<std::uint64_t>("/sys/net/ipv4/tcp_max_orphans", parse_sysctl_number, false);
+    f.tcp_mem =
+        r.parsed<std::array<std::uint64_t, 3>>("/sys/net/ipv4/tcp_mem", parse_number_triple, false);
     f.files_allocated = r.parsed<std::uint64_t>("/sys/fs/file-nr", parse_file_nr);
     f.file_max = r.parsed<std::uint64_t>("/sys/fs/file-max", parse_sysctl_number);
 
@@ -75,8 +78,8 @@ Result<core::HostFacts> read_host_facts(const HostFactsOptions& options, core::H
             config.range_origin = "net.ipv4.ip_local_port_range";
         }
     }
-    if (auto reserved = r.parsed<std::vector<core::PortRange>>("/sys/net/ipv4/ip_local_reserved_ports",
-                                                               parse_reserved_ports)) {
+    if (auto reserved = r.parsed<std::vector<core::PortRange>>(
+            "/sys/net/ipv4/ip_local_reserved_ports", parse_reserved_ports)) {
         config.reserved = *reserved;
     }
     if (auto v = r.parsed<std::uint64_t>("/sys/net/ipv4/tcp_tw_reuse", parse_sysctl_number)) {
@@ -85,14 +88,16 @@ Result<core::HostFacts> read_host_facts(const HostFactsOptions& options, core::H
     if (auto v = r.parsed<std::uint64_t>("/sys/net/ipv4/tcp_timestamps", parse_sysctl_number)) {
         config.tcp_timestamps = *v != 0;
     }
-    if (auto v = r.parsed<std::uint64_t>("/sys/net/ipv4/ip_autobind_reuse", parse_sysctl_number, false)) {
+    if (auto v = r.parsed<std::uint64_t>("/sys/net/ipv4/ip_autobind_reuse", parse_sysctl_number,
+                                         false)) {
         f.ip_autobind_reuse = *v != 0;
     }
-    f.tcp_max_tw_buckets = r.parsed<std::uint64_t>("/sys/net/ipv4/tcp_max_tw_buckets", parse_sysctl_number);
+    f.tcp_max_tw_buckets =
+        r.parsed<std::uint64_t>("/sys/net/ipv4/tcp_max_tw_buckets", parse_sysctl_number);
     f.conntrack_count = r.parsed<std::uint64_t>("/sys/net/netfilter/nf_conntrack_count",
                                                 parse_sysctl_number, false);
-    f.conntrack_max = r.parsed<std::uint64_t>("/sys/net/netfilter/nf_conntrack_max",
-                                              parse_sysctl_number, false);
+    f.conntrack_max =
+        r.parsed<std::uint64_t>("/sys/net/netfilter/nf_conntrack_max", parse_sysctl_number, false);
     if (auto t = r.text("/thread-self/net/sockstat")) {
         apply_sockstat(*t, f);
     }

@@ -1,5 +1,3 @@
-#include "collect/live_source.h"
-
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -14,9 +12,10 @@
 #include "collect/linux/netlink/sock_diag.h"
 #include "collect/linux/netns.h"
 #include "collect/linux/owner_source.h"
+#include "collect/linux/procfs/process_reader.h"
+#include "collect/live_source.h"
 #include "formats/procfs/kernel_counters.h"
 #include "formats/procfs/proc_net.h"
-#include "collect/linux/procfs/process_reader.h"
 #include "sys/read_file.h"
 
 namespace portwatch::collect {
@@ -108,7 +107,8 @@ Result<void> dump_table(netlink::SockDiag& diag, core::Protocol protocol,
     Result<std::unordered_set<std::uint64_t>> bound;
     Result<void> dumped;
     if (tcp) {
-        std::jthread beside([&] { bound = explicitly_bound(protocol, family, BoundOnly::Skipped); });
+        std::jthread beside(
+            [&] { bound = explicitly_bound(protocol, family, BoundOnly::Skipped); });
         dumped = diag.dump(protocol, family, out);
     } else {
         bound = diag.explicitly_bound(protocol, family);
@@ -130,7 +130,8 @@ Result<void> dump_table(netlink::SockDiag& diag, core::Protocol protocol,
         return bound ? dumped : std::unexpected(bound.error());
     }
     for (auto& s : std::span(out).subspan(first)) {
-        s.binding = bound->contains(s.cookie) ? core::PortBinding::Explicit : core::PortBinding::Auto;
+        s.binding =
+            bound->contains(s.cookie) ? core::PortBinding::Explicit : core::PortBinding::Auto;
     }
     return {};
 }
@@ -297,8 +298,12 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     // A pass shared by several snapshots (LiveOptions::owner_pass) is used as it is.
     OwnerPass fresh;
     std::jthread scanner;
-    if (!options.platform.owner_pass && owner_mode(options.owners, options.platform.owner_method) != OwnerMode::None) {
-        scanner = std::jthread([&] { fresh = run_owner_pass(owner_mode(options.owners, options.platform.owner_method), options.platform.proc_root); });
+    if (!options.platform.owner_pass &&
+        owner_mode(options.owners, options.platform.owner_method) != OwnerMode::None) {
+        scanner = std::jthread([&] {
+            fresh = run_owner_pass(owner_mode(options.owners, options.platform.owner_method),
+                                   options.platform.proc_root);
+        });
     }
     // The eBPF owner pass reads every socket descriptor's port lock: then the dump is the only
     // walk of the socket tables, and the explicit-bind query (a second walk) is left for the
@@ -314,8 +319,8 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
         dumped = dump_netlink(options, !locks_from_owners, snap.sockets);
         snap.source.sockets = "netlink";
         if (!dumped && options.platform.sockets == SocketMode::Auto) {
-            snap.warnings.push_back({"sock_diag unavailable (" + dumped.error().message +
-                                     "); read /proc/net instead"});
+            snap.warnings.push_back(
+                {"sock_diag unavailable (" + dumped.error().message + "); read /proc/net instead"});
             snap.sockets.clear();
         }
     }
@@ -365,7 +370,8 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     }
     std::sort(pids.begin(), pids.end());
     pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
-    snap.processes = procfs::read_processes(options.platform.proc_root, pids, scan->fd_counts, snap.warnings);
+    snap.processes =
+        procfs::read_processes(options.platform.proc_root, pids, scan->fd_counts, snap.warnings);
     snap.warnings.insert(snap.warnings.end(), scan->warnings.begin(), scan->warnings.end());
     return snap;
 }

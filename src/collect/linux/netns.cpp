@@ -12,8 +12,8 @@
 namespace portwatch::collect {
 
 std::string netns_path(std::string_view spec) {
-    if (!spec.empty() && std::all_of(spec.begin(), spec.end(),
-                                     [](unsigned char c) { return std::isdigit(c); })) {
+    if (!spec.empty() &&
+        std::all_of(spec.begin(), spec.end(), [](unsigned char c) { return std::isdigit(c); })) {
         return "/proc/" + std::string(spec) + "/ns/net";
     }
     if (spec.find('/') != std::string_view::npos) {
@@ -23,7 +23,7 @@ std::string netns_path(std::string_view spec) {
 }
 
 Result<std::uint64_t> netns_inode(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
         return make_errno_error(errno, "network namespace " + path);
     }
@@ -38,12 +38,14 @@ Result<NetnsGuard> NetnsGuard::enter(std::string_view spec) {
     std::string path = netns_path(spec);
     sys::UniqueFd target(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!target) {
-        return make_errno_error(errno, "network namespace '" + std::string(spec) + "' (" + path + ")");
+        return make_errno_error(errno,
+                                "network namespace '" + std::string(spec) + "' (" + path + ")");
     }
     if (::setns(target.get(), CLONE_NEWNET) != 0) {
         int e = errno;
         auto error = errno_error(e, "cannot enter network namespace '" + std::string(spec) + "'");
-        if (e == EPERM) error.message += " (needs root)";
+        if (e == EPERM)
+            error.message += " (needs root)";
         return std::unexpected(error);
     }
     return NetnsGuard(std::move(original));

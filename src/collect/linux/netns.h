@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "sys/unique_fd.h"
 #include "core/result.h"
+#include "sys/unique_fd.h"
 
 namespace portwatch::collect {
 
@@ -20,7 +20,7 @@ Result<std::uint64_t> netns_inode(const std::string& path);
 
 // Moves the calling thread into a network namespace and back out when destroyed.
 class NetnsGuard {
-public:
+  public:
     static Result<NetnsGuard> enter(std::string_view spec);
     // The same, but an empty spec means "stay where you are" (no guard).
     static Result<std::optional<NetnsGuard>> enter_unless_empty(std::string_view spec);
@@ -28,7 +28,7 @@ public:
     NetnsGuard& operator=(NetnsGuard&&) = delete;
     ~NetnsGuard();
 
-private:
+  private:
     explicit NetnsGuard(sys::UniqueFd original) : original_(std::move(original)) {}
     sys::UniqueFd original_;
 };

@@ -18,7 +18,7 @@ struct NetnsEntry {
 
 // One entry per namespace (by inode), the caller's own first. Processes that vanish or
 // cannot be inspected are skipped.
-Result<std::vector<NetnsEntry>> list_network_namespaces(const std::string& proc_root,
-                                                        const std::string& run_netns = "/run/netns");
+Result<std::vector<NetnsEntry>> list_network_namespaces(
+    const std::string& proc_root, const std::string& run_netns = "/run/netns");
 
 }  // namespace portwatch::collect

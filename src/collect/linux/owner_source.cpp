@@ -9,8 +9,9 @@
 
 namespace portwatch::collect {
 
-Result<std::unique_ptr<OwnerSource>> make_owner_source(OwnerMode mode, const std::string& proc_root,
-                                                       [[maybe_unused]] std::vector<core::Warning>& warnings) {
+Result<std::unique_ptr<OwnerSource>> make_owner_source(
+    OwnerMode mode, const std::string& proc_root,
+    [[maybe_unused]] std::vector<core::Warning>& warnings) {
     if (mode == OwnerMode::Bpf || mode == OwnerMode::Auto) {
 #ifdef PORTWATCH_HAVE_BPF
         auto bpf = bpf::make_bpf_owner_source();
@@ -20,8 +21,8 @@ Result<std::unique_ptr<OwnerSource>> make_owner_source(OwnerMode mode, const std
         if (mode == OwnerMode::Bpf) {
             return make_error("eBPF owner pass (--owners=bpf) unavailable: " + bpf.error().message);
         }
-        warnings.push_back({"eBPF owner pass unavailable (" + bpf.error().message +
-                            "); reading /proc instead"});
+        warnings.push_back(
+            {"eBPF owner pass unavailable (" + bpf.error().message + "); reading /proc instead"});
 #else
         if (mode == OwnerMode::Bpf) {
             return make_error("this portwatch was built without eBPF support (--owners=bpf)");

@@ -29,8 +29,8 @@ struct FdCount {
 };
 
 struct OwnerScan {
-    std::vector<SocketRef> sockets;   // one per socket fd; a pid may repeat an inode
-    std::vector<FdCount> fd_counts;   // every process whose table was read
+    std::vector<SocketRef> sockets;  // one per socket fd; a pid may repeat an inode
+    std::vector<FdCount> fd_counts;  // every process whose table was read
     std::vector<core::Warning> warnings;
     // The source read each socket's port lock (eBPF does; /proc cannot): the snapshot then
     // takes PortBinding from here instead of a second, filtered walk of the socket table.
@@ -38,7 +38,7 @@ struct OwnerScan {
 };
 
 class OwnerSource {
-public:
+  public:
     virtual ~OwnerSource() = default;
     virtual std::string_view name() const = 0;  // "proc" or "bpf"
     virtual Result<OwnerScan> scan() = 0;
@@ -48,11 +48,15 @@ enum class OwnerMode { Auto, Proc, Bpf, None };
 
 // The mode LiveOptions ask for: `owners` off, or the method.
 inline OwnerMode owner_mode(bool owners, OwnerMethod method) {
-    if (!owners) return OwnerMode::None;
+    if (!owners)
+        return OwnerMode::None;
     switch (method) {
-        case OwnerMethod::Proc: return OwnerMode::Proc;
-        case OwnerMethod::Bpf: return OwnerMode::Bpf;
-        case OwnerMethod::Auto: break;
+        case OwnerMethod::Proc:
+            return OwnerMode::Proc;
+        case OwnerMethod::Bpf:
+            return OwnerMode::Bpf;
+        case OwnerMethod::Auto:
+            break;
     }
     return OwnerMode::Auto;
 }

@@ -17,10 +17,13 @@ std::vector<std::string_view> words(std::string_view s) {
     std::vector<std::string_view> out;
     std::size_t i = 0;
     while (i < s.size()) {
-        while (i < s.size() && is_space(s[i])) ++i;
+        while (i < s.size() && is_space(s[i]))
+            ++i;
         std::size_t j = i;
-        while (j < s.size() && !is_space(s[j])) ++j;
-        if (j > i) out.push_back(s.substr(i, j - i));
+        while (j < s.size() && !is_space(s[j]))
+            ++j;
+        if (j > i)
+            out.push_back(s.substr(i, j - i));
         i = j;
     }
     return out;
@@ -40,7 +43,8 @@ std::vector<std::string_view> lines(std::string_view text) {
     while (!text.empty()) {
         auto nl = text.find('\n');
         out.push_back(text.substr(0, nl));
-        if (nl == std::string_view::npos) break;
+        if (nl == std::string_view::npos)
+            break;
         text.remove_prefix(nl + 1);
     }
     return out;
@@ -75,7 +79,8 @@ Result<std::vector<core::PortRange>> parse_reserved_ports(std::string_view text)
         auto comma = text.find(',');
         auto item = trim(text.substr(0, comma));
         text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-        if (item.empty()) continue;
+        if (item.empty())
+            continue;
         auto dash = item.find('-');
         auto lo = number(item.substr(0, dash));
         auto hi = dash == std::string_view::npos ? lo : number(item.substr(dash + 1));
@@ -95,7 +100,8 @@ Result<std::array<std::uint64_t, 3>> parse_number_triple(std::string_view text) 
     }
     for (std::size_t i = 0; i < 3; ++i) {
         auto v = number(w[i]);
-        if (!v) return make_error("expected three numbers");
+        if (!v)
+            return make_error("expected three numbers");
         out[i] = *v;
     }
     return out;
@@ -107,17 +113,20 @@ Result<std::uint64_t> parse_file_nr(std::string_view text) {
         return make_error("file-nr: empty");
     }
     auto v = number(w[0]);
-    if (!v) return make_error("file-nr: bad number");
+    if (!v)
+        return make_error("file-nr: bad number");
     return *v;
 }
 
 void apply_sockstat(std::string_view text, core::HostFacts& f) {
     for (auto line : lines(text)) {
         auto w = words(line);
-        if (w.empty()) continue;
+        if (w.empty())
+            continue;
         auto field = [&](std::string_view name) -> std::optional<std::uint64_t> {
             for (std::size_t i = 1; i + 1 < w.size(); i += 2) {
-                if (w[i] == name) return number(w[i + 1]);
+                if (w[i] == name)
+                    return number(w[i + 1]);
             }
             return std::nullopt;
         };
@@ -149,12 +158,18 @@ Result<void> apply_netstat(std::string_view text, core::HostFacts& f) {
         }
         for (std::size_t k = 1; k < names.size(); ++k) {
             auto v = number(values[k]);
-            if (!v) return make_error("netstat: bad value for " + std::string(names[k]));
-            if (names[k] == "TCPTimeWaitOverflow") f.tw_overflow = v;
-            else if (names[k] == "TWRecycled") f.tw_recycled = v;
-            else if (names[k] == "TWKilled") f.tw_killed = v;
-            else if (names[k] == "TCPAbortOnMemory") f.abort_on_memory = v;
-            else if (names[k] == "TCPMemoryPressures") f.memory_pressures = v;
+            if (!v)
+                return make_error("netstat: bad value for " + std::string(names[k]));
+            if (names[k] == "TCPTimeWaitOverflow")
+                f.tw_overflow = v;
+            else if (names[k] == "TWRecycled")
+                f.tw_recycled = v;
+            else if (names[k] == "TWKilled")
+                f.tw_killed = v;
+            else if (names[k] == "TCPAbortOnMemory")
+                f.abort_on_memory = v;
+            else if (names[k] == "TCPMemoryPressures")
+                f.memory_pressures = v;
         }
         return {};
     }

@@ -76,7 +76,8 @@ bool parse_endpoint(std::string_view text, core::Endpoint& out, bool& v6) {
 Result<core::Socket> parse_proc_net_line(std::string_view line, core::Protocol protocol) {
     std::array<std::string_view, 10> f;
     if (split_fields(line, f) < 10 || !f[0].ends_with(':')) {
-        return make_error("expected 'sl: local remote st tx:rx tr:when retrnsmt uid timeout inode'");
+        return make_error(
+            "expected 'sl: local remote st tx:rx tr:when retrnsmt uid timeout inode'");
     }
     core::Socket s;
     s.protocol = protocol;

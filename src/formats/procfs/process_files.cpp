@@ -31,7 +31,8 @@ std::string_view line_after(std::string_view text, std::string_view key) {
     std::size_t pos = 0;
     while (pos < text.size()) {
         std::size_t nl = text.find('\n', pos);
-        std::string_view line = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
+        std::string_view line =
+            text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
         if (line.starts_with(key)) {
             return line.substr(key.size());
         }
@@ -88,7 +89,8 @@ std::string parse_cgroup(std::string_view text) {
     std::size_t pos = 0;
     while (pos < text.size()) {
         std::size_t nl = text.find('\n', pos);
-        std::string_view line = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
+        std::string_view line =
+            text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
         pos = nl == std::string_view::npos ? text.size() : nl + 1;
         if (line.starts_with("0::")) {
             return std::string(line.substr(3));

@@ -1,6 +1,5 @@
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 
@@ -176,7 +175,8 @@ TEST(Findings, Ipv6DestinationsHaveTheirOwnPools) {
     ASSERT_GE(r.findings.size(), 2u);
     std::vector<std::string> remotes;
     for (const auto& f : r.findings) {
-        if (f.pool) remotes.push_back(r.pools[*f.pool].key.remote.to_string());
+        if (f.pool)
+            remotes.push_back(r.pools[*f.pool].key.remote.to_string());
     }
     EXPECT_NE(std::find(remotes.begin(), remotes.end(), "[2001:db8::9]:443"), remotes.end());
     EXPECT_NE(std::find(remotes.begin(), remotes.end(), "10.0.0.9:443"), remotes.end());
@@ -201,7 +201,8 @@ TEST(Findings, UnansweredConnectsAreADeadBackendNotHoarding) {
     EXPECT_NE(f.remedy.find("health checks"), std::string::npos) << f.remedy;
     EXPECT_NE(f.remedy.find("backoff"), std::string::npos) << f.remedy;
     bool said = false;
-    for (const auto& e : f.evidence) said = said || e.find("97 of 100 sockets are in SYN_SENT") == 0;
+    for (const auto& e : f.evidence)
+        said = said || e.find("97 of 100 sockets are in SYN_SENT") == 0;
     EXPECT_TRUE(said);
     // What breaks: this destination only, named by its service.
     ASSERT_TRUE(f.breaks.has_value());
@@ -231,10 +232,12 @@ TEST(Findings, FdLimitCountsFileDescriptorsNotSockets) {
     auto r = diagnose(b.snapshot(), nullptr, {});
     const Finding* fd = nullptr;
     for (const auto& f : r.findings) {
-        if (f.mechanism == Mechanism::FdLimit) fd = &f;
+        if (f.mechanism == Mechanism::FdLimit)
+            fd = &f;
     }
     ASSERT_NE(fd, nullptr);
-    EXPECT_NE(fd->title.find("1000 of 1024 (98%) file descriptors"), std::string::npos) << fd->title;
+    EXPECT_NE(fd->title.find("1000 of 1024 (98%) file descriptors"), std::string::npos)
+        << fd->title;
     ASSERT_EQ(fd->culprits.size(), 1u);
     EXPECT_EQ(fd->culprits[0].file_descriptors, 1000u);
     EXPECT_EQ(fd->culprits[0].sockets, 700u);
@@ -257,10 +260,14 @@ core::Snapshot windows_two_causes(core::WindowsGeneration generation) {
     snap.config.windows = generation;
     b.process(100, "app.exe").process(200, "agent.exe").process(300, "lsass.exe");
     std::uint16_t port = 49152;
-    for (int i = 0; i < 120; ++i) b.tcp(TcpState::TimeWait, ep("10.0.0.5", port++), ep("10.0.0.40", 1433));
-    for (int i = 0; i < 2; ++i) b.tcp(TcpState::Established, ep("10.0.0.5", port++), ep("10.0.0.40", 1433), 100);
-    for (int i = 0; i < 70; ++i) b.tcp(TcpState::CloseWait, ep("10.0.0.5", port++), ep("10.0.0.77", 443), 200);
-    for (int i = 0; i < 4; ++i) b.tcp(TcpState::Established, ep("10.0.0.5", port++), ep("10.0.0.2", 88), 300);
+    for (int i = 0; i < 120; ++i)
+        b.tcp(TcpState::TimeWait, ep("10.0.0.5", port++), ep("10.0.0.40", 1433));
+    for (int i = 0; i < 2; ++i)
+        b.tcp(TcpState::Established, ep("10.0.0.5", port++), ep("10.0.0.40", 1433), 100);
+    for (int i = 0; i < 70; ++i)
+        b.tcp(TcpState::CloseWait, ep("10.0.0.5", port++), ep("10.0.0.77", 443), 200);
+    for (int i = 0; i < 4; ++i)
+        b.tcp(TcpState::Established, ep("10.0.0.5", port++), ep("10.0.0.2", 88), 300);
     return snap;
 }
 
@@ -297,7 +304,8 @@ TEST(Findings, TwoProcessesDrainingOnePoolTwoWaysAreTwoCauses) {
         << r.summary;
     // A 2% share is no culprit.
     for (const auto& f : r.findings) {
-        for (const auto& c : f.culprits) EXPECT_NE(c.name, "lsass.exe");
+        for (const auto& c : f.culprits)
+            EXPECT_NE(c.name, "lsass.exe");
     }
 }
 
@@ -311,9 +319,11 @@ TEST(Findings, NegligibleOwnersAreNotCulprits) {
     ASSERT_FALSE(r.findings.empty());
     const auto& f = r.findings.front();
     EXPECT_EQ(f.mechanism, Mechanism::CloseWaitLeak);
-    for (const auto& c : f.culprits) EXPECT_NE(c.pid, 30);
+    for (const auto& c : f.culprits)
+        EXPECT_NE(c.pid, 30);
     bool listed = false;
-    for (const auto& e : f.evidence) listed = listed || e.find("other owners, not culprits") == 0;
+    for (const auto& e : f.evidence)
+        listed = listed || e.find("other owners, not culprits") == 0;
     EXPECT_TRUE(listed);
 }
 
@@ -335,7 +345,8 @@ TEST(Findings, WindowsSpeaksWindows) {
         const auto& churn = r.findings.front();
         bool told = false;
         for (const auto& e : churn.evidence) {
-            told = told || e.starts_with(fmt::format("TIME_WAIT lasts {} s (TcpTimedWaitDelay", seconds));
+            told = told ||
+                   e.starts_with(fmt::format("TIME_WAIT lasts {} s (TcpTimedWaitDelay", seconds));
         }
         EXPECT_TRUE(told);
         EXPECT_NE(churn.remedy.find("TcpTimedWaitDelay"), std::string::npos);
@@ -349,7 +360,8 @@ TEST(Findings, WindowsSpeaksWindows) {
         EXPECT_NE(r.breaks->text.find("every new outbound TCP connection from this host"),
                   std::string::npos);
         EXPECT_NE(r.breaks->text.find("file shares (SMB)"), std::string::npos);
-        EXPECT_NE(r.breaks->text.find("10.0.0.2:88 (Kerberos)"), std::string::npos) << r.breaks->text;
+        EXPECT_NE(r.breaks->text.find("10.0.0.2:88 (Kerberos)"), std::string::npos)
+            << r.breaks->text;
     }
 }
 

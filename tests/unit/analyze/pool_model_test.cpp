@@ -20,9 +20,13 @@ PoolModel model_of(core::Snapshot& snap, Thresholds t = {}) {
 const Pool* find(const PoolModel& m, PoolKind kind, const std::string& remote = "",
                  const std::string& local = "") {
     for (const auto& p : m.pools) {
-        if (p.key.kind != kind) continue;
-        if (!remote.empty() && p.key.remote.to_string() != remote) continue;
-        if (kind != PoolKind::TcpConnect && p.key.local.to_string() != (local.empty() ? "0.0.0.0" : local)) continue;
+        if (p.key.kind != kind)
+            continue;
+        if (!remote.empty() && p.key.remote.to_string() != remote)
+            continue;
+        if (kind != PoolKind::TcpConnect &&
+            p.key.local.to_string() != (local.empty() ? "0.0.0.0" : local))
+            continue;
         return &p;
     }
     return nullptr;
@@ -65,8 +69,8 @@ TEST(PoolModel, TimeWaitOccupiesUnlessReusable) {
         test::SnapshotBuilder b(40000, 40009);  // 10 ports
         b.snapshot().config.tcp_tw_reuse = reuse;
         for (std::uint16_t i = 0; i < 10; ++i) {
-            b.tcp(TcpState::TimeWait, ep(src, 40000 + i), ep(dst, 80), 0,
-                  core::PortBinding::Auto, expires);
+            b.tcp(TcpState::TimeWait, ep(src, 40000 + i), ep(dst, 80), 0, core::PortBinding::Auto,
+                  expires);
         }
         auto m = model_of(b.snapshot());
         return *find(m, PoolKind::TcpConnect);
@@ -195,7 +199,8 @@ TEST(PoolModel, WindowsCountsEveryStateWhateverTheDestination) {
     test::SnapshotBuilder b(49152, 49161);  // 10 ports
     b.snapshot().config.platform = core::Platform::Windows;
     for (std::uint16_t i = 0; i < 6; ++i) {
-        b.tcp(TcpState::TimeWait, ep("10.0.0.1", 49152 + i), ep("10.0.2." + std::to_string(i + 1), 445));
+        b.tcp(TcpState::TimeWait, ep("10.0.0.1", 49152 + i),
+              ep("10.0.2." + std::to_string(i + 1), 445));
     }
     b.tcp(TcpState::Bound, ep("10.0.0.1", 49158), ep("0.0.0.0", 0), 4)
         .tcp(TcpState::Established, ep("10.0.0.1", 49159), ep("10.0.3.1", 88), 4)

@@ -12,8 +12,8 @@
 namespace portwatch::render {
 namespace {
 
-using core::TcpState;
 using analyze::test::ep;
+using core::TcpState;
 
 // A client with a hostile name draining the pool to a loopback server.
 analyze::Report hostile_report() {
@@ -68,9 +68,11 @@ analyze::Report windows_report() {
     snap.config.range_origin = "test";
     b.process(100, "app.exe").process(200, "agent.exe");
     std::uint16_t port = 49152;
-    for (int i = 0; i < 60; ++i) b.tcp(TcpState::TimeWait, ep("10.0.0.5", port++), ep("10.0.0.40", 1433));
+    for (int i = 0; i < 60; ++i)
+        b.tcp(TcpState::TimeWait, ep("10.0.0.5", port++), ep("10.0.0.40", 1433));
     b.tcp(TcpState::Established, ep("10.0.0.5", port++), ep("10.0.0.40", 1433), 100);
-    for (int i = 0; i < 39; ++i) b.tcp(TcpState::CloseWait, ep("10.0.0.5", port++), ep("10.0.0.77", 445), 200);
+    for (int i = 0; i < 39; ++i)
+        b.tcp(TcpState::CloseWait, ep("10.0.0.5", port++), ep("10.0.0.77", 445), 200);
     return analyze::diagnose(snap, nullptr, {});
 }
 
@@ -90,7 +92,8 @@ TEST(ReportRender, WindowsTextSaysWhatBreaksAndNoLinuxSysctl) {
             continue;
         }
         flat += ' ';
-        while (i + 1 < text.size() && text[i + 1] == ' ') ++i;
+        while (i + 1 < text.size() && text[i + 1] == ' ')
+            ++i;
     }
     EXPECT_NE(flat.find("Failing now: every new outbound TCP connection from this host"),
               std::string::npos)
@@ -125,7 +128,8 @@ TEST(ReportRender, JsonCarriesCausesBreaksAndTimeWait) {
     EXPECT_EQ(findings[1]["culprits"][0]["name"], "agent.exe");
     EXPECT_EQ(findings[1]["culprits"][0]["file_descriptors"], 0);
     bool smb = false;
-    for (const auto& d : report["breaks"]["destinations"]) smb = smb || d["service"] == "SMB";
+    for (const auto& d : report["breaks"]["destinations"])
+        smb = smb || d["service"] == "SMB";
     EXPECT_TRUE(smb);
 }
 

@@ -13,7 +13,7 @@ inline core::Endpoint ep(const std::string& address, std::uint16_t port) {
 }
 
 class SnapshotBuilder {
-public:
+  public:
     SnapshotBuilder(std::uint16_t low, std::uint16_t high) {
         snap_.netns = 4026531840;
         snap_.source.sockets = "test";
@@ -34,8 +34,7 @@ public:
         return *this;
     }
     SnapshotBuilder& tcp(core::TcpState state, core::Endpoint local, core::Endpoint remote,
-                         std::int32_t pid = 0,
-                         core::PortBinding binding = core::PortBinding::Auto,
+                         std::int32_t pid = 0, core::PortBinding binding = core::PortBinding::Auto,
                          std::uint32_t expires_ms = 30'000) {
         core::Socket s;
         s.protocol = core::Protocol::Tcp;
@@ -67,7 +66,7 @@ public:
         return *this;
     }
 
-private:
+  private:
     core::Snapshot snap_;
 };
 

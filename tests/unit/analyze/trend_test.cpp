@@ -1,15 +1,14 @@
 // The trend over several captures, on reports built by hand.
-#include <gtest/gtest.h>
-
 #include "analyze/trend.h"
+
+#include <gtest/gtest.h>
 
 namespace portwatch::analyze {
 namespace {
 
 using namespace std::chrono;
 
-Report report(system_clock::time_point at, std::uint32_t free,
-                       std::vector<OwnerShare> owners) {
+Report report(system_clock::time_point at, std::uint32_t free, std::vector<OwnerShare> owners) {
     Report r;
     r.taken_at = at;
     Pool p;

@@ -21,7 +21,9 @@ Parsed parse(std::vector<std::string> args) {
     return {std::move(cli), out.str(), err.str()};
 }
 
-const SnapshotOptions& snapshot(const Parsed& p) { return std::get<SnapshotOptions>(p.cli->command); }
+const SnapshotOptions& snapshot(const Parsed& p) {
+    return std::get<SnapshotOptions>(p.cli->command);
+}
 
 TEST(Cli, SnapshotDefaults) {
     auto p = parse({"snapshot"});
@@ -35,9 +37,10 @@ TEST(Cli, SnapshotDefaults) {
 }
 
 TEST(Cli, SnapshotFilters) {
-    auto p = parse({"snapshot", "-t", "-4", "--state", "TIME_WAIT,close-wait", "--pid", "1,2",
-                    "--process", "java", "--port", "445", "--remote", "10.0.0.1:445", "--sort",
-                    "remote", "--json", "--netns", "blue", "--owners", "proc"});
+    auto p = parse({"snapshot", "-t",       "-4",           "--state",  "TIME_WAIT,close-wait",
+                    "--pid",    "1,2",      "--process",    "java",     "--port",
+                    "445",      "--remote", "10.0.0.1:445", "--sort",   "remote",
+                    "--json",   "--netns",  "blue",         "--owners", "proc"});
     ASSERT_TRUE(p.cli) << p.err;
     const auto& o = snapshot(p);
     EXPECT_TRUE(o.filter.tcp);
@@ -58,17 +61,17 @@ TEST(Cli, SnapshotFilters) {
 }
 
 TEST(Cli, BadArgumentsExitTwoWithUsage) {
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"snapshot", "--bogus"},
-             {"snapshot", "--state", "NOPE"},
-             {"snapshot", "--remote", "nowhere"},
-             {"snapshot", "--sort", "size"},
-             {"snapshot", "--owners", "magic"},
-             {"snapshot", "--json", "--csv"},
-             {"snapshot", "--port", "70000"},
-             {"snapshot", "--pid", "abc"},
-             {"frobnicate"},
-             {}}) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"snapshot", "--bogus"},
+                                               {"snapshot", "--state", "NOPE"},
+                                               {"snapshot", "--remote", "nowhere"},
+                                               {"snapshot", "--sort", "size"},
+                                               {"snapshot", "--owners", "magic"},
+                                               {"snapshot", "--json", "--csv"},
+                                               {"snapshot", "--port", "70000"},
+                                               {"snapshot", "--pid", "abc"},
+                                               {"frobnicate"},
+                                               {}}) {
         auto p = parse(args);
         ASSERT_FALSE(p.cli);
         EXPECT_EQ(p.cli.error(), kExitUsage) << testing::PrintToString(args);
@@ -78,11 +81,11 @@ TEST(Cli, BadArgumentsExitTwoWithUsage) {
 }
 
 TEST(Cli, ChecksAnswerBadArgumentsWithUnknown) {
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"diagnose", "--bogus"},
-             {"diagnose", "--warning", "95", "--critical", "90"},
-             {"analyze"},
-             {"analyze", "--os", "beos", "x.txt"}}) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"diagnose", "--bogus"},
+                                               {"diagnose", "--warning", "95", "--critical", "90"},
+                                               {"analyze"},
+                                               {"analyze", "--os", "beos", "x.txt"}}) {
         auto p = parse(args);
         ASSERT_FALSE(p.cli);
         EXPECT_EQ(p.cli.error(), kExitUnknown) << testing::PrintToString(args);

@@ -33,7 +33,8 @@ std::string unwrapped(const std::string& text) {
             continue;
         }
         out += ' ';
-        while (i + 1 < text.size() && text[i + 1] == ' ') ++i;
+        while (i + 1 < text.size() && text[i + 1] == ' ')
+            ++i;
     }
     return out;
 }
@@ -72,7 +73,8 @@ TEST(AnalyzeCli, OsPreset) {
     EXPECT_TRUE(contains(unwrapped(vista.out), "TIME_WAIT lasts 120 s (Vista/2008 and later)"))
         << vista.out;
     auto unknown = analyze(fixture("capture/windows-en-ano-findstr.txt"));
-    EXPECT_TRUE(contains(unwrapped(unknown.out), "TIME_WAIT lasts 120 s (assumed: Vista/2008 and later)"))
+    EXPECT_TRUE(
+        contains(unwrapped(unknown.out), "TIME_WAIT lasts 120 s (assumed: Vista/2008 and later)"))
         << unknown.out;
     EXPECT_FALSE(contains(unknown.out, "tcp_tw_reuse")) << unknown.out;
 }
@@ -161,10 +163,10 @@ TEST(AnalyzeCli, Windows2003ChurnSpeaksWindowsAndSaysWhatBreaks) {
     r.out = unwrapped(r.out);
     for (const char* words :
          {"No port left for TCP on any local address", "WSAENOBUFS", "Cause: TIME_WAIT churn",
-          "beremote.exe (pid 2412)", "Failing now: every new outbound TCP connection from this host",
-          "file shares (SMB)", "10.0.0.20:445 (SMB)", "(Kerberos)", "TIME_WAIT lasts 240 s",
-          "TcpTimedWaitDelay", "netsh int ipv4 set dynamicport", "dynamic port range 1025-5000",
-          "Tcpip event 4231"}) {
+          "beremote.exe (pid 2412)",
+          "Failing now: every new outbound TCP connection from this host", "file shares (SMB)",
+          "10.0.0.20:445 (SMB)", "(Kerberos)", "TIME_WAIT lasts 240 s", "TcpTimedWaitDelay",
+          "netsh int ipv4 set dynamicport", "dynamic port range 1025-5000", "Tcpip event 4231"}) {
         EXPECT_TRUE(contains(r.out, words)) << words << "\n" << r.out;
     }
     for (const char* linux_words : {"tcp_tw_reuse", "net.ipv4", "sysctl", "bind-owned"}) {
@@ -180,14 +182,16 @@ TEST(AnalyzeCli, TwoCausesOfOnePoolAreToldApart) {
     EXPECT_EQ(r.code, 2) << r.err;
     auto headline = r.out.substr(0, r.out.find("\n\n"));
     for (const char* words :
-         {"CRITICAL: 93% of the ports for TCP on any local address", "Two causes:",
-          "TIME_WAIT churn by java.exe (pid 3344) to 10.1.2.3:5432 (PostgreSQL)",
+         {"CRITICAL: 93% of the ports for TCP on any local address",
+          "Two causes:", "TIME_WAIT churn by java.exe (pid 3344) to 10.1.2.3:5432 (PostgreSQL)",
           "a CLOSE_WAIT leak by node.exe (pid 5120) to 10.1.5.9:443 (HTTPS)",
           "Fails first: every new outbound TCP connection from this host"}) {
         EXPECT_TRUE(contains(unwrapped(headline), words)) << words << "\n" << headline;
     }
-    EXPECT_TRUE(contains(r.out, "Finding 1 of 2: CRITICAL, time-wait-churn (cause 1 of 2 of one pool)"));
-    EXPECT_TRUE(contains(r.out, "Finding 2 of 2: CRITICAL, close-wait-leak (cause 2 of 2 of one pool)"));
+    EXPECT_TRUE(
+        contains(r.out, "Finding 1 of 2: CRITICAL, time-wait-churn (cause 1 of 2 of one pool)"));
+    EXPECT_TRUE(
+        contains(r.out, "Finding 2 of 2: CRITICAL, close-wait-leak (cause 2 of 2 of one pool)"));
     EXPECT_TRUE(contains(r.out, "Make java.exe reuse connections")) << r.out;
     EXPECT_TRUE(contains(r.out, "node.exe does not close sockets")) << r.out;
     for (const char* small : {"Culprit: lsass.exe", "Culprit: svchost.exe", "Culprit: System"}) {
@@ -254,9 +258,10 @@ TEST(AnalyzeCli, PortsBoundByAnotherProcessAreTheNamedCause) {
 }
 
 TEST(AnalyzeCli, EverySharedFixtureIsOk) {
-    for (const char* f : {"jc/windows_windows-10_netstat-aon.out", "jc/windows_windows-10_netstat-an.out",
-                          "jc/ubuntu-18.04_ss-sudo-tulpen.out", "jc/centos-7.7_ss-sudo-a.out",
-                          "jc/centos-7.7_netstat-sudo-aeep.out", "jc/ubuntu-18.04_netstat-sudo-aeep.out"}) {
+    for (const char* f :
+         {"jc/windows_windows-10_netstat-aon.out", "jc/windows_windows-10_netstat-an.out",
+          "jc/ubuntu-18.04_ss-sudo-tulpen.out", "jc/centos-7.7_ss-sudo-a.out",
+          "jc/centos-7.7_netstat-sudo-aeep.out", "jc/ubuntu-18.04_netstat-sudo-aeep.out"}) {
         SCOPED_TRACE(f);
         auto r = analyze(fixture(f));
         EXPECT_EQ(r.code, 0) << r.err;
@@ -295,14 +300,17 @@ TEST(AnalyzeCli, OldWindowsRangeIsInferred) {
     EXPECT_NE(range["inferred"]["known"].get<std::string>().find("XP/2003"), std::string::npos);
 
     // --range still decides; the report says the ports disagree.
-    auto given = analyze("--range 49152-65535 " + fixture("capture/windows-2003-ano-1025-5000.txt"));
+    auto given =
+        analyze("--range 49152-65535 " + fixture("capture/windows-2003-ano-1025-5000.txt"));
     EXPECT_EQ(given.code, 0) << given.out;
-    auto g = analyze_json("--range 49152-65535 " + fixture("capture/windows-2003-ano-1025-5000.txt"), code);
+    auto g = analyze_json(
+        "--range 49152-65535 " + fixture("capture/windows-2003-ano-1025-5000.txt"), code);
     EXPECT_EQ(g["diagnose"]["reports"][0]["range"]["source"], "--range");
     EXPECT_EQ(g["diagnose"]["reports"][0]["range"]["inferred"]["outside"], 3649);
     bool said = false;
     for (const auto& w : g["diagnose"]["reports"][0]["warnings"]) {
-        said = said || w.get<std::string>().find("probably taken with another range") != std::string::npos;
+        said = said ||
+               w.get<std::string>().find("probably taken with another range") != std::string::npos;
     }
     EXPECT_TRUE(said) << g["diagnose"]["reports"][0]["warnings"].dump();
 }
@@ -317,7 +325,8 @@ TEST(AnalyzeCli, InferredRangeUsesTheRunsPortsFilesAheadPipesSoFar) {
     std::string few = dir + "/few.txt";
     {
         std::ofstream out(few);
-        out << "\nActive Connections\n\n  Proto  Local Address          Foreign Address        State"
+        out << "\nActive Connections\n\n  Proto  Local Address          Foreign Address        "
+               "State"
                "           PID\n";
         for (int port = 2000; port < 2003; ++port) {
             out << "  TCP    10.5.0.10:" << port << "         10.5.2.10:80           ESTABLISHED"
@@ -338,15 +347,15 @@ TEST(AnalyzeCli, InferredRangeUsesTheRunsPortsFilesAheadPipesSoFar) {
     EXPECT_EQ(alone["diagnose"]["reports"][0]["range"]["source"], "default");
     auto files = analyze_json("--each " + few + " " + big, code);
     EXPECT_EQ(source_of(files, 3), "inferred") << files["diagnose"].dump().substr(0, 400);
-    auto piped = portwatch::testing::run_shell("cat " + few + " " + big + " | " +
-                                               std::string(PORTWATCH_BINARY) +
-                                               " analyze --json --each -");
+    auto piped =
+        portwatch::testing::run_shell("cat " + few + " " + big + " | " +
+                                      std::string(PORTWATCH_BINARY) + " analyze --json --each -");
     auto p = nlohmann::json::parse(piped.out, nullptr, false);
     ASSERT_FALSE(p.is_discarded()) << piped.err;
     EXPECT_EQ(source_of(p, 3), "default");  // the pipe's first capture: its own ports only
-    auto piped_back = portwatch::testing::run_shell("cat " + big + " " + few + " | " +
-                                                    std::string(PORTWATCH_BINARY) +
-                                                    " analyze --json --each -");
+    auto piped_back =
+        portwatch::testing::run_shell("cat " + big + " " + few + " | " +
+                                      std::string(PORTWATCH_BINARY) + " analyze --json --each -");
     auto b = nlohmann::json::parse(piped_back.out, nullptr, false);
     ASSERT_FALSE(b.is_discarded()) << piped_back.err;
     EXPECT_EQ(source_of(b, 3), "inferred");  // after the big capture: the ports so far
@@ -434,9 +443,10 @@ TEST(AnalyzeCli, ZonesCutAddressesAndOwnersByPosition) {
 }
 
 TEST(AnalyzeCli, SharedFixturesHaveNoUnreadLines) {
-    for (const char* f : {"jc/windows_windows-10_netstat-aon.out", "jc/windows_windows-10_netstat-an.out",
-                          "jc/ubuntu-18.04_ss-sudo-tulpen.out", "jc/centos-7.7_ss-sudo-a.out",
-                          "jc/centos-7.7_netstat-sudo-aeep.out", "jc/ubuntu-18.04_netstat-sudo-aeep.out"}) {
+    for (const char* f :
+         {"jc/windows_windows-10_netstat-aon.out", "jc/windows_windows-10_netstat-an.out",
+          "jc/ubuntu-18.04_ss-sudo-tulpen.out", "jc/centos-7.7_ss-sudo-a.out",
+          "jc/centos-7.7_netstat-sudo-aeep.out", "jc/ubuntu-18.04_netstat-sudo-aeep.out"}) {
         SCOPED_TRACE(f);
         int code = 0;
         auto doc = analyze_json(fixture(f), code);

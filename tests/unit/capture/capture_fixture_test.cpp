@@ -33,7 +33,8 @@ TEST(SharedFixtures, WindowsNetstatAon) {
     // PID 4 listens on 445; its row names the owner by pid only (no -b).
     bool found = false;
     for (const auto& socket : s.sockets) {
-        if (socket.local.port == 445 && socket.protocol == Protocol::Tcp && socket.family() == core::Family::Ipv4) {
+        if (socket.local.port == 445 && socket.protocol == Protocol::Tcp &&
+            socket.family() == core::Family::Ipv4) {
             found = true;
             EXPECT_EQ(socket.owners, std::vector<std::int32_t>{4});
         }
@@ -91,7 +92,7 @@ TEST(SharedFixtures, SsAllSkipsUnixAndNetlink) {
     auto c = read_fixture("jc/centos-7.7_ss-sudo-a.out");
     ASSERT_TRUE(c) << c.error().message;
     const auto& s = c->snapshots.at(0).snapshot;
-    EXPECT_EQ(s.sockets.size(), 9u);  // 6 tcp + 3 udp
+    EXPECT_EQ(s.sockets.size(), 9u);            // 6 tcp + 3 udp
     EXPECT_EQ(c->stats.skipped_sockets, 194u);  // nl 42, u_str 122, u_dgr 27, u_seq, raw, p_raw
     EXPECT_EQ(c->stats.unrecognised, 0u);
     EXPECT_TRUE(has_warning(s, "names instead of numbers"));
@@ -101,7 +102,7 @@ TEST(SharedFixtures, NetToolsAeep) {
     auto c = read_fixture("jc/centos-7.7_netstat-sudo-aeep.out");
     ASSERT_TRUE(c) << c.error().message;
     const auto& s = c->snapshots.at(0).snapshot;
-    EXPECT_EQ(s.sockets.size(), 9u);  // tcp 2, tcp6 4, udp 2, udp6 1
+    EXPECT_EQ(s.sockets.size(), 9u);            // tcp 2, tcp6 4, udp 2, udp6 1
     EXPECT_EQ(c->stats.skipped_sockets, 151u);  // unix 150, raw6 1
     EXPECT_EQ(c->stats.unrecognised, 0u);
     const auto* sshd = s.find_process(6492);

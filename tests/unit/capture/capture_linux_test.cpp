@@ -86,7 +86,8 @@ TEST(LinuxCaptures, NetToolsWithoutRoot) {
         "(Not all processes could be identified, non-owned process info\n"
         " will not be shown, you would have to be root to see it all.)\n"
         "Active Internet connections (servers and established)\n"
-        "Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name\n"
+        "Proto Recv-Q Send-Q Local Address           Foreign Address         State       "
+        "PID/Program name\n"
         "tcp        0      0 10.0.0.5:41000          10.0.0.9:443            ESTABLISHED 991/curl\n"
         "tcp        0      0 10.0.0.5:41001          10.0.0.9:443            ESTABLISHED -\n",
         "tanp.txt");

@@ -40,8 +40,8 @@ TEST(Robustness, TruncatedCaptureKeepsWhatItHas) {
     std::ifstream in(fixture("capture/windows-en-anobq.txt"), std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     ASSERT_GT(text.size(), 700u);
-    for (std::size_t cut : {std::size_t{1}, std::size_t{95}, std::size_t{300}, std::size_t{701},
-                            text.size() - 3}) {
+    for (std::size_t cut :
+         {std::size_t{1}, std::size_t{95}, std::size_t{300}, std::size_t{701}, text.size() - 3}) {
         auto c = parse_capture_text(std::string_view(text).substr(0, cut), "cut.txt");
         if (c) {
             for (const auto& cs : c->snapshots) {
@@ -73,7 +73,8 @@ TEST(Robustness, BinaryGarbage) {
 TEST(Robustness, SocketLimitIsAClearError) {
     std::string text;
     for (int i = 0; i < 50; ++i) {
-        text += "  TCP    10.0.0.1:" + std::to_string(50000 + i) + "   10.0.0.2:443   TIME_WAIT   0\r\n";
+        text += "  TCP    10.0.0.1:" + std::to_string(50000 + i) +
+                "   10.0.0.2:443   TIME_WAIT   0\r\n";
     }
     CaptureOptions options;
     options.max_sockets = 40;
@@ -86,7 +87,8 @@ TEST(Robustness, SocketLimitIsAClearError) {
 }
 
 TEST(Robustness, BadTimestampLineIsReported) {
-    auto c = parse_capture_text("# taken at noon\nTCP 1.2.3.4:5 6.7.8.9:10 ESTABLISHED 3\n", "t.txt");
+    auto c =
+        parse_capture_text("# taken at noon\nTCP 1.2.3.4:5 6.7.8.9:10 ESTABLISHED 3\n", "t.txt");
     ASSERT_TRUE(c);
     EXPECT_TRUE(has_warning(c->snapshots.at(0).snapshot, "# taken at YYYY-MM-DD"));
 }

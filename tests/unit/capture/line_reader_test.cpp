@@ -1,10 +1,10 @@
+#include "capture/line_reader.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include "capture/line_reader.h"
 
 namespace portwatch::capture {
 namespace {
@@ -43,7 +43,9 @@ TEST(LineReader, CrlfAndMissingFinalNewline) {
 }
 
 TEST(LineReader, Utf8Bom) {
-    auto r = read_all("\xef\xbb\xbf" "ABHÖREN\n");
+    auto r = read_all(
+        "\xef\xbb\xbf"
+        "ABHÖREN\n");
     EXPECT_EQ(r.encoding, Encoding::Utf8Bom);
     EXPECT_EQ(r.lines, std::vector<std::string>{"ABHÖREN"});
 }

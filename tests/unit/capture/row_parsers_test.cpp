@@ -98,20 +98,23 @@ TEST(WindowsRows, Shapes) {
     EXPECT_TRUE(row.pid_column);
     EXPECT_EQ(row.owner_count, 0u);  // PID 0 is nobody
 
-    ASSERT_EQ(parse_windows_netstat_row("  UDP    0.0.0.0:53             *:*                    ", row),
-              RowResult::Socket);
+    ASSERT_EQ(
+        parse_windows_netstat_row("  UDP    0.0.0.0:53             *:*                    ", row),
+        RowResult::Socket);
     EXPECT_EQ(row.socket.state, TcpState::Close);
     EXPECT_FALSE(row.pid_column);
 
-    ASSERT_EQ(parse_windows_netstat_row(
-                  "  TCP    127.0.0.1:49186        127.0.0.1:49273        SCHLIESSEN_WARTEN2288", row),
-              RowResult::Socket);
+    ASSERT_EQ(
+        parse_windows_netstat_row(
+            "  TCP    127.0.0.1:49186        127.0.0.1:49273        SCHLIESSEN_WARTEN2288", row),
+        RowResult::Socket);
     EXPECT_EQ(row.socket.state, TcpState::CloseWait);
     ASSERT_EQ(row.owner_count, 1u);
     EXPECT_EQ(row.owners[0].pid, 2288);
 
-    ASSERT_EQ(parse_windows_netstat_row("  TCP    0.0.0.0:135   0.0.0.0:0   IN ASCOLTO   1044", row),
-              RowResult::Socket);
+    ASSERT_EQ(
+        parse_windows_netstat_row("  TCP    0.0.0.0:135   0.0.0.0:0   IN ASCOLTO   1044", row),
+        RowResult::Socket);
     EXPECT_EQ(row.socket.state, TcpState::Listen);
     EXPECT_EQ(row.owners[0].pid, 1044);
 
@@ -144,10 +147,11 @@ TEST(WindowsRows, OwnerLines) {
 
 TEST(NetToolsRows, OwnerAndUserColumns) {
     Row row;
-    ASSERT_EQ(parse_nettools_row("tcp6       0      0 localhost:ssh           localhost:38134         "
-                                 "ESTABLISHED root       63129      6492/sshd: kbrazil  ",
-                                 row),
-              RowResult::Socket);
+    ASSERT_EQ(
+        parse_nettools_row("tcp6       0      0 localhost:ssh           localhost:38134         "
+                           "ESTABLISHED root       63129      6492/sshd: kbrazil  ",
+                           row),
+        RowResult::Socket);
     EXPECT_TRUE(row.named);
     EXPECT_EQ(row.socket.inode, 63129u);
     ASSERT_EQ(row.owner_count, 1u);

@@ -31,21 +31,20 @@ TEST_P(Ipv6Text, PrintsLikeInetNtop) {
     EXPECT_EQ(a->to_string(), GetParam().printed);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Rfc5952, Ipv6Text,
-    ::testing::Values(V6Case{"::", "::"}, V6Case{"::1", "::1"},
-                      V6Case{"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
-                      V6Case{"2001:DB8::0:1", "2001:db8::1"},
-                      V6Case{"fe80::1%14", "fe80::1%14"},
-                      V6Case{"::ffff:127.0.0.1", "::ffff:127.0.0.1"},
-                      V6Case{"1:0:0:2:0:0:0:3", "1:0:0:2::3"},
-                      V6Case{"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"},
-                      V6Case{"1:0:2:3:4:5:6:7", "1:0:2:3:4:5:6:7"},
-                      V6Case{"::1.2.3.4", "::1.2.3.4"}));
+INSTANTIATE_TEST_SUITE_P(Rfc5952, Ipv6Text,
+                         ::testing::Values(V6Case{"::", "::"}, V6Case{"::1", "::1"},
+                                           V6Case{"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
+                                           V6Case{"2001:DB8::0:1", "2001:db8::1"},
+                                           V6Case{"fe80::1%14", "fe80::1%14"},
+                                           V6Case{"::ffff:127.0.0.1", "::ffff:127.0.0.1"},
+                                           V6Case{"1:0:0:2:0:0:0:3", "1:0:0:2::3"},
+                                           V6Case{"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"},
+                                           V6Case{"1:0:2:3:4:5:6:7", "1:0:2:3:4:5:6:7"},
+                                           V6Case{"::1.2.3.4", "::1.2.3.4"}));
 
 TEST(IpAddress, RejectsMalformedIpv6) {
-    for (const char* bad : {":::", "1::2::3", "1:2:3:4:5:6:7:8:9", "12345::", "1:2:3:4:5:6:7:",
-                            ":1:2", "fe80::1%eth0", "::g"}) {
+    for (const char* bad : {":::", "1::2::3", "1:2:3:4:5:6:7:8:9",
+                            "12345::", "1:2:3:4:5:6:7:", ":1:2", "fe80::1%eth0", "::g"}) {
         EXPECT_FALSE(IpAddress::parse(bad)) << bad;
     }
 }

@@ -1,11 +1,12 @@
 // The error idiom, whitespace and the clock: the small pieces every layer shares.
 
+#include "core/result.h"
+
 #include <gtest/gtest.h>
 
 #include <cerrno>
 
 #include "core/clock.h"
-#include "core/result.h"
 #include "core/text.h"
 
 namespace portwatch {

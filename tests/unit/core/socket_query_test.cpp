@@ -24,16 +24,19 @@ Snapshot sample() {
     snap.sockets.push_back(tcp("10.0.0.1", 40000, "10.0.0.9", 445, TcpState::Established, {20}));
     snap.sockets.push_back(tcp("10.0.0.1", 40001, "10.0.0.9", 445, TcpState::TimeWait));
     snap.sockets.push_back(tcp("::", 22, "::", 0, TcpState::Listen, {30}));
-    snap.sockets.push_back(tcp("::ffff:10.0.0.1", 80, "::ffff:10.0.0.7", 5000,
-                               TcpState::CloseWait, {10, 11}));
+    snap.sockets.push_back(
+        tcp("::ffff:10.0.0.1", 80, "::ffff:10.0.0.7", 5000, TcpState::CloseWait, {10, 11}));
     Socket udp;
     udp.protocol = Protocol::Udp;
     udp.state = TcpState::Close;
     udp.local = {*IpAddress::parse("0.0.0.0"), 53, {}};
     udp.owners = {40};
     snap.sockets.push_back(udp);
-    for (auto [pid, name, exe] : {std::tuple{10, "nginx", "/usr/sbin/nginx"}, {11, "nginx", ""},
-                                  {20, "smbclient", ""}, {30, "sshd", ""}, {40, "dnsmasq", ""}}) {
+    for (auto [pid, name, exe] : {std::tuple{10, "nginx", "/usr/sbin/nginx"},
+                                  {11, "nginx", ""},
+                                  {20, "smbclient", ""},
+                                  {30, "sshd", ""},
+                                  {40, "dnsmasq", ""}}) {
         Process p;
         p.pid = pid;
         p.name = name;
@@ -65,7 +68,8 @@ TEST(SocketQuery, ProtocolFamilyAndListening) {
     EXPECT_EQ(local_ports(select(snap, f, SortKey::None)), (std::vector<std::uint16_t>{22, 80}));
     SocketFilter l;
     l.listening_only = true;
-    EXPECT_EQ(local_ports(select(snap, l, SortKey::None)), (std::vector<std::uint16_t>{80, 22, 53}));
+    EXPECT_EQ(local_ports(select(snap, l, SortKey::None)),
+              (std::vector<std::uint16_t>{80, 22, 53}));
 }
 
 TEST(SocketQuery, StatesPidsProcessesPorts) {
@@ -122,7 +126,7 @@ TEST(SocketQuery, SortsByProcessNameWithOwnerlessLast) {
     auto v = select(snap, {}, SortKey::Process);
     ASSERT_EQ(v.size(), 6u);
     EXPECT_EQ(v.front()->owners.front(), 40);  // dnsmasq
-    EXPECT_TRUE(v.back()->owners.empty());      // the TIME_WAIT
+    EXPECT_TRUE(v.back()->owners.empty());     // the TIME_WAIT
 }
 
 TEST(SortKey, Parses) {

@@ -32,11 +32,12 @@ TEST(KernelCounters, ReservedPorts) {
 
 TEST(KernelCounters, Sockstat) {
     core::HostFacts f;
-    apply_sockstat("sockets: used 290\n"
-                   "TCP: inuse 7 orphan 1 tw 199 alloc 12 mem 3\n"
-                   "UDP: inuse 4 mem 2\n"
-                   "UDPLITE: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n",
-                   f);
+    apply_sockstat(
+        "sockets: used 290\n"
+        "TCP: inuse 7 orphan 1 tw 199 alloc 12 mem 3\n"
+        "UDP: inuse 4 mem 2\n"
+        "UDPLITE: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n",
+        f);
     apply_sockstat("TCP6: inuse 5\nUDP6: inuse 2\nUDPLITE6: inuse 0\n", f);
     EXPECT_EQ(f.tcp_inuse, 7u);
     EXPECT_EQ(f.tcp_orphan, 1u);
@@ -49,10 +50,11 @@ TEST(KernelCounters, Sockstat) {
 
 TEST(KernelCounters, NetstatTcpExt) {
     core::HostFacts f;
-    auto ok = apply_netstat("TcpExt: SyncookiesSent TW TWRecycled TWKilled TCPTimeWaitOverflow TCPAbortOnMemory\n"
-                            "TcpExt: 0 10 3 0 7 1\n"
-                            "IpExt: InNoRoutes\nIpExt: 0\n",
-                            f);
+    auto ok = apply_netstat(
+        "TcpExt: SyncookiesSent TW TWRecycled TWKilled TCPTimeWaitOverflow TCPAbortOnMemory\n"
+        "TcpExt: 0 10 3 0 7 1\n"
+        "IpExt: InNoRoutes\nIpExt: 0\n",
+        f);
     ASSERT_TRUE(ok);
     EXPECT_EQ(f.tw_recycled, 3u);
     EXPECT_EQ(f.tw_overflow, 7u);

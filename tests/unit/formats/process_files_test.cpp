@@ -8,8 +8,9 @@ namespace portwatch::formats {
 namespace {
 
 TEST(ProcessFiles, StatWithHostileComm) {
-    auto f = parse_stat("4242 (evil) (name) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 "
-                        "123456 1000 10 18446744073709551615");
+    auto f = parse_stat(
+        "4242 (evil) (name) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 "
+        "123456 1000 10 18446744073709551615");
     ASSERT_TRUE(f);
     EXPECT_EQ(f->comm, "evil) (name");
     EXPECT_EQ(f->ppid, 1);

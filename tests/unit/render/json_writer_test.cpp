@@ -35,8 +35,8 @@ TEST(JsonWriter, EscapesHostileStringsIntoValidJson) {
         json.begin_object().key(hostile).value(hostile).end_object();
     }
     auto doc = nlohmann::json::parse(out.str());  // throws on invalid UTF-8 or escapes
-    const std::string expected = std::string("a\"b\\c\nd\x1b[31me\x7f") + "\xef\xbf\xbd\xef\xbf\xbd" +
-                                 "\xc3\xa9" + std::string(1, '\0') +
+    const std::string expected = std::string("a\"b\\c\nd\x1b[31me\x7f") +
+                                 "\xef\xbf\xbd\xef\xbf\xbd" + "\xc3\xa9" + std::string(1, '\0') +
                                  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" + "\xf0\x9f\x98\x80";
     EXPECT_EQ(doc.begin().value().get<std::string>(), expected);
     EXPECT_EQ(out.str().find('\x1b'), std::string::npos);  // no raw escape reaches a terminal

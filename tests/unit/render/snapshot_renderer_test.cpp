@@ -86,11 +86,14 @@ TEST(CsvRenderer, QuotesAndEscapes) {
     std::getline(lines, l2);
     std::getline(lines, l3);
     EXPECT_FALSE(std::getline(lines, extra));  // the hostile name added no line
-    EXPECT_EQ(header.rfind("proto,local_address,local_port,remote_address,remote_port,state,", 0), 0u);
-    EXPECT_EQ(l1, "tcp,0.0.0.0,80,0.0.0.0,0,LISTEN,100;101,nginx;nginx,owned,33,5000,0,off,0,0,0,"
-                  "explicit");
-    EXPECT_EQ(l3, "udp,127.0.0.1,53,0.0.0.0,0,UNCONN,200,\"evil\\n\\x1b[31m,\"\"x\"\"\",owned,,0,0,"
-                  "off,0,0,0,unknown");
+    EXPECT_EQ(header.rfind("proto,local_address,local_port,remote_address,remote_port,state,", 0),
+              0u);
+    EXPECT_EQ(l1,
+              "tcp,0.0.0.0,80,0.0.0.0,0,LISTEN,100;101,nginx;nginx,owned,33,5000,0,off,0,0,0,"
+              "explicit");
+    EXPECT_EQ(l3,
+              "udp,127.0.0.1,53,0.0.0.0,0,UNCONN,200,\"evil\\n\\x1b[31m,\"\"x\"\"\",owned,,0,0,"
+              "off,0,0,0,unknown");
     EXPECT_EQ(csv_field(" padded"), "\" padded\"");
 }
 

@@ -24,7 +24,9 @@ TEST(Utf8, TerminalSafeEscapesControlsAndBadBytes) {
     EXPECT_EQ(terminal_safe("a\nb\tc\rd"), "a\\nb\\tc\\rd");
     EXPECT_EQ(terminal_safe("\x1b[2J\x07"), "\\x1b[2J\\x07");
     EXPECT_EQ(terminal_safe("\xff\xfe"), "\\xff\\xfe");
-    EXPECT_EQ(terminal_safe("\xc2\x9b" "31m"), "\\xc2\\x9b31m");  // C1 CSI
+    EXPECT_EQ(terminal_safe("\xc2\x9b"
+                            "31m"),
+              "\\xc2\\x9b31m");  // C1 CSI
     EXPECT_EQ(terminal_safe(std::string("a\0b", 3)), "a\\x00b");
 }
 

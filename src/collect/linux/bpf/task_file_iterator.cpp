@@ -13,8 +13,8 @@
 #include <string>
 #include <system_error>
 
-#include "sys/unique_fd.h"
 #include "owners.skel.h"
+#include "sys/unique_fd.h"
 
 namespace portwatch::collect::bpf {
 
@@ -100,9 +100,9 @@ Result<TaskFileIterator> TaskFileIterator::create() {
     }
     if (::access(kBtfPath, R_OK) != 0) {
         int e = errno;
-        return std::unexpected(Error{ErrorKind::Unsupported, e,
-                                     std::string("the kernel exposes no BTF (") + kBtfPath + ": " +
-                                         errno_text(e) + ")"});
+        return std::unexpected(Error{
+            ErrorKind::Unsupported, e,
+            std::string("the kernel exposes no BTF (") + kBtfPath + ": " + errno_text(e) + ")"});
     }
     CaptureLibbpf capture;
     std::unique_ptr<owners_bpf, Destroy> skeleton(owners_bpf__open());
@@ -112,11 +112,13 @@ Result<TaskFileIterator> TaskFileIterator::create() {
     }
     if (int err = owners_bpf__load(skeleton.get()); err != 0) {
         return std::unexpected(with_detail(
-            errno_error(err < 0 ? -err : err, "the kernel refused the iter/task_file program"), capture.detail()));
+            errno_error(err < 0 ? -err : err, "the kernel refused the iter/task_file program"),
+            capture.detail()));
     }
     if (int err = owners_bpf__attach(skeleton.get()); err != 0) {
         return std::unexpected(with_detail(
-            errno_error(err < 0 ? -err : err, "cannot attach the iter/task_file program"), capture.detail()));
+            errno_error(err < 0 ? -err : err, "cannot attach the iter/task_file program"),
+            capture.detail()));
     }
     return TaskFileIterator(std::move(skeleton));
 }

@@ -58,7 +58,9 @@ void decode(const inet_diag_msg& m, core::Protocol protocol, core::Socket& s) {
         s.local.address = core::IpAddress::v4_bytes(src);
         s.remote.address = core::IpAddress::v4_bytes(dst);
     } else {
-        auto link_local = [](const std::uint8_t* b) { return b[0] == 0xfe && (b[1] & 0xc0) == 0x80; };
+        auto link_local = [](const std::uint8_t* b) {
+            return b[0] == 0xfe && (b[1] & 0xc0) == 0x80;
+        };
         s.local.address = core::IpAddress::v6_bytes(src, link_local(src) ? m.id.idiag_if : 0);
         s.remote.address = core::IpAddress::v6_bytes(dst, link_local(dst) ? m.id.idiag_if : 0);
     }
@@ -116,7 +118,8 @@ Result<void> send_request(int fd, Request<Body>& request, std::uint16_t type, st
     request.header.nlmsg_len = static_cast<std::uint32_t>(length);
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
-    if (::sendto(fd, &request, length, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+    if (::sendto(fd, &request, length, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) <
+        0) {
         return make_errno_error(errno, "sock_diag request");
     }
     return {};

@@ -7,14 +7,14 @@
 #include <unordered_set>
 #include <vector>
 
-#include "sys/unique_fd.h"
 #include "core/result.h"
 #include "core/socket.h"
+#include "sys/unique_fd.h"
 
 namespace portwatch::collect::netlink {
 
 class SockDiag {
-public:
+  public:
     // Opens a sock_diag socket in the calling thread's network namespace.
     static Result<SockDiag> create();
 
@@ -45,7 +45,7 @@ public:
     Result<std::unordered_set<std::uint64_t>> explicitly_bound_in(
         core::Protocol protocol, std::optional<core::Family> family, std::uint32_t tcp_states);
 
-private:
+  private:
     explicit SockDiag(sys::UniqueFd fd) : fd_(std::move(fd)) {}
     template <typename OnMessage>
     Result<void> run(core::Protocol protocol, std::optional<core::Family> family,

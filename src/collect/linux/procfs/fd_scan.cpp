@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "sys/unique_fd.h"
 #include "core/plural.h"
+#include "sys/unique_fd.h"
 
 namespace portwatch::collect::procfs {
 
@@ -98,7 +98,7 @@ void scan_process(int proc_fd, std::int32_t pid, Partial& out) {
     }
     std::uint32_t count = 0;
     std::int32_t next = 0;  // the first descriptor number not probed
-    struct stat dir{};
+    struct stat dir {};
     if (::fstat(fd_dir.get(), &dir) == 0 && dir.st_size >= kProbeFrom) {
         const auto open = static_cast<std::uint64_t>(dir.st_size);
         std::uint32_t holes = 0;
@@ -205,12 +205,14 @@ Result<OwnerScan> ProcFdScanner::scan() {
     }
     if (denied > 0) {
         out.warnings.push_back(
-            {core::plural(denied, "process", "processes") + " denied access to their file descriptors" +
+            {core::plural(denied, "process", "processes") +
+             " denied access to their file descriptors" +
              (::geteuid() != 0 ? " (not root: sockets of other users' processes show no owner)"
                                : "")});
     }
     if (vanished > 0) {
-        out.warnings.push_back({core::plural(vanished, "process", "processes") + " exited during the scan"});
+        out.warnings.push_back(
+            {core::plural(vanished, "process", "processes") + " exited during the scan"});
     }
     return out;
 }

@@ -87,8 +87,8 @@ std::vector<core::Process> read_processes(const std::string& proc_root,
         out.push_back(std::move(p));
     }
     if (gone > 0) {
-        warnings.push_back({std::to_string(gone) +
-                            " socket owners exited before their details were read"});
+        warnings.push_back(
+            {std::to_string(gone) + " socket owners exited before their details were read"});
     }
     return out;
 }
