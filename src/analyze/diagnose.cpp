@@ -44,6 +44,9 @@ Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
     PoolModel model = build_pools(snapshot, owners, thresholds);
     r.range = model.range;
     r.range_origin = model.range_origin;
+    r.range_source =
+        snapshot.config.ephemeral ? snapshot.config.range_source : core::RangeSource::Default;
+    r.range_inference = snapshot.config.range_inference;
     r.range_size = model.tcp_size;
     r.reserved = model.reserved;
     r.bind_owned = model.bind_owned;
@@ -103,9 +106,16 @@ Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
                          r.platform == core::Platform::Windows ? "Windows" : "Linux", r.range.low,
                          r.range.high)});
     }
+    // A capture judged by the range its own ports show says so in the verdict.
+    auto add_range_note = [&] {
+        if (!snapshot.config.range_note.empty()) {
+            r.summary += " " + snapshot.config.range_note;
+        }
+    };
     if (r.findings.empty()) {
         r.verdict = Severity::Ok;
         r.summary = ok_summary(r);
+        add_range_note();
         return r;
     }
     // The headline is never milder than a pool the report shows (pool_findings tells every
@@ -125,6 +135,7 @@ Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
         r.summary += fmt::format(" ({} more finding{} below.)", r.findings.size() - 1,
                                  r.findings.size() > 2 ? "s" : "");
     }
+    add_range_note();
     return r;
 }
 

@@ -47,7 +47,7 @@ std::string percent(double fraction) {
 }
 
 std::string who(const Culprit& c) {
-    return c.pid == 0 ? std::string("no known process") : fmt::format("{} (pid {})", c.name, c.pid);
+    return c.pid == 0 ? std::string("no known process") : core::name_with_pid(c.name, c.pid);
 }
 
 std::string state_mix_text(const StateCounts& s, core::Protocol protocol) {

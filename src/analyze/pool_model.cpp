@@ -229,7 +229,7 @@ class DestinationIndex {
         rows.reserve(keep);
         for (std::size_t i = 0; i < keep; ++i) {
             const auto& remote = snap_.sockets[representative_[candidates[i]]].remote;
-            rows.push_back({core::Endpoint{remote.address.normalized(), remote.port, {}},
+            rows.push_back({core::Endpoint{remote.address.normalized(), remote.port, {}, {}, false},
                             total(candidates[i])});
         }
         for (auto id : touched_) {
@@ -338,7 +338,7 @@ void connect_pools(const Context& c, PoolModel& model) {
         auto dst = first.remote.address.normalized();
         Pool pool;
         pool.key = {PoolKind::TcpConnect, members[a].first.netns, src.family(), src,
-                    core::Endpoint{dst, first.remote.port, {}}};
+                    core::Endpoint{dst, first.remote.port, {}, {}, false}};
         pool.size = model.tcp_size;
         pool.taxed = model.bind_owned;
         bool loopback = src.is_loopback() || dst.is_loopback();

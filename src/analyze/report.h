@@ -44,8 +44,10 @@ struct Report {
     std::chrono::system_clock::time_point taken_at;
     core::SourceInfo source;
     core::Platform platform = core::Platform::Linux;
-    core::PortRange range;         // the ephemeral range the model used
-    std::string range_origin;      // sysctl, capture, or "assumed default"
+    core::PortRange range;     // the ephemeral range the model used
+    std::string range_origin;  // sysctl, capture, or "assumed default"
+    core::RangeSource range_source = core::RangeSource::Host;
+    std::optional<core::RangeInference> range_inference;  // a capture's ports did not fit
     std::uint32_t range_size = 0;  // auto-assignable TCP ports (reserved removed)
     std::uint32_t reserved = 0;    // reserved ports inside the range
     std::uint32_t bind_owned = 0;  // Linux: ports in the range taxing every connect pool

@@ -168,6 +168,10 @@ class Run {
     std::vector<bool> prescanned_chains_;  // per file: XP -v chains (regular files read ahead)
     std::vector<bool> prescanned_;
     std::size_t judged_before_late_netsh_ = 0;
+    // The local ports of outbound connections (range_inference.h), one set for the run (the
+    // files are one host's): of every regular file (read ahead), plus the captures of the
+    // other inputs so far. 8 KiB however long the run.
+    capture::OutboundPorts outbound_;
 
     std::vector<FileResult> files_;
     std::vector<CaptureSummary> captures_;
@@ -189,10 +193,10 @@ std::string Run::label(const CaptureSummary& s) const {
     return f.snapshots > 1 ? f.capture.name + " #" + std::to_string(s.index + 1) : f.capture.name;
 }
 
-// Reads a regular file once ahead of the real pass, keeping nothing of its snapshots: its
-// netsh ranges and -v chains decide the range of captures in the files before it (the netsh
-// output is often a separate file named after the capture, or appended at its end), and its
-// errors come before any output.
+// Reads a regular file once ahead of the real pass, keeping nothing of its snapshots but their
+// outbound ports: its netsh ranges, -v chains and outbound ports decide the range of captures
+// in the files before it (the netsh output is often a separate file named after the capture,
+// or appended at its end), and its errors come before any output.
 Result<void> Run::prescan(std::size_t i) {
     const std::string& path = o_.files[i];
     auto input = CaptureInput::open(path, o_.idle_timeout);
@@ -203,8 +207,9 @@ Result<void> Run::prescan(std::size_t i) {
     copt.max_sockets = budget_;
     std::size_t count = 0;
     auto c = capture::read_capture((*input)->stream(), path, copt,
-                                   [&](capture::CaptureSnapshot&&) -> Result<void> {
+                                   [&](capture::CaptureSnapshot&& cs) -> Result<void> {
                                        ++count;
+                                       outbound_.add(cs.snapshot);
                                        return {};
                                    });
     if (auto why = (*input)->stopped_early()) {
@@ -330,8 +335,11 @@ Result<void> Run::take(capture::CaptureSnapshot&& cs, std::size_t file, std::siz
     if (known == formats_.end()) {
         formats_.push_back(format);
     }
+    if (!prescanned_[file]) {
+        outbound_.add(cs.snapshot);  // a pipe: the captures so far and this one
+    }
     capture::apply_host_config(cs, prescanned_[file] ? bool(prescanned_chains_[file]) : chains,
-                               o_.range, netsh_, netsh_file_);
+                               o_.range, netsh_, netsh_file_, outbound_);
     captures_.push_back(s);
 
     if (o_.sockets) {
@@ -408,8 +416,9 @@ int Run::run(std::istream& stdin_stream) {
         err_ << "portwatch: " << render::terminal_safe(e.message) << '\n';
         return usage_error_ ? kExitUsage : kExitUnknown;
     };
-    // Regular files are read ahead for their ranges when the diagnosis needs them.
-    if (!o_.sockets && !o_.range.range) {
+    // Regular files are read ahead for their ranges and outbound ports when the diagnosis
+    // needs them (with --range too: ports that do not fit it are reported).
+    if (!o_.sockets) {
         for (std::size_t i = 0; i < o_.files.size(); ++i) {
             std::error_code ec;
             if (o_.files[i] != "-" && std::filesystem::is_regular_file(o_.files[i], ec)) {

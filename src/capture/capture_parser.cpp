@@ -33,12 +33,40 @@ std::string capped(std::string_view text) {
     return std::string(text.substr(0, n));
 }
 
-std::string example(const Line& line) {
-    std::string text(line.text.substr(0, kExampleBytes));
-    if (line.text.size() > kExampleBytes) {
+constexpr std::size_t kMaxPending = 2;  // a title and a column header
+constexpr std::size_t kMaxHeaderBytes = 200;
+constexpr std::size_t kMaxHeaderWords = 12;
+
+std::string example(std::string_view line, std::uint64_t number) {
+    std::string text(line.substr(0, kExampleBytes));
+    if (line.size() > kExampleBytes) {
         text += "...";
     }
-    return "line " + std::to_string(line.number) + ": '" + text + "'";
+    return "line " + std::to_string(number) + ": '" + text + "'";
+}
+
+std::size_t indentation(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size() && is_space(text[i])) {
+        ++i;
+    }
+    return i;
+}
+
+// A line of words that cannot be data: every socket row holds port numbers, so a line with an
+// ASCII digit is never taken for a title or header. Words in any script or code page pass
+// (mojibake of a CP866 or Shift-JIS header read in CP850 too).
+bool text_shaped(std::string_view text) {
+    std::string_view t = trim(text);
+    if (t.empty() || t.size() > kMaxHeaderBytes || t.front() == '#') {
+        return false;
+    }
+    for (char c : t) {
+        if (c >= '0' && c <= '9') {
+            return false;
+        }
+    }
+    return split_fields<kMaxHeaderWords>(t).total <= kMaxHeaderWords;
 }
 
 }  // namespace
@@ -54,6 +82,7 @@ void CaptureParser::start_snapshot(std::uint64_t line_no) {
     current_.taken_at = pending_time_;
     pending_time_.reset();
     processes_.clear();
+    nettools_wide_ = false;
     current_open_ = true;
 }
 
@@ -64,6 +93,21 @@ Result<void> CaptureParser::end_snapshot() {
     current_open_ = false;
     auto& snap = current_.snapshot;
     auto& w = snap.warnings;
+    if (nettools_wide_ && tally_.cut > 0) {
+        // -W output cuts nothing: an address that merely filled 23 characters is whole.
+        tally_.cut = 0;
+        for (auto& socket : snap.sockets) {
+            bool still_cut = false;
+            for (auto* e : {&socket.local, &socket.remote}) {
+                if (e->cut && !e->address.is_unspecified()) {
+                    e->cut = false;
+                    e->name.clear();
+                }
+                still_cut = still_cut || e->cut;
+            }
+            tally_.cut += still_cut;
+        }
+    }
     auto warn = [&](std::string text) { w.push_back(core::Warning{std::move(text)}); };
 
     // Windows numbers its kernel "System" process 4 (SMB, http.sys, orphaned ports); netstat
@@ -121,9 +165,14 @@ Result<void> CaptureParser::end_snapshot() {
 }
 
 void CaptureParser::unrecognised(const Line& line, std::string_view why) {
+    unrecognised(line.text, line.number, why);
+}
+
+void CaptureParser::unrecognised(std::string_view text, std::uint64_t number,
+                                 std::string_view why) {
     ++capture_.stats.unrecognised;
     if (tally_.unrecognised++ == 0) {
-        tally_.first_unrecognised = example(line);
+        tally_.first_unrecognised = example(text, number);
         if (!why.empty()) {
             tally_.first_unrecognised += " ";
             tally_.first_unrecognised += why;
@@ -236,6 +285,8 @@ Result<void> CaptureParser::add_row(Row& row, Format format, std::uint64_t line_
     if (!row.has_ports) {
         ++tally_.without_ports;
     }
+    tally_.cut += row.cut;
+    nettools_wide_ = nettools_wide_ || row.wide;
     if (s.state == core::TcpState::Bound) {
         current_.has_bound_rows = true;
     }
@@ -263,6 +314,10 @@ void CaptureParser::owner_line(std::string_view text) {
     auto o = classify_owner_line(text);
     switch (o.kind) {
         case OwnerLineKind::Executable:
+            if (!block_pid_ && block_socket_) {
+                attribute_by_name(o.text);
+                return;
+            }
             if (!block_pid_) {
                 ++tally_.names_without_pid;
                 return;
@@ -277,6 +332,12 @@ void CaptureParser::owner_line(std::string_view text) {
             }
             return;
         case OwnerLineKind::Service:
+            if (!block_pid_ && block_socket_) {
+                if (block_services_.size() < kMaxServicesPerProcess) {
+                    block_services_.emplace_back(o.text);
+                }
+                return;
+            }
             if (block_pid_) {
                 if (auto it = processes_.find(*block_pid_); it != processes_.end()) {
                     auto& services = it->second.services;
@@ -295,6 +356,98 @@ void CaptureParser::owner_line(std::string_view text) {
             ++tally_.owner_unavailable;
             return;
     }
+}
+
+// netstat -ab without -o prints no PID, but the [exe] line (after the service lines) follows
+// its row: the row's owner is the process of that name and those services. One capture-local
+// pid (negative) per distinct name and service list; instances of one program are one process.
+void CaptureParser::attribute_by_name(std::string_view exe) {
+    std::size_t index = *block_socket_;
+    block_socket_.reset();
+    auto& sockets = current_.snapshot.sockets;
+    if (exe.empty() || index >= sockets.size() || !sockets[index].owners.empty()) {
+        block_services_.clear();
+        return;
+    }
+    std::string key = capped(exe);
+    for (const auto& service : block_services_) {
+        key += '\n';
+        key += service;
+    }
+    // One pid per name and services for the whole file, so a trend follows the process.
+    std::int32_t pid =
+        local_pids_.try_emplace(std::move(key), -static_cast<std::int32_t>(local_pids_.size() + 1))
+            .first->second;
+    if (auto [p, fresh] = processes_.try_emplace(pid); fresh) {
+        p->second.pid = pid;
+        p->second.name = capped(exe);
+        p->second.services = std::move(block_services_);
+    }
+    block_services_.clear();
+    sockets[index].owners.push_back(pid);
+    sockets[index].attribution = core::Attribution::Owned;
+    ++tally_.by_name;
+}
+
+bool CaptureParser::hold_as_header(std::string_view text, std::uint64_t number) {
+    if (!text_shaped(text)) {
+        return false;
+    }
+    if (pending_.size() == kMaxPending) {
+        unrecognised(pending_.front().text, pending_.front().number, {});
+        pending_.erase(pending_.begin());
+    }
+    pending_.push_back(PendingLine{std::string(text), number, at_gap_, false});
+    at_gap_ = false;
+    return true;
+}
+
+void CaptureParser::flush_pending() {
+    for (const auto& p : pending_) {
+        unrecognised(p.text, p.number, {});
+    }
+    pending_.clear();
+}
+
+// `next` follows the held lines: a row (of any format) or a known header or title.
+Result<void> CaptureParser::resolve_pending(std::string_view next, bool next_is_row) {
+    if (pending_.empty()) {
+        return {};
+    }
+    const std::size_t n = pending_.size();
+    const auto& last = pending_.back();
+    std::array<bool, kMaxPending> accepted{};
+    bool title = false;
+    if (next_is_row) {
+        // The header sits right above the first row, indented like it.
+        if (!last.blank_after && indentation(last.text) == indentation(next)) {
+            bool header = last.gap_before;
+            if (n == 2 && pending_[0].gap_before &&
+                (pending_[0].blank_after ? last.gap_before : true)) {
+                accepted[0] = true;  // title, blank, header (Windows) or title, header (net-tools)
+                title = true;
+                header = true;
+            }
+            accepted[n - 1] = header;
+        }
+    } else if (last.gap_before || !last.blank_after) {
+        // A title above a header portwatch knows ("Proto ..."): right above it (net-tools
+        // prints its section titles straight after the last row), or after a blank line.
+        accepted[n - 1] = true;
+        title = true;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!accepted[i]) {
+            unrecognised(pending_[i].text, pending_[i].number, {});
+        } else {
+            ++recognised_lines_;
+        }
+    }
+    pending_.clear();
+    if (title && current_open_ && tally_.rows > 0) {
+        return end_snapshot();  // a title after rows: the next capture of a `>>` loop
+    }
+    return {};
 }
 
 bool CaptureParser::header_or_title(std::string_view text, bool& starts_capture) {
@@ -362,6 +515,8 @@ Result<void> CaptureParser::feed(const Line& line) {
     ++capture_.stats.lines;
     if (line.truncated) {
         block_open_ = false;
+        flush_pending();
+        at_gap_ = false;
         unrecognised(line, "(longer than 65536 bytes)");
         return {};
     }
@@ -369,10 +524,17 @@ Result<void> CaptureParser::feed(const Line& line) {
     std::string_view t = trim(text);
     if (t.empty()) {
         block_open_ = false;  // XP's -v output ends each owner block with a blank line
+        block_socket_.reset();
+        if (!pending_.empty()) {
+            pending_.back().blank_after = true;
+        }
+        at_gap_ = true;
         return {};
     }
     if (t.front() == '#') {
         block_open_ = false;
+        flush_pending();
+        at_gap_ = true;
         std::string_view rest = trim(t.substr(1));
         if (rest.size() >= 8 && iequals(rest.substr(0, 8), "taken at")) {
             auto when = parse_timestamp(rest.substr(8));
@@ -405,9 +567,15 @@ Result<void> CaptureParser::feed(const Line& line) {
         owner_line(text);
         return {};
     }
+    block_socket_.reset();
+    block_services_.clear();
     Row row;
     Format format{};
     if (auto result = try_row(text, row, format); result != RowResult::Mismatch) {
+        if (auto resolved = resolve_pending(text, true); !resolved) {
+            return resolved;
+        }
+        at_gap_ = false;
         ++recognised_lines_;
         if (result == RowResult::Skipped) {
             block_open_ = false;
@@ -422,16 +590,26 @@ Result<void> CaptureParser::feed(const Line& line) {
         if (row.owner_count == 1) {
             block_pid_ = row.owners[0].pid;
         }
+        if (block_open_ && !row.pid_column) {
+            // The row that -b owner lines without a PID column belong to (attribute_by_name).
+            block_socket_ = current_open_ ? current_.snapshot.sockets.size() : 0;
+        }
         return add_row(row, format, line.number);
     }
     if (proto_first && text.find(',') == std::string_view::npos) {
         block_open_ = false;
+        flush_pending();
+        at_gap_ = false;
         unrecognised(line, "(expected PROTO LOCAL-ADDRESS:PORT REMOTE-ADDRESS:PORT [STATE] [PID])");
         return {};
     }
     block_open_ = false;
     bool starts_capture = false;
     if (header_or_title(text, starts_capture)) {
+        if (auto resolved = resolve_pending(text, false); !resolved) {
+            return resolved;
+        }
+        at_gap_ = true;
         ++recognised_lines_;
         if (starts_capture && current_open_ && tally_.rows > 0) {
             return end_snapshot();
@@ -439,6 +617,8 @@ Result<void> CaptureParser::feed(const Line& line) {
         return {};
     }
     if (netsh_.feed(text)) {
+        flush_pending();
+        at_gap_ = true;
         ++recognised_lines_;
         if (auto block = netsh_.take_block()) {
             ++netsh_blocks_;
@@ -453,18 +633,26 @@ Result<void> CaptureParser::feed(const Line& line) {
         return {};
     }
     if (is_elevation_refusal(text)) {
+        flush_pending();
+        at_gap_ = true;
         ++recognised_lines_;
         if (elevation_line_ == 0) {
             elevation_line_ = line.number;
         }
         return {};
     }
+    if (hold_as_header(text, line.number)) {
+        return {};
+    }
+    flush_pending();
+    at_gap_ = false;
     unrecognised(line, {});
     return {};
 }
 
 Result<Capture> CaptureParser::finish(Encoding encoding, std::uint64_t bytes,
                                       std::uint64_t transcoded) {
+    flush_pending();
     CaptureTally leftover;
     if (current_open_) {
         if (auto ended = end_snapshot(); !ended) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "capture/capture.h"
 #include "capture/capture_tally.h"
@@ -44,6 +45,12 @@ class CaptureParser {
     void owner_line(std::string_view text);
     bool header_or_title(std::string_view text, bool& starts_capture);
     void unrecognised(const Line& line, std::string_view why);
+    void unrecognised(std::string_view text, std::uint64_t number, std::string_view why);
+    // Translated titles and column headers, recognised by their place (see pending_).
+    bool hold_as_header(std::string_view text, std::uint64_t number);
+    Result<void> resolve_pending(std::string_view next, bool next_is_row);
+    void flush_pending();
+    void attribute_by_name(std::string_view exe);
     void start_snapshot(std::uint64_t line_no);
     Result<void> end_snapshot();
 
@@ -69,6 +76,28 @@ class CaptureParser {
     std::optional<Format> last_format_;
     bool block_open_ = false;  // the last line was a Windows row or its owner lines
     std::optional<std::int32_t> block_pid_;
+    // netstat -ab without -o: the row the owner lines belong to, and its service lines so far.
+    std::optional<std::size_t> block_socket_;
+    std::vector<std::string> block_services_;
+    std::unordered_map<std::string, std::int32_t>
+        local_pids_;              // exe + services -> pid < 0, per file
+    bool nettools_wide_ = false;  // a net-tools address wider than its column: -W, nothing cut
+
+    // Lines that may be a title or a column header in a language portwatch has no words for,
+    // held until the next line tells (at most two: a title and a header). A header is the text
+    // line right before the first row of a block, indented like that row, after a blank line
+    // (or the start, or a title right above it); a title is a text line after a blank line
+    // and before the header (a blank line between them, as Windows prints, or none, as
+    // net-tools does); a text line right above a header portwatch knows ("Proto ...") is a
+    // title too. Anything else is counted as unrecognised.
+    struct PendingLine {
+        std::string text;
+        std::uint64_t number = 0;
+        bool gap_before = false;  // a blank line, the start, or a recognised non-row line above
+        bool blank_after = false;
+    };
+    std::vector<PendingLine> pending_;
+    bool at_gap_ = true;  // the last line was blank, a recognised non-row line, or the start
     std::optional<std::chrono::system_clock::time_point> pending_time_;
     std::uint64_t total_sockets_ = 0;
     std::uint64_t elevation_line_ = 0;

@@ -19,7 +19,12 @@ void append_tally_warnings(const CaptureTally& t, bool windows_netstat, bool has
              " host or service names instead of numbers (netstat without -n, ss without -n): "
              "kept as names; their ports cannot be placed in a pool. Capture with -n.");
     }
-    if (t.rows > 0 && t.without_pid_column == t.rows) {
+    if (t.by_name > 0) {
+        warn("no PID column (netstat -ab without -o): the owners of " +
+             plural(t.by_name, "socket are", "sockets are") +
+             " taken from the [exe] line after each row, one process per name and service list "
+             "(instances of one program count as one); capture with -anob for PIDs");
+    } else if (t.rows > 0 && t.without_pid_column == t.rows) {
         warn(
             "the capture has no owner column: sockets cannot be attributed to processes "
             "(capture with netstat -anoq / -anobq on Windows, ss -tanp or netstat -tanp as root "
@@ -46,6 +51,12 @@ void append_tally_warnings(const CaptureTally& t, bool windows_netstat, bool has
         warn(plural(t.without_ports, "row has", "rows have") +
              " no port numbers (tcpvcon 4.x CSV): sockets are counted but cannot be placed in "
              "the dynamic range; capture with netstat -anoq");
+    }
+    if (t.cut > 0) {
+        warn(plural(t.cut, "row has an IPv6 address", "rows have an IPv6 address") +
+             " that fills netstat's 23-character column and may be cut (net-tools without -W): "
+             "kept as printed and marked cut, never matched as an exact address; capture with "
+             "netstat -W or ss");
     }
     if (t.skipped > 0) {
         warn("skipped " + plural(t.skipped, "socket", "sockets") +

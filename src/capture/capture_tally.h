@@ -25,6 +25,8 @@ struct CaptureTally {
     std::uint64_t names_without_pid = 0;
     std::uint64_t orphan_system = 0;  // [System] shown for a PID other than 4
     std::uint64_t without_ports = 0;
+    std::uint64_t cut = 0;      // rows with an address net-tools may have cut
+    std::uint64_t by_name = 0;  // sockets owned by name (netstat -ab without -o)
 };
 
 // "1 line", "3 lines".

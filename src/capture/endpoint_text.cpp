@@ -21,6 +21,20 @@ bool plausible_name(std::string_view text) {
     return true;
 }
 
+// An interface name as ss prints it after '%' (IFNAMSIZ is 16 with the NUL).
+bool plausible_zone(std::string_view zone) {
+    if (zone.empty() || zone.size() > 32) {
+        return false;
+    }
+    for (char c : zone) {
+        auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u == 0x7f || c == ':' || c == '%' || c == '[' || c == ']' || c == '/') {
+            return false;
+        }
+    }
+    return true;
+}
+
 // Host part: "*", an address with an optional zone (numeric or an interface name), or a name.
 bool parse_host(std::string_view host, core::Family hint, core::Endpoint& out, bool& named) {
     if (host == "*" || host.empty()) {
@@ -32,9 +46,17 @@ bool parse_host(std::string_view host, core::Family hint, core::Endpoint& out, b
         return true;
     }
     auto pct = host.find('%');
-    if (pct != std::string_view::npos) {  // ss prints the interface name: 127.0.0.53%lo
-        if (auto a = core::IpAddress::parse(host.substr(0, pct))) {
+    if (pct != std::string_view::npos && plausible_zone(host.substr(pct + 1))) {
+        // ss prints the interface: 127.0.0.53%lo (bound device), fe80::1%eth0 (zone), *%eth0.
+        std::string_view base = host.substr(0, pct);
+        if (base == "*") {
+            out.address = core::IpAddress::any(hint);
+            out.zone = std::string(host.substr(pct + 1));
+            return true;
+        }
+        if (auto a = core::IpAddress::parse(base)) {
             out.address = *a;
+            out.zone = std::string(host.substr(pct + 1));
             return true;
         }
     }
@@ -57,6 +79,7 @@ std::optional<EndpointText> parse_endpoint_text(std::string_view text, core::Fam
     std::string_view host;
     std::string_view port;
     bool have_port = true;
+    std::string_view outer_zone;  // ss: "[fe80::1]%eth0:123"
     if (text.front() == '[') {
         auto close = text.find(']');
         if (close == std::string_view::npos) {
@@ -64,6 +87,15 @@ std::optional<EndpointText> parse_endpoint_text(std::string_view text, core::Fam
         }
         host = text.substr(1, close - 1);
         std::string_view after = text.substr(close + 1);
+        if (!after.empty() && after.front() == '%') {
+            auto colon = after.rfind(':');
+            if (colon == std::string_view::npos || !plausible_zone(after.substr(1, colon - 1)) ||
+                host.find('%') != std::string_view::npos) {
+                return std::nullopt;
+            }
+            outer_zone = after.substr(1, colon - 1);
+            after = after.substr(colon);
+        }
         if (after.empty()) {
             have_port = false;
         } else if (after.front() == ':' || after.front() == '.') {
@@ -119,6 +151,9 @@ std::optional<EndpointText> parse_endpoint_text(std::string_view text, core::Fam
     if (!parse_host(host, family_hint, r.endpoint, r.named)) {
         return std::nullopt;
     }
+    if (!outer_zone.empty()) {
+        r.endpoint.zone = std::string(outer_zone);
+    }
     if (port == "*") {
         r.endpoint.port = 0;
     } else if (all_digits(port)) {
@@ -136,6 +171,32 @@ std::optional<EndpointText> parse_endpoint_text(std::string_view text, core::Fam
         r.endpoint.name = std::string(text);
     }
     return r;
+}
+
+std::optional<core::Endpoint> parse_cut_endpoint(std::string_view text) {
+    if (text.size() != kNetToolsEndpointWidth) {
+        return std::nullopt;
+    }
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+        return std::nullopt;
+    }
+    std::string_view host = text.substr(0, colon);
+    std::string_view port = text.substr(colon + 1);
+    if (host.find(':') == std::string_view::npos ||
+        host.find_first_not_of("0123456789abcdefABCDEF:.") != std::string_view::npos) {
+        return std::nullopt;
+    }
+    unsigned value = 0;
+    if (!parse_decimal(port, value) || value > 65535) {
+        return std::nullopt;
+    }
+    core::Endpoint e;
+    e.address = core::IpAddress::parse(host).value_or(core::IpAddress::any(core::Family::Ipv6));
+    e.port = static_cast<std::uint16_t>(value);
+    e.name = std::string(text);
+    e.cut = true;
+    return e;
 }
 
 std::optional<EndpointPair> parse_endpoint_pair(std::string_view local, std::string_view remote,

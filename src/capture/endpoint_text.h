@@ -24,6 +24,15 @@ std::optional<EndpointText> parse_endpoint_text(std::string_view text,
                                                 core::Family family_hint = core::Family::Ipv4,
                                                 bool port_optional = false);
 
+// net-tools netstat without -W cuts an address so that address and port fit 22 characters
+// (lib/netstat.c: `addr[22 - strlen(port)] = '\0'`), so an endpoint that fills its column is
+// "<address>:<port>", 23 characters long, and its address may be cut (an uncut address of
+// exactly that length looks the same). For such IPv6 text: an endpoint with `cut` set, `name`
+// the text as printed, the real port, and the address the text parses to (unspecified when it
+// does not). nullopt for text of another length or shape.
+constexpr std::size_t kNetToolsEndpointWidth = 23;
+std::optional<core::Endpoint> parse_cut_endpoint(std::string_view text);
+
 // A row's local and remote columns. The local one is read with `family_hint`; the remote one
 // with the local one's family (a named peer of an IPv6 socket stays IPv6).
 struct EndpointPair {

@@ -95,15 +95,59 @@ Result<core::PortRange> parse_dashed_port_range(std::string_view text) {
     return core::PortRange{static_cast<std::uint16_t>(low), static_cast<std::uint16_t>(high)};
 }
 
+namespace {
+
+std::string range_text(core::PortRange r) {
+    return std::to_string(r.low) + "-" + std::to_string(r.high);
+}
+
+void infer(core::HostConfig& config, const OutboundPorts& outbound, std::string_view assumed_name,
+           std::vector<core::Warning>& warnings) {
+    auto inference =
+        check_range(outbound, *config.ephemeral, std::string(assumed_name), config.platform);
+    if (!inference) {
+        return;
+    }
+    const auto& r = *inference;
+    std::string counts = std::to_string(r.outside) + " of the " + std::to_string(r.ports_seen) +
+                         " local ports of outbound connections";
+    if (config.range_source == core::RangeSource::Option ||
+        config.range_source == core::RangeSource::Netsh) {
+        warnings.push_back(core::Warning{
+            counts + " lie outside " + range_text(r.assumed) + " (" + r.assumed_name +
+            "): the capture was probably taken with another range (the ports seen span " +
+            range_text(r.seen) + ")"});
+        config.range_inference = std::move(inference);
+        return;
+    }
+    std::string what = r.known_name.empty()
+                           ? "at least " + range_text(r.inferred) + ", the span of the ports seen"
+                           : range_text(r.inferred) + ", " + r.known_name + ", which covers them";
+    config.range_origin = "inferred from the " + std::to_string(r.ports_seen) +
+                          " local ports of outbound connections, " + std::to_string(r.outside) +
+                          " of them outside " + r.assumed_name + " " + range_text(r.assumed) +
+                          ": " + what + " (--range to override)";
+    config.range_note = "The capture's outbound ports do not fit " + r.assumed_name + " " +
+                        range_text(r.assumed) + ": " + counts + " lie outside it, so it is " +
+                        "judged by " + what + " (--range to set the range).";
+    config.ephemeral = r.inferred;
+    config.range_source = core::RangeSource::Inferred;
+    config.range_inference = std::move(inference);
+}
+
+}  // namespace
+
 void apply_host_config(Capture& capture, const RangeChoice& choice,
-                       const std::vector<NetshRange>& netsh, std::string_view netsh_file) {
+                       const std::vector<NetshRange>& netsh, std::string_view netsh_file,
+                       const OutboundPorts& outbound) {
     for (auto& cs : capture.snapshots) {
-        apply_host_config(cs, capture.xp_component_chains, choice, netsh, netsh_file);
+        apply_host_config(cs, capture.xp_component_chains, choice, netsh, netsh_file, outbound);
     }
 }
 
 void apply_host_config(CaptureSnapshot& cs, bool xp_component_chains, const RangeChoice& choice,
-                       const std::vector<NetshRange>& netsh, std::string_view netsh_file) {
+                       const std::vector<NetshRange>& netsh, std::string_view netsh_file,
+                       const OutboundPorts& outbound) {
     const NetshRange* tcp = nullptr;
     const NetshRange* udp = nullptr;
     for (const auto& n : netsh) {
@@ -111,6 +155,9 @@ void apply_host_config(CaptureSnapshot& cs, bool xp_component_chains, const Rang
     }
     {
         auto& config = cs.snapshot.config;
+        config.range_inference.reset();
+        config.range_note.clear();
+        std::string assumed_name;
         if (choice.os) {
             config.platform = preset(*choice.os).platform;
         }
@@ -118,12 +165,16 @@ void apply_host_config(CaptureSnapshot& cs, bool xp_component_chains, const Rang
         if (choice.range) {
             config.ephemeral = choice.range;
             config.range_origin = "--range";
+            config.range_source = core::RangeSource::Option;
+            assumed_name = "the --range given";
         } else if (tcp || udp) {
             const NetshRange* n = tcp ? tcp : udp;
             config.ephemeral = n->range;
             config.range_origin = std::string("netsh int ipv4 show dynamicport ") +
                                   (tcp ? "tcp" : "udp") + " (" + std::string(netsh_file) + ":" +
                                   std::to_string(n->line) + ")";
+            config.range_source = core::RangeSource::Netsh;
+            assumed_name = "the range netsh reports";
             if (!tcp) {
                 cs.snapshot.warnings.push_back(core::Warning{
                     "only the UDP dynamic port range was given; it is used for TCP too"});
@@ -132,23 +183,39 @@ void apply_host_config(CaptureSnapshot& cs, bool xp_component_chains, const Rang
             auto p = preset(*choice.os);
             config.ephemeral = p.range;
             config.range_origin = std::string(p.origin);
+            config.range_source = core::RangeSource::Os;
+            assumed_name = "the --os default";
         } else if (config.platform == core::Platform::Windows && xp_component_chains) {
             config.ephemeral = core::PortRange{1025, 5000};
             config.range_origin =
                 "Windows XP/2003 default 1025-5000, assumed: the capture has the -v component "
                 "chains only XP/2003 netstat prints (--os or --range to override)";
+            config.range_source = core::RangeSource::Default;
+            assumed_name = "the Windows XP/2003 default";
         } else if (config.platform == core::Platform::Windows) {
             config.ephemeral = core::PortRange{49152, 65535};
             config.range_origin =
                 "Windows Vista/2008 and later default 49152-65535, assumed (no netsh output; "
                 "--os xp or --range to override)";
+            config.range_source = core::RangeSource::Default;
+            assumed_name = "the Windows Vista/2008 and later default";
         } else {
             config.ephemeral = core::PortRange{32768, 60999};
             config.range_origin =
                 "Linux default 32768-60999, assumed (the capture does not show "
                 "net.ipv4.ip_local_port_range; --range to override)";
+            config.range_source = core::RangeSource::Default;
+            assumed_name = "the Linux default";
         }
+        infer(config, outbound, assumed_name, cs.snapshot.warnings);
     }
+}
+
+void apply_host_config(Capture& capture, const RangeChoice& choice,
+                       const std::vector<NetshRange>& netsh, std::string_view netsh_file) {
+    OutboundPorts outbound;
+    outbound.add(capture);
+    apply_host_config(capture, choice, netsh, netsh_file, outbound);
 }
 
 }  // namespace portwatch::capture

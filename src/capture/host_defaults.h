@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "capture/capture.h"
+#include "capture/range_inference.h"
 #include "core/host_config.h"
 #include "core/result.h"
 
@@ -25,14 +26,22 @@ struct RangeChoice {
     std::optional<OsPreset> os;            // --os
 };
 
-// Sets snapshot.config (platform from the format unless --os says otherwise, range and
-// range_origin) for every snapshot of `capture`. `netsh` are the dynamicport blocks found in
-// any of the files analysed together.
+// Sets snapshot.config (platform from the format unless --os says otherwise, range, its
+// source and origin) for every snapshot of `capture`. `netsh` are the dynamicport blocks found
+// in any of the files analysed together, `outbound` the outbound ports of all of them
+// (range_inference.h): when those do not fit a default or --os range, the range they suggest
+// is used instead; when they do not fit a --range or netsh range, a warning says so.
+void apply_host_config(Capture& capture, const RangeChoice& choice,
+                       const std::vector<NetshRange>& netsh, std::string_view netsh_file,
+                       const OutboundPorts& outbound);
+// The same with the outbound ports of `capture` alone.
 void apply_host_config(Capture& capture, const RangeChoice& choice,
                        const std::vector<NetshRange>& netsh, std::string_view netsh_file);
-// The same for one snapshot; `xp_component_chains`: its file shows XP/2003 -v output.
+// The same for one snapshot as it streams in; `xp_component_chains`: its file shows XP/2003 -v
+// output; `outbound`: the outbound ports of the run known so far (analyze: all regular files,
+// read ahead, plus the pipe captures seen so far and this one).
 void apply_host_config(CaptureSnapshot& snapshot, bool xp_component_chains,
                        const RangeChoice& choice, const std::vector<NetshRange>& netsh,
-                       std::string_view netsh_file);
+                       std::string_view netsh_file, const OutboundPorts& outbound);
 
 }  // namespace portwatch::capture

@@ -33,8 +33,29 @@ RowResult parse_nettools_row(std::string_view line, Row& row) {
     if (f.size < 5 || !all_digits(f.at[1]) || !all_digits(f.at[2])) {
         return RowResult::Mismatch;
     }
-    auto ends = parse_endpoint_pair(f.at[3], f.at[4], hint);
-    if (!ends) {
+    // Without -W an IPv6 address that fills its column may be cut (parse_cut_endpoint).
+    bool cut = false;
+    bool named = false;
+    auto column = [&](std::string_view text, core::Family family) -> std::optional<core::Endpoint> {
+        if (hint == core::Family::Ipv6) {
+            if (auto e = parse_cut_endpoint(text)) {
+                cut = true;
+                return e;
+            }
+        }
+        auto e = parse_endpoint_text(text, family);
+        if (!e) {
+            return std::nullopt;
+        }
+        named = named || e->named;
+        return std::move(e->endpoint);
+    };
+    auto local = column(f.at[3], hint);
+    if (!local) {
+        return RowResult::Mismatch;
+    }
+    auto remote = column(f.at[4], local->address.family());
+    if (!remote) {
         return RowResult::Mismatch;
     }
     row = Row{};
@@ -42,9 +63,11 @@ RowResult parse_nettools_row(std::string_view line, Row& row) {
     s.protocol = protocol;
     parse_decimal(f.at[1], s.rqueue);
     parse_decimal(f.at[2], s.wqueue);
-    s.local = std::move(ends->local);
-    s.remote = std::move(ends->remote);
-    row.named = ends->named;
+    s.local = std::move(*local);
+    s.remote = std::move(*remote);
+    row.named = named;
+    row.cut = cut;
+    row.wide = f.at[3].size() > kNetToolsEndpointWidth || f.at[4].size() > kNetToolsEndpointWidth;
 
     std::size_t i = 5;
     if (i < f.size) {

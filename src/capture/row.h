@@ -23,6 +23,8 @@ struct Row {
     bool pid_column = false;      // the row has a PID column (even if it says 0 or "-")
     bool named = false;           // a host or service name instead of numbers
     bool has_ports = true;        // false for tcpvcon 4.x CSV, which prints no ports
+    bool cut = false;             // net-tools: an address filled its column and may be cut
+    bool wide = false;            // net-tools: an address is wider than the column (-W)
     std::string_view state_text;  // the state column when it is not a known state word
 
     void add_owner(std::int32_t pid, std::string_view name) {

@@ -2,15 +2,32 @@
 
 namespace portwatch::core {
 
-std::string Endpoint::to_string() const {
+std::string Endpoint::address_text() const {
+    if (cut) {
+        // The text as printed is "<cut address>:<port>"; the port never holds a colon.
+        auto colon = name.rfind(':');
+        return name.substr(0, colon) + "...";
+    }
     if (!name.empty()) {
         return name;
     }
+    std::string out = address.to_string();
+    if (!zone.empty()) {
+        out += '%';
+        out += zone;
+    }
+    return out;
+}
+
+std::string Endpoint::to_string() const {
+    if (!name.empty() && !cut) {
+        return name;
+    }
     std::string out;
-    if (address.is_v4()) {
-        out = address.to_string();
+    if (address.is_v4() && !cut) {
+        out = address_text();
     } else {
-        out = '[' + address.to_string() + ']';
+        out = '[' + address_text() + ']';
     }
     out += ':';
     out += std::to_string(port);

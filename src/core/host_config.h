@@ -19,6 +19,47 @@ struct PortRange {
     friend bool operator==(const PortRange&, const PortRange&) = default;
 };
 
+// Where HostConfig::ephemeral came from (reports name it; JSON `range.source`).
+enum class RangeSource : std::uint8_t {
+    Host,      // read from the host (net.ipv4.ip_local_port_range)
+    Option,    // --range
+    Netsh,     // a netsh int ipv4 show dynamicport output in the capture
+    Os,        // the documented default of the OS given by --os
+    Inferred,  // the local ports of the capture's outbound connections (RangeInference)
+    Default,   // the platform's documented default, assumed
+};
+
+// "host", "--range", "netsh", "--os", "inferred", "default".
+inline const char* range_source_name(RangeSource source) {
+    switch (source) {
+        case RangeSource::Host:
+            return "host";
+        case RangeSource::Option:
+            return "--range";
+        case RangeSource::Netsh:
+            return "netsh";
+        case RangeSource::Os:
+            return "--os";
+        case RangeSource::Inferred:
+            return "inferred";
+        case RangeSource::Default:
+            return "default";
+    }
+    return "host";
+}
+
+// A capture's outbound local ports checked against the range it would otherwise be judged by
+// (capture/range_inference.h), when they do not fit it.
+struct RangeInference {
+    PortRange assumed;             // the range they did not fit
+    std::string assumed_name;      // "the Windows Vista/2008 and later default"
+    std::uint32_t ports_seen = 0;  // distinct local ports of outbound connections
+    std::uint32_t outside = 0;     // ... outside `assumed`
+    PortRange seen;                // the lowest and highest of them (a few extremes trimmed)
+    PortRange inferred;            // `known` if one covers them, else `seen`
+    std::string known_name;        // the known range `inferred` is, or empty
+};
+
 // Which Windows a capture came from, as far as it shows: it sets the defaults a report
 // assumes (TIME_WAIT length, the dynamic range).
 enum class WindowsGeneration : std::uint8_t {
@@ -33,6 +74,11 @@ struct HostConfig {
     std::string windows_origin;          // how `windows` was told ("--os", "netsh output", ...)
     std::optional<PortRange> ephemeral;  // shared by TCP and UDP on Linux
     std::string range_origin;            // where `ephemeral` came from, said in reports
+    RangeSource range_source = RangeSource::Host;
+    // Set when the outbound ports do not fit the range they would be judged by; the range is
+    // then the inferred one (range_source Inferred) unless --range or netsh gave it.
+    std::optional<RangeInference> range_inference;
+    std::string range_note;  // one sentence for the verdict when the range was inferred
     // Ports automatic assignment skips: net.ipv4.ip_local_reserved_ports on Linux, the
     // excluded port ranges (`netsh int ipv4 show excludedportrange`) on Windows. Empty when
     // none or unknown.

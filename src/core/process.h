@@ -3,9 +3,25 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace portwatch::core {
+
+// A capture that names owners without PIDs (netstat -ab without -o) identifies each by name, by
+// the position of its [exe] line; such a process gets a negative, capture-local pid, which is
+// never printed as a PID. Real PIDs are positive; 0 means no owner.
+inline bool pid_is_local(std::int32_t pid) {
+    return pid < 0;
+}
+
+// "javaw.exe (pid 812)", or "javaw.exe (PID not in the capture)" for a capture-local pid.
+inline std::string name_with_pid(std::string_view name, std::int32_t pid) {
+    if (pid_is_local(pid)) {
+        return std::string(name) + " (PID not in the capture)";
+    }
+    return std::string(name) + " (pid " + std::to_string(pid) + ")";
+}
 
 struct Process {
     std::int32_t pid = 0;

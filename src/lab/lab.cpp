@@ -381,8 +381,11 @@ Result<Lab> Lab::start(const LabOptions& options) {
                                                               : "pwlab-server";
     o.range_low = kRangeLow;
     o.range_high = static_cast<std::uint16_t>(kRangeLow + size - 1);
-    o.destination = core::Endpoint{
-        core::IpAddress::parse(r.dest_addr).value_or(core::IpAddress{}), r.dest_port, {}};
+    o.destination = core::Endpoint{core::IpAddress::parse(r.dest_addr).value_or(core::IpAddress{}),
+                                   r.dest_port,
+                                   {},
+                                   {},
+                                   false};
     o.destinations = r.destinations;
     o.succeeded = r.succeeded;
     o.error = r.error;

@@ -51,9 +51,9 @@ void CsvSnapshotRenderer::render(std::ostream& out, const core::Snapshot& snapsh
         line.clear();
         line += proto_label(*s);
         line += ',';
-        line += csv_field(s->local.name.empty() ? s->local.address.to_string() : s->local.name);
+        line += csv_field(s->local.address_text());
         line += ',' + std::to_string(s->local.port) + ',';
-        line += csv_field(s->remote.name.empty() ? s->remote.address.to_string() : s->remote.name);
+        line += csv_field(s->remote.address_text());
         line += ',' + std::to_string(s->remote.port) + ',';
         line += core::state_name(s->protocol, s->state);
         line += ',' + pids + ',' + csv_cell(names) + ',';

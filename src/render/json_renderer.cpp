@@ -8,10 +8,20 @@ namespace {
 
 void write_endpoint(JsonWriter& json, const core::Endpoint& e) {
     json.begin_object();
-    json.key("address").value(e.name.empty() ? e.address.to_string() : std::string());
+    if (e.cut) {
+        json.key("address").value(e.address_text());  // the printed prefix, then "..."
+    } else {
+        json.key("address").value(e.name.empty() ? e.address.to_string() : std::string());
+    }
     json.key("port").value(e.port);
     if (!e.name.empty()) {
         json.key("name").value(e.name);
+    }
+    if (!e.zone.empty()) {
+        json.key("zone").value(e.zone);
+    }
+    if (e.cut) {
+        json.key("cut").value(true);
     }
     json.end_object();
 }
@@ -113,6 +123,7 @@ void write_snapshot_header(JsonWriter& json, const core::Snapshot& snapshot) {
         json.key("low").value(snapshot.config.ephemeral->low);
         json.key("high").value(snapshot.config.ephemeral->high);
         json.key("origin").value(snapshot.config.range_origin);
+        json.key("source").value(core::range_source_name(snapshot.config.range_source));
         json.end_object();
     } else {
         json.null();

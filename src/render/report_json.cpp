@@ -203,6 +203,24 @@ void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
     j.key("low").value(r.range.low);
     j.key("high").value(r.range.high);
     j.key("origin").value(r.range_origin);
+    j.key("source").value(core::range_source_name(r.range_source));
+    j.key("inferred");
+    if (r.range_inference) {
+        const auto& i = *r.range_inference;
+        j.begin_object();
+        j.key("assumed_low").value(i.assumed.low);
+        j.key("assumed_high").value(i.assumed.high);
+        j.key("ports_seen").value(i.ports_seen);
+        j.key("outside").value(i.outside);
+        j.key("seen_low").value(i.seen.low);
+        j.key("seen_high").value(i.seen.high);
+        j.key("low").value(i.inferred.low);
+        j.key("high").value(i.inferred.high);
+        j.key("known").value(i.known_name);
+        j.end_object();
+    } else {
+        j.null();
+    }
     j.key("usable").value(r.range_size);
     j.key("reserved").value(r.reserved);
     j.key("bind_owned").value(r.bind_owned);

@@ -80,7 +80,7 @@ std::string pct(double f) {
 
 std::string who(std::int32_t pid, const std::string& name) {
     return pid == 0 ? std::string("(no owner found)")
-                    : fmt::format("{} (pid {})", terminal_safe(name), pid);
+                    : terminal_safe(core::name_with_pid(name, pid));
 }
 
 std::string pool_label(const Pool& p) {

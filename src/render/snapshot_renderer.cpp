@@ -22,13 +22,14 @@ std::unique_ptr<SnapshotRenderer> make_snapshot_renderer(Format format) {
 }
 
 std::string endpoint_text(const core::Endpoint& endpoint, bool remote) {
-    if (!endpoint.name.empty()) {
+    if (!endpoint.name.empty() && !endpoint.cut) {
         return endpoint.name;
     }
-    std::string out = endpoint.address.is_v4() ? endpoint.address.to_string()
-                                               : '[' + endpoint.address.to_string() + ']';
+    std::string out = endpoint.address.is_v4() && !endpoint.cut
+                          ? endpoint.address_text()
+                          : '[' + endpoint.address_text() + ']';
     out += ':';
-    if (remote && endpoint.port == 0 && endpoint.address.is_unspecified()) {
+    if (remote && endpoint.port == 0 && endpoint.address.is_unspecified() && !endpoint.cut) {
         out += '*';
     } else {
         out += std::to_string(endpoint.port);

@@ -18,7 +18,7 @@ std::string join_pids(const core::Socket& s) {
         if (!out.empty()) {
             out += ',';
         }
-        out += std::to_string(pid);
+        out += core::pid_is_local(pid) ? std::string("?") : std::to_string(pid);
     }
     return out.empty() ? "-" : out;
 }

@@ -28,7 +28,7 @@ void render_trend_text(std::ostream& out, const analyze::Trend& t, std::size_t c
     }
     for (const auto& p : t.processes) {
         std::string who = p.pid == 0 ? std::string("(no owner found)")
-                                     : fmt::format("{} (pid {})", terminal_safe(p.name), p.pid);
+                                     : terminal_safe(core::name_with_pid(p.name, p.pid));
         out << fmt::format("    {:<36} {:>6} -> {:<6} {:+.0f}/h\n", who.substr(0, 36), p.first,
                            p.last, p.per_hour);
     }

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -265,6 +266,192 @@ TEST(AnalyzeCli, EverySharedFixtureIsOk) {
         auto r = analyze(fixture(f));
         EXPECT_EQ(r.code, 0) << r.err;
         EXPECT_TRUE(r.out.starts_with("OK")) << r.out;
+    }
+}
+
+nlohmann::json analyze_json(const std::string& args, int& code) {
+    auto r = analyze("--json " + args);
+    code = r.code;
+    auto doc = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(doc.is_discarded()) << r.out.substr(0, 400) << r.err;
+    return doc;
+}
+
+// Issue #7 class 6: a Windows 2003 host on 1025-5000, judged by the range its ports show.
+TEST(AnalyzeCli, OldWindowsRangeIsInferred) {
+    auto r = analyze(fixture("capture/windows-2003-ano-1025-5000.txt"));
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_TRUE(r.out.starts_with("CRITICAL")) << r.out;
+    EXPECT_TRUE(contains(r.out, "outbound ports do not fit")) << r.out;
+    EXPECT_TRUE(contains(r.out, "1025-5000")) << r.out;
+    EXPECT_TRUE(contains(r.out, "inferred from the 3649 local ports of outbound")) << r.out;
+
+    int code = 0;
+    auto doc = analyze_json(fixture("capture/windows-2003-ano-1025-5000.txt"), code);
+    EXPECT_EQ(code, 2);
+    EXPECT_EQ(doc["captures"][0]["unrecognised_lines"], 0);
+    const auto& range = doc["diagnose"]["reports"][0]["range"];
+    EXPECT_EQ(range["source"], "inferred");
+    EXPECT_EQ(range["low"], 1025);
+    EXPECT_EQ(range["high"], 5000);
+    EXPECT_EQ(range["inferred"]["assumed_low"], 49152);
+    EXPECT_EQ(range["inferred"]["ports_seen"], 3649);
+    EXPECT_EQ(range["inferred"]["outside"], 3649);
+    EXPECT_NE(range["inferred"]["known"].get<std::string>().find("XP/2003"), std::string::npos);
+
+    // --range still decides; the report says the ports disagree.
+    auto given =
+        analyze("--range 49152-65535 " + fixture("capture/windows-2003-ano-1025-5000.txt"));
+    EXPECT_EQ(given.code, 0) << given.out;
+    auto g = analyze_json(
+        "--range 49152-65535 " + fixture("capture/windows-2003-ano-1025-5000.txt"), code);
+    EXPECT_EQ(g["diagnose"]["reports"][0]["range"]["source"], "--range");
+    EXPECT_EQ(g["diagnose"]["reports"][0]["range"]["inferred"]["outside"], 3649);
+    bool said = false;
+    for (const auto& w : g["diagnose"]["reports"][0]["warnings"]) {
+        said = said ||
+               w.get<std::string>().find("probably taken with another range") != std::string::npos;
+    }
+    EXPECT_TRUE(said) << g["diagnose"]["reports"][0]["warnings"].dump();
+}
+
+// The range of a run comes from the outbound ports of all its captures (one host), also now
+// that each capture is judged as it is read: regular files are read ahead, so a capture with
+// too few ports of its own is judged by the ports of a file after it; a pipe is read once, so
+// a capture in it is judged by the ports seen so far and its own (docs/analyze.md, Bounds).
+TEST(AnalyzeCli, InferredRangeUsesTheRunsPortsFilesAheadPipesSoFar) {
+    std::string dir = ::testing::TempDir() + "portwatch-inferred-run";
+    std::filesystem::create_directories(dir);
+    std::string few = dir + "/few.txt";
+    {
+        std::ofstream out(few);
+        out << "\nActive Connections\n\n  Proto  Local Address          Foreign Address        "
+               "State"
+               "           PID\n";
+        for (int port = 2000; port < 2003; ++port) {
+            out << "  TCP    10.5.0.10:" << port << "         10.5.2.10:80           ESTABLISHED"
+                << "     2000\n";
+        }
+    }
+    std::string big = fixture("capture/windows-2003-ano-1025-5000.txt");
+    auto source_of = [](const nlohmann::json& doc, int sockets) {
+        for (const auto& r : doc["diagnose"]["reports"]) {
+            if (r["checked"]["sockets"] == sockets) {
+                return r["range"]["source"].get<std::string>();
+            }
+        }
+        return std::string("(no report of ") + std::to_string(sockets) + " sockets)";
+    };
+    int code = 0;
+    auto alone = analyze_json(few, code);
+    EXPECT_EQ(alone["diagnose"]["reports"][0]["range"]["source"], "default");
+    auto files = analyze_json("--each " + few + " " + big, code);
+    EXPECT_EQ(source_of(files, 3), "inferred") << files["diagnose"].dump().substr(0, 400);
+    auto piped =
+        portwatch::testing::run_shell("cat " + few + " " + big + " | " +
+                                      std::string(PORTWATCH_BINARY) + " analyze --json --each -");
+    auto p = nlohmann::json::parse(piped.out, nullptr, false);
+    ASSERT_FALSE(p.is_discarded()) << piped.err;
+    EXPECT_EQ(source_of(p, 3), "default");  // the pipe's first capture: its own ports only
+    auto piped_back =
+        portwatch::testing::run_shell("cat " + big + " " + few + " | " +
+                                      std::string(PORTWATCH_BINARY) + " analyze --json --each -");
+    auto b = nlohmann::json::parse(piped_back.out, nullptr, false);
+    ASSERT_FALSE(b.is_discarded()) << piped_back.err;
+    EXPECT_EQ(source_of(b, 3), "inferred");  // after the big capture: the ports so far
+    std::filesystem::remove_all(dir);
+}
+
+TEST(AnalyzeCli, LinuxCustomRangeIsInferred) {
+    auto r = analyze(fixture("capture/linux-ss-custom-range.txt"));
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_TRUE(r.out.starts_with("WARNING")) << r.out;
+    int code = 0;
+    auto doc = analyze_json(fixture("capture/linux-ss-custom-range.txt"), code);
+    // The summary unwrapped (the text report wraps it at 80 columns).
+    EXPECT_TRUE(contains(doc["diagnose"]["reports"][0]["summary"].get<std::string>(),
+                         "do not fit the Linux default 32768-60999"));
+    const auto& range = doc["diagnose"]["reports"][0]["range"];
+    EXPECT_EQ(range["source"], "inferred");
+    EXPECT_EQ(range["inferred"]["known"], "");
+    EXPECT_GE(range["low"].get<int>(), 20000);
+    EXPECT_LE(range["high"].get<int>(), 29999);
+    EXPECT_EQ(range["inferred"]["ports_seen"], range["inferred"]["outside"]);
+}
+
+// The origin is in the report whatever it is.
+TEST(AnalyzeCli, RangeSourceAlwaysStated) {
+    int code = 0;
+    auto d = analyze_json(fixture("capture/windows-en-anobq.txt"), code);
+    EXPECT_EQ(d["diagnose"]["reports"][0]["range"]["source"], "default");
+    EXPECT_TRUE(d["diagnose"]["reports"][0]["range"]["inferred"].is_null());
+    auto n = analyze_json(fixture("capture/windows-de-anobq-utf16le.txt"), code);
+    EXPECT_EQ(n["diagnose"]["reports"][0]["range"]["source"], "netsh");
+    auto o = analyze_json("--os 2003 " + fixture("capture/windows-en-anobq.txt"), code);
+    EXPECT_EQ(o["diagnose"]["reports"][0]["range"]["source"], "--os");
+}
+
+// Issue #7 class 7: every line read.
+TEST(AnalyzeCli, TranslatedHeadersAreRead) {
+    for (const char* f : {"capture/windows-ru-ano-cp866.txt", "capture/windows-zh-ano-utf16le.txt",
+                          "capture/windows-ja-ano-cp932.txt"}) {
+        SCOPED_TRACE(f);
+        int code = 0;
+        auto doc = analyze_json(fixture(f), code);
+        EXPECT_EQ(code, 0);
+        EXPECT_EQ(doc["captures"][0]["unrecognised_lines"], 0);
+        for (const auto& snap : doc["captures"][0]["snapshots"]) {
+            EXPECT_EQ(snap["sockets"], 6);
+        }
+        auto text = analyze(fixture(f));
+        EXPECT_FALSE(contains(text.out, "not recognised")) << text.out;
+    }
+}
+
+TEST(AnalyzeCli, ZonesCutAddressesAndOwnersByPosition) {
+    auto zones = analyze("--sockets " + fixture("capture/linux-ss-zones.txt"));
+    EXPECT_EQ(zones.code, 0);
+    EXPECT_TRUE(contains(zones.out, "[fe80::a00:27ff:fe4e:66a1%enp0s3]:22")) << zones.out;
+    EXPECT_TRUE(contains(zones.out, "127.0.0.53%lo:53")) << zones.out;
+    EXPECT_FALSE(contains(zones.err, "not recognised")) << zones.err;
+
+    auto cut = analyze("--sockets --json " + fixture("capture/linux-netstat-cut-ipv6.txt"));
+    auto doc = nlohmann::json::parse(cut.out, nullptr, false);
+    ASSERT_FALSE(doc.is_discarded()) << cut.out;
+    int cut_ends = 0;
+    for (const auto& s : doc["sockets"]) {
+        for (const char* side : {"local", "remote"}) {
+            if (s[side].contains("cut")) {
+                ++cut_ends;
+                EXPECT_TRUE(s[side]["address"].get<std::string>().ends_with("..."));
+            }
+        }
+    }
+    EXPECT_EQ(cut_ends, 11);  // 6 rows: 5 tcp6 rows with both ends cut, one udp6
+    EXPECT_TRUE(contains(cut.err, "may be cut")) << cut.err;
+    auto table = analyze("--sockets " + fixture("capture/linux-netstat-cut-ipv6.txt"));
+    EXPECT_TRUE(contains(table.out, "[2001:db8:85a3:8d3:1...]:443")) << table.out;
+
+    auto ab = analyze("--sockets " + fixture("capture/windows-en-ab-no-pid.txt"));
+    EXPECT_EQ(ab.code, 0);
+    std::size_t javaw = 0;
+    for (std::size_t at = 0; (at = ab.out.find("javaw.exe", at)) != std::string::npos; ++at) {
+        ++javaw;
+    }
+    EXPECT_EQ(javaw, 7u) << ab.out;
+    EXPECT_TRUE(contains(ab.err, "no PID column (netstat -ab without -o)")) << ab.err;
+}
+
+TEST(AnalyzeCli, SharedFixturesHaveNoUnreadLines) {
+    for (const char* f :
+         {"jc/windows_windows-10_netstat-aon.out", "jc/windows_windows-10_netstat-an.out",
+          "jc/ubuntu-18.04_ss-sudo-tulpen.out", "jc/centos-7.7_ss-sudo-a.out",
+          "jc/centos-7.7_netstat-sudo-aeep.out", "jc/ubuntu-18.04_netstat-sudo-aeep.out"}) {
+        SCOPED_TRACE(f);
+        int code = 0;
+        auto doc = analyze_json(fixture(f), code);
+        EXPECT_EQ(doc["captures"][0]["unrecognised_lines"], 0);
+        EXPECT_FALSE(doc["diagnose"]["reports"][0]["range"]["source"].get<std::string>().empty());
     }
 }
 

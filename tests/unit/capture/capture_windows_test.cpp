@@ -257,7 +257,8 @@ TEST(WindowsCaptures, TrendFileSplitsIntoTimedSnapshots) {
     EXPECT_EQ(*c->snapshots[1].taken_at - *c->snapshots[0].taken_at, std::chrono::minutes(10));
 }
 
-TEST(WindowsCaptures, AnbWithoutPidColumnCannotJoinNames) {
+// -anb without -o: the [exe] line after a row names its owner (issue #7 class 7d).
+TEST(WindowsCaptures, AnbWithoutPidColumnOwnsByPosition) {
     auto c = parse_capture_text(
         "\r\nActive Connections\r\n\r\n"
         "  Proto  Local Address          Foreign Address        State\r\n"
@@ -268,8 +269,11 @@ TEST(WindowsCaptures, AnbWithoutPidColumnCannotJoinNames) {
     ASSERT_TRUE(c) << c.error().message;
     const auto& s = c->snapshots.at(0).snapshot;
     ASSERT_EQ(s.sockets.size(), 1u);
-    EXPECT_TRUE(s.processes.empty());
-    EXPECT_TRUE(has_warning(s, "without a PID column (netstat -anb)"));
+    ASSERT_EQ(s.processes.size(), 1u);
+    EXPECT_EQ(s.processes[0].name, "svchost.exe");
+    EXPECT_EQ(s.processes[0].services, std::vector<std::string>{"RpcSs"});
+    EXPECT_EQ(s.sockets[0].owners, std::vector<std::int32_t>{s.processes[0].pid});
+    EXPECT_TRUE(has_warning(s, "no PID column (netstat -ab without -o)"));
 }
 
 TEST(WindowsCaptures, RepeatedTitlesSplitSnapshots) {
