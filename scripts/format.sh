@@ -8,8 +8,7 @@ if [ -z "$fmt" ]; then
   echo "format: clang-format-16 is missing (./scripts/setup.sh installs it)" >&2
   exit 2
 fi
-# eBPF programs keep the kernel's style and their include order (vmlinux.h first).
-mapfile -t files < <(git ls-files '*.cpp' '*.h' '*.c' | grep -v -e '^tests/fixtures/' -e '\.bpf\.c$')
+mapfile -t files < <(git ls-files '*.cpp' '*.h' '*.c' | grep -v '^tests/fixtures/')
 if [ "${1:-}" = "--check" ]; then
   bad=()
   for f in "${files[@]}"; do

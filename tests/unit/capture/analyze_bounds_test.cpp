@@ -137,7 +137,13 @@ TEST_F(AnalyzeBounds, ManyCapturesInBoundedMemory) {
     EXPECT_TRUE(contains(r.out, "many.txt #50000  (time from '# taken at' line)"));
     rusage usage{};
     ASSERT_EQ(::getrusage(RUSAGE_CHILDREN, &usage), 0);
+#if defined(__SANITIZE_ADDRESS__)
+    // The asan build keeps freed memory in quarantine and adds shadow memory: its peak RSS is
+    // not the program's. The release run of the suite checks the bound.
+    RecordProperty("peak_rss_kib_under_asan", std::to_string(usage.ru_maxrss));
+#else
     EXPECT_LT(usage.ru_maxrss, 64 * 1024) << "peak RSS in KiB";
+#endif
 }
 
 // --each shows every capture's report, in time order, whatever the order in the file.

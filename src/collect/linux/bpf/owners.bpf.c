@@ -14,12 +14,14 @@
 //    the process reading it. The iterator only visits tasks visible in the namespace of the
 //    task that created it (the reader), so the tgid at the reader's level always exists.
 
-#include "vmlinux.h"
+// clang-format off
+#include "vmlinux.h"  // first: the kernel's types every other header needs
+// clang-format on
+
+#include "owners.h"
 
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
-
-#include "owners.h"
 
 #define PW_S_IFMT 00170000
 #define PW_S_IFSOCK 0140000
@@ -29,13 +31,12 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 // The upid (number, namespace) of `pid` at pid-namespace `level`; 0 when it has none there.
-static __always_inline struct upid *upid_at(struct pid *pid, unsigned int level)
-{
+static __always_inline struct upid* upid_at(struct pid* pid, unsigned int level) {
     if (level > PW_MAX_PID_NS_LEVEL || BPF_CORE_READ(pid, level) < level) {
         return 0;
     }
     unsigned long base = (unsigned long)pid + bpf_core_field_offset(struct pid, numbers);
-    return (struct upid *)(base + level * bpf_core_type_size(struct upid));
+    return (struct upid*)(base + level * bpf_core_type_size(struct upid));
 }
 
 // The reader's pid-namespace level plus one; 0 until the first record. A cache, not state
@@ -45,11 +46,10 @@ static __always_inline struct upid *upid_at(struct pid *pid, unsigned int level)
 __u32 reader_level_plus_one = 0;
 
 // The task's process id as the reader's pid namespace numbers it; -1 when it has none there.
-static __always_inline int tgid_for_reader(struct task_struct *task, __u32 *tgid)
-{
+static __always_inline int tgid_for_reader(struct task_struct* task, __u32* tgid) {
     unsigned int level = reader_level_plus_one;
     if (level == 0) {
-        struct task_struct *reader = bpf_get_current_task_btf();
+        struct task_struct* reader = bpf_get_current_task_btf();
         level = BPF_CORE_READ(reader, thread_pid, level) + 1;
         reader_level_plus_one = level;
     }
@@ -58,9 +58,9 @@ static __always_inline int tgid_for_reader(struct task_struct *task, __u32 *tgid
         *tgid = task->tgid;  // the initial namespace numbers everything
         return 0;
     }
-    struct pid *reader_pid = BPF_CORE_READ(bpf_get_current_task_btf(), thread_pid);
-    struct upid *mine = upid_at(reader_pid, level);
-    struct upid *theirs = upid_at(BPF_CORE_READ(task, signal, pids[PIDTYPE_TGID]), level);
+    struct pid* reader_pid = BPF_CORE_READ(bpf_get_current_task_btf(), thread_pid);
+    struct upid* mine = upid_at(reader_pid, level);
+    struct upid* theirs = upid_at(BPF_CORE_READ(task, signal, pids[PIDTYPE_TGID]), level);
     if (!mine || !theirs || BPF_CORE_READ(mine, ns) != BPF_CORE_READ(theirs, ns)) {
         return -1;
     }
@@ -69,10 +69,9 @@ static __always_inline int tgid_for_reader(struct task_struct *task, __u32 *tgid
 }
 
 SEC("iter/task_file")
-int dump_task_file(struct bpf_iter__task_file *ctx)
-{
-    struct task_struct *task = ctx->task;
-    struct file *file = ctx->file;
+int dump_task_file(struct bpf_iter__task_file* ctx) {
+    struct task_struct* task = ctx->task;
+    struct file* file = ctx->file;
     if (!task || !file) {
         return 0;  // the final call, made once the walk is over
     }
@@ -80,7 +79,7 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
     if (tgid_for_reader(task, &record.tgid) != 0) {
         return 0;
     }
-    struct inode *inode = file->f_inode;
+    struct inode* inode = file->f_inode;
     if ((inode->i_mode & PW_S_IFMT) == PW_S_IFSOCK) {
         record.inode = inode->i_ino;
         record.flags |= PW_FD_SOCKET;
@@ -91,8 +90,8 @@ int dump_task_file(struct bpf_iter__task_file *ctx)
         // the cost per descriptor). sk_userlocks was a bitfield before Linux 5.6.
         // Every family has the field; only IPv4/IPv6 inodes ever meet a dumped socket, so
         // the family is not read (one cache miss less per descriptor).
-        struct socket *sock = bpf_sock_from_file(file);
-        struct sock *sk = sock ? sock->sk : 0;
+        struct socket* sock = bpf_sock_from_file(file);
+        struct sock* sk = sock ? sock->sk : 0;
         if (sk) {
             record.flags |= PW_FD_LOCK_READ;
             if (BPF_CORE_READ_BITFIELD(sk, sk_userlocks) & PW_SOCK_BINDPORT_LOCK) {
