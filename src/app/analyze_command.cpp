@@ -323,7 +323,7 @@ Result<void> Run::take(capture::CaptureSnapshot&& cs, std::size_t file, std::siz
         cs.snapshot.taken_at = *mtime;
         s.origin = 2;
     } else {
-        cs.snapshot.taken_at = Clock::now();
+        cs.snapshot.taken_at = o_.clock->now();
         s.origin = 3;
     }
     s.taken_at = cs.snapshot.taken_at;

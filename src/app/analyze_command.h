@@ -15,6 +15,7 @@
 #include "app/report_args.h"
 #include "capture/capture.h"
 #include "capture/host_defaults.h"
+#include "core/clock.h"
 #include "core/result.h"
 #include "render/report_renderer.h"
 #include "render/snapshot_renderer.h"
@@ -26,6 +27,7 @@ struct AnalyzeOptions {
     capture::RangeChoice range;
     capture::CaptureOptions capture;
     std::vector<std::chrono::system_clock::time_point> at;  // one per file, or empty
+    const core::Clock* clock = &core::system_clock();       // "now" for input that carries no time
     analyze::Thresholds thresholds;
     render::ReportOptions report;
     bool json = false;
