@@ -41,6 +41,19 @@ void culprits(JsonWriter& j, const std::vector<analyze::Culprit>& list) {
     j.end_array();
 }
 
+// Remote endpoints with their socket counts, for pools and findings alike.
+void destinations(JsonWriter& j, const std::vector<analyze::DestinationShare>& list) {
+    j.begin_array();
+    for (const auto& d : list) {
+        j.begin_object();
+        j.key("address").value(d.remote.address.to_string());
+        j.key("port").value(d.remote.port);
+        j.key("sockets").value(d.sockets);
+        j.end_object();
+    }
+    j.end_array();
+}
+
 void breakage(JsonWriter& j, const std::optional<analyze::Breakage>& b) {
     if (!b) {
         j.null();
@@ -119,15 +132,8 @@ void pool(JsonWriter& j, const analyze::Pool& p) {
         j.end_object();
     }
     j.end_array();
-    j.key("destinations").begin_array();
-    for (const auto& d : p.destinations) {
-        j.begin_object();
-        j.key("address").value(d.remote.address.to_string());
-        j.key("port").value(d.remote.port);
-        j.key("sockets").value(d.sockets);
-        j.end_object();
-    }
-    j.end_array();
+    j.key("destinations");
+    destinations(j, p.destinations);
     j.end_object();
 }
 
@@ -276,15 +282,8 @@ void report(JsonWriter& j, const Report& r, const ReportOptions& o) {
         j.key("remedy").value(f.remedy);
         j.key("cause").value(f.cause);
         j.key("causes").value(f.causes);
-        j.key("destinations").begin_array();
-        for (const auto& d : f.destinations) {
-            j.begin_object();
-            j.key("address").value(d.remote.address.to_string());
-            j.key("port").value(d.remote.port);
-            j.key("sockets").value(d.sockets);
-            j.end_object();
-        }
-        j.end_array();
+        j.key("destinations");
+        destinations(j, f.destinations);
         j.key("breaks");
         breakage(j, f.breaks);
         j.end_object();
