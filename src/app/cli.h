@@ -9,12 +9,14 @@
 
 #include "app/analyze_command.h"
 #include "app/diagnose_command.h"
+#include "app/history_command.h"
 #include "app/lab_command.h"
 #include "app/snapshot_command.h"
 
 namespace portwatch::app {
 
-using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions, AnalyzeOptions>;
+using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions, AnalyzeOptions,
+                             HistoryOptions>;
 
 struct Cli {
     Command command;
