@@ -122,7 +122,8 @@ CLI::App* add_history_command(CLI::App& app, HistoryArgs& a) {
   portwatch history crossings --pool 10.0.0.5:443 --json
   portwatch history hours --csv > by-hour.csv
 
-Times print in UTC. `portwatch monitor` records the history; it runs while it does.)");
+Times are UTC. The history is what `portwatch monitor` recorded; reading it never blocks
+the monitor.)");
     return cmd;
 }
 
