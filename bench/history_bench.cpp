@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
             e.local = local;
             e.local.port = static_cast<std::uint16_t>(32768 + connection % 28232);
             e.remote = remotes[connection % remotes.size()];
-            e.cookie = 1 + connection;
+            e.cookie = (1ull << 32) + connection;  // kernel cookies are large numbers
             e.netns = 4026531840;
             e.maker = makers[connection % makers.size()];
             e.maker_exact = true;
