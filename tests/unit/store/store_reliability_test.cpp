@@ -17,7 +17,6 @@
 #include <cstring>
 #include <fstream>
 #include <string>
-#include <thread>
 
 #include "store/paths.h"
 #include "store/sqlite_store.h"
@@ -89,26 +88,40 @@ TEST(Reliability, KillNineDuringHeavyWritesLosesAtMostTheLastSecond) {
             ::_exit(3);
         }
         for (int round = 0;; ++round) {
-            // Each event is stamped with the real time it was recorded.
-            if (!store->record(batch_at(core::system_clock().now(), 200, round))) {
+            // Each batch is stamped with the real time it is recorded, and that time goes to
+            // the parent once record() accepted it.
+            const std::int64_t stamp = to_ms(core::system_clock().now());
+            if (!store->record(batch_at(from_ms(stamp), 200, round))) {
                 ::_exit(4);
             }
-            if (round == 0) {
-                (void)::write(ready[1], "go", 2);
-                ::close(ready[1]);
+            if (::write(ready[1], &stamp, sizeof stamp) != sizeof stamp) {
+                ::_exit(5);
             }
         }
     }
     ::close(ready[1]);
-    char go[2];
-    ASSERT_EQ(::read(ready[0], go, 2), 2) << "the writer died before writing";
-    ::close(ready[0]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2600));
-    const auto killed_at = core::system_clock().now();
+    // The newest stamp the store accepted before the kill: what was lost is measured against
+    // it, so a writer the scheduler held back does not count as a store losing data.
+    std::int64_t accepted = 0;
+    auto read_stamps = [&] {
+        std::int64_t stamp = 0;
+        ssize_t n = ::read(ready[0], &stamp, sizeof stamp);
+        if (n == sizeof stamp) {
+            accepted = stamp;
+        }
+        return n > 0;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(2600);
+    while (std::chrono::steady_clock::now() < deadline && read_stamps()) {
+    }
     ASSERT_EQ(::kill(child, SIGKILL), 0);
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
     ASSERT_TRUE(WIFSIGNALED(status)) << "the writer exited by itself: " << WEXITSTATUS(status);
+    while (read_stamps()) {  // what it wrote between the last read and the kill
+    }
+    ::close(ready[0]);
+    ASSERT_GT(accepted, 0) << "the writer never recorded";
 
     auto db = open_history(path, OpenMode::ReadWrite);  // recovers the WAL
     ASSERT_TRUE(db) << db.error().message;
@@ -117,11 +130,14 @@ TEST(Reliability, KillNineDuringHeavyWritesLosesAtMostTheLastSecond) {
     auto newest = db->query_int("SELECT MAX(at) FROM port_events");
     ASSERT_TRUE(rows && newest);
     EXPECT_GT(*rows, 20000) << "not a heavy write";
-    const auto lost = std::chrono::milliseconds(to_ms(killed_at) - *newest);
-    // One commit interval, plus a batch's time and the scheduler's slack.
-    EXPECT_LE(lost, std::chrono::milliseconds(1250)) << *rows << " rows kept";
+    const auto lost = std::chrono::milliseconds(accepted - *newest);
+    // At most one commit interval (1 s) of what record() had accepted, plus the gap between
+    // one transaction's last batch and the next one's first (a batch: ~2 ms; 100 ms of slack
+    // for a loaded machine's scheduler).
+    EXPECT_LE(lost, std::chrono::milliseconds(1100)) << *rows << " rows kept";
+    EXPECT_GE(lost, std::chrono::milliseconds(0));
     std::cout << "[ reliability ] kill -9 after 2.6 s: " << *rows << " events kept, the last "
-              << lost.count() << " ms lost\n";
+              << lost.count() << " ms of accepted events lost\n";
     // And writing goes on in the same file.
     auto store = SqliteStore::create(std::move(*db), core::system_clock());
     ASSERT_TRUE(store);
