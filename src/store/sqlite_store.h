@@ -8,6 +8,9 @@
 // transaction under way is rolled back then (its events are lost: "not recording"), and the
 // next call starts afresh, so writing resumes by itself once the disk has room or the lock
 // is gone.
+//
+// One thread at a time: the connection is opened without SQLite's mutexes (the monitor's
+// loop is its only user); readers open connections of their own.
 
 #include <chrono>
 #include <cstdint>
