@@ -213,6 +213,10 @@ std::string Statement::column_text(int index) const {
     return text != nullptr ? std::string(reinterpret_cast<const char*>(text), size) : std::string();
 }
 
+bool Statement::column_is_integer(int index) const {
+    return sqlite3_column_type(stmt_, index) == SQLITE_INTEGER;
+}
+
 bool Statement::column_null(int index) const {
     return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }

@@ -80,6 +80,7 @@ class Statement {
     double column_double(int index) const;
     std::string column_text(int index) const;
     bool column_null(int index) const;
+    bool column_is_integer(int index) const;
 
   private:
     friend class Db;

@@ -5,6 +5,7 @@
 #include <map>
 #include <tuple>
 
+#include "store/address_column.h"
 #include "store/time_units.h"
 
 namespace portwatch::store {
@@ -147,7 +148,7 @@ Result<std::vector<RemoteUse>> remote_endpoints(Db& db, const HistoryFilter& fil
         w, [&](const Statement& s) {
             RemoteUse r;
             r.protocol = protocol_text(s.column_int(0));
-            r.address = s.column_text(1);
+            r.address = address_column(s, 1);
             r.port = static_cast<std::uint16_t>(s.column_int(2));
             r.connections = s.column_int(3);
             r.processes = s.column_int(4);
@@ -166,7 +167,7 @@ Result<std::vector<RemoteUse>> remote_endpoints(Db& db, const HistoryFilter& fil
                       " AND m.name IS NOT NULL GROUP BY 1, 2, 3, 4 ORDER BY 4",
                   w, [&](const Statement& s) {
                       auto it = index.find(std::make_tuple(
-                          std::string(protocol_text(s.column_int(0))), s.column_text(1),
+                          std::string(protocol_text(s.column_int(0))), address_column(s, 1),
                           static_cast<std::uint16_t>(s.column_int(2))));
                       if (it == index.end()) {
                           return;
@@ -236,7 +237,7 @@ Result<std::vector<FailureGroup>> failed_allocations(Db& db, const HistoryFilter
                            g.name = s.column_text(1);
                            g.call = s.column_text(2);
                            g.error = static_cast<int>(s.column_int(3));
-                           g.address = s.column_text(4);
+                           g.address = address_column(s, 4);
                            g.port = static_cast<std::uint16_t>(s.column_int(5));
                            g.count = s.column_int(6);
                            g.first = from_ms(s.column_int(7));

@@ -3,8 +3,10 @@
 -- numbered migrations: each `-- version N` block takes a database at user_version N-1 to N, in
 -- one transaction. Never edit a released block; add the next one.
 --
--- Times are milliseconds since the Unix epoch (UTC). Addresses are text as core::IpAddress
--- prints them; ports are numbers; protocol 0 = TCP, 1 = UDP; states are core::TcpState numbers
+-- Times are milliseconds since the Unix epoch (UTC). Addresses (columns *_addr, declared BLOB
+-- so SQLite converts nothing) are an IPv4 address as an integer (10.0.0.1 = 167772161: 4 bytes
+-- instead of 9-16 of text, the commonest case at a row per port), anything else as text as
+-- core::Endpoint::address_text prints it (IPv6, zones, names); ports are numbers; protocol 0 = TCP, 1 = UDP; states are core::TcpState numbers
 -- (the kernel's). A row's maker is the process that made the socket, as recorded (makers).
 
 -- version 1
@@ -37,9 +39,9 @@ CREATE TABLE start_sockets (
     run_id INTEGER NOT NULL REFERENCES runs (id),
     protocol INTEGER NOT NULL,
     state INTEGER NOT NULL,
-    local_addr TEXT NOT NULL,
+    local_addr BLOB NOT NULL,
     local_port INTEGER NOT NULL,
-    remote_addr TEXT NOT NULL,
+    remote_addr BLOB NOT NULL,
     remote_port INTEGER NOT NULL,
     cookie INTEGER NOT NULL,
     netns INTEGER NOT NULL,
@@ -57,9 +59,9 @@ CREATE TABLE port_events (
     protocol INTEGER NOT NULL,
     from_state INTEGER NOT NULL,
     to_state INTEGER NOT NULL,
-    local_addr TEXT NOT NULL,
+    local_addr BLOB NOT NULL,
     local_port INTEGER NOT NULL,
-    remote_addr TEXT NOT NULL,
+    remote_addr BLOB NOT NULL,
     remote_port INTEGER NOT NULL,
     cookie INTEGER NOT NULL,
     netns INTEGER NOT NULL,
@@ -88,9 +90,9 @@ CREATE TABLE failures (
     protocol INTEGER NOT NULL,
     call TEXT NOT NULL,   -- "connect", "bind"
     error INTEGER NOT NULL,  -- errno
-    local_addr TEXT NOT NULL,
+    local_addr BLOB NOT NULL,
     local_port INTEGER NOT NULL,
-    remote_addr TEXT NOT NULL,
+    remote_addr BLOB NOT NULL,
     remote_port INTEGER NOT NULL,
     netns INTEGER NOT NULL,
     maker_id INTEGER REFERENCES makers (id)

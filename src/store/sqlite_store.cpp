@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "store/address_column.h"
 #include "store/time_units.h"
 
 namespace portwatch::store {
@@ -203,13 +204,13 @@ Result<std::int64_t> SqliteStore::begin_run(const RunInfo& run, const core::Snap
             s.bind(1, id)
                 .bind(2, std::int64_t{static_cast<int>(socket.protocol)})
                 .bind(3, std::int64_t{static_cast<int>(socket.state)})
-                .bind(4, socket.local.address_text())
                 .bind(5, std::int64_t{socket.local.port})
-                .bind(6, socket.remote.address_text())
                 .bind(7, std::int64_t{socket.remote.port})
                 .bind(8, u64(socket.cookie))
                 .bind(9, u64(socket.netns != 0 ? socket.netns : at_start.netns))
                 .bind(11, static_cast<std::int64_t>(socket.owners.size()));
+            bind_address(s, 4, socket.local);
+            bind_address(s, 6, socket.remote);
             if (maker) {
                 s.bind(10, *maker);
             } else {
@@ -267,13 +268,13 @@ Result<void> SqliteStore::record(const core::EventBatch& batch) {
                 .bind(4, std::int64_t{static_cast<int>(e.protocol)})
                 .bind(5, std::int64_t{static_cast<int>(e.from)})
                 .bind(6, std::int64_t{static_cast<int>(e.to)})
-                .bind(7, e.local.address_text())
                 .bind(8, std::int64_t{e.local.port})
-                .bind(9, e.remote.address_text())
                 .bind(10, std::int64_t{e.remote.port})
                 .bind(11, u64(e.cookie))
                 .bind(12, u64(e.netns))
                 .bind(14, std::int64_t{e.maker_exact ? 1 : 0});
+            bind_address(p, 7, e.local);
+            bind_address(p, 9, e.remote);
             maker ? p.bind(13, *maker) : p.bind_null(13);
             if (auto done = p.run(); !done) {
                 return done;
@@ -294,11 +295,11 @@ Result<void> SqliteStore::record(const core::EventBatch& batch) {
                 .bind(3, std::int64_t{static_cast<int>(e.protocol)})
                 .bind(4, e.call)
                 .bind(5, std::int64_t{e.error})
-                .bind(6, e.local.address_text())
                 .bind(7, std::int64_t{e.local.port})
-                .bind(8, e.remote.address_text())
                 .bind(9, std::int64_t{e.remote.port})
                 .bind(10, u64(e.netns));
+            bind_address(f, 6, e.local);
+            bind_address(f, 8, e.remote);
             maker ? f.bind(11, *maker) : f.bind_null(11);
             if (auto done = f.run(); !done) {
                 return done;

@@ -280,6 +280,12 @@ TEST(RoundTrip, EveryQuestionReadsBackWhatWasRecorded) {
     EXPECT_EQ(*db.query_int("SELECT lost FROM runs"), 3);
     EXPECT_EQ(*db.query_int("SELECT ended FROM runs"), (kT0 + 8000) * 1000);
     EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM start_sockets WHERE maker_id IS NULL"), 1);
+    // IPv4 addresses are stored as integers, IPv6 as text; both read back as text.
+    EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM port_events WHERE typeof(remote_addr) = "
+                            "'integer' AND remote_addr = 167772162"),  // 10.0.0.2
+              60);
+    EXPECT_EQ(*db.query_int("SELECT COUNT(*) FROM port_events WHERE remote_addr = '2001:db8::1'"),
+              5);
     // The unit of nginx's events comes from the start snapshot's cgroup for that pid.
     auto processes = ports_per_process(db, {});
     ASSERT_TRUE(processes) << processes.error().message;
