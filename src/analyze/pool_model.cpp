@@ -157,6 +157,16 @@ class OwnerTally {
     std::unordered_map<std::int32_t, std::size_t> index_;  // pid -> rows_ slot
 };
 
+// Destination counts of a set of sockets, kept to be added to other counts (DestinationIndex).
+struct DestinationBase {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> counts;  // (id, sockets), by id
+    std::vector<std::uint32_t> ranked;                            // ids, most sockets first
+    std::uint32_t of(std::uint32_t id) const {
+        auto it = std::lower_bound(counts.begin(), counts.end(), std::make_pair(id, 0u));
+        return it != counts.end() && it->first == id ? it->second : 0;
+    }
+};
+
 // Remote endpoints numbered once per protocol, so each pool counts its destinations in one
 // pass (pools nest: the wildcard pool holds every socket again).
 class DestinationIndex {
@@ -190,30 +200,35 @@ class DestinationIndex {
             touched_.push_back(id);
         }
     }
-    // The counts since the last call become the base that every later take_top() adds to
-    // (the wildcard sockets of the local-address pools); resets the counts.
-    void keep_as_base() {
-        base_counts_ = counts_;
-        base_ranked_ = touched_;
-        std::sort(base_ranked_.begin(), base_ranked_.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return std::tie(base_counts_[b], a) < std::tie(base_counts_[a], b);
-        });
+    // The counts since the last call, kept apart as a base that take_top() can add to (the
+    // wildcard sockets that every local-address pool holds); resets the counts.
+    DestinationBase take_base() {
+        DestinationBase base;
+        std::sort(touched_.begin(), touched_.end());
+        base.counts.reserve(touched_.size());
         for (auto id : touched_) {
+            base.counts.push_back({id, counts_[id]});
             counts_[id] = 0;
         }
         touched_.clear();
+        auto by_count = base.counts;
+        std::sort(by_count.begin(), by_count.end(), [](const auto& a, const auto& b) {
+            return std::tie(b.second, a.first) < std::tie(a.second, b.first);
+        });
+        base.ranked.reserve(by_count.size());
+        for (const auto& [id, sockets] : by_count) {
+            base.ranked.push_back(id);
+        }
+        return base;
     }
-    // The `n` most used destinations since the last call (plus the base); resets the counts.
-    std::vector<DestinationShare> take_top(std::size_t n) {
+    // The `n` most used destinations since the last call, plus `base` when given; resets the
+    // counts. O(destinations counted + n), times log(base) for the lookups.
+    std::vector<DestinationShare> take_top(std::size_t n, const DestinationBase* base = nullptr) {
         std::vector<std::uint32_t> candidates = touched_;
-        auto total = [&](std::uint32_t id) {
-            return counts_[id] + (base_counts_.empty() ? 0 : base_counts_[id]);
-        };
+        auto total = [&](std::uint32_t id) { return counts_[id] + (base ? base->of(id) : 0); };
         std::size_t taken = 0;
-        for (auto id : base_ranked_) {  // only in the base: its first n not counted here
-            if (taken == n) {
-                break;
-            }
+        for (std::size_t k = 0; base && k < base->ranked.size() && taken < n; ++k) {
+            auto id = base->ranked[k];  // only in the base: its first n not counted here
             if (counts_[id] == 0) {
                 candidates.push_back(id);
                 ++taken;
@@ -246,8 +261,6 @@ class DestinationIndex {
     std::vector<std::uint32_t> representative_;  // destination id -> a socket
     std::vector<std::uint32_t> counts_;
     std::vector<std::uint32_t> touched_;
-    std::vector<std::uint32_t> base_counts_;  // empty, or counts_ of keep_as_base()
-    std::vector<std::uint32_t> base_ranked_;  // ids counted in the base, most first
 };
 
 // Sets `port`; true when it was not set before. Sets are counted as they fill: counting a
@@ -408,31 +421,99 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
                              ? model.tcp_size
                              : model.udp_size;
 
+    // Every local-address pool holds the wildcard sockets too (a wildcard bind overlaps every
+    // address): they are tallied once, as a base that each address's own sockets add to, so
+    // a pool costs O(its own sockets), not O(wildcard sockets) (100,000 addresses x 1,000
+    // wildcard listeners was 10^8 visits). The wildcard pool itself has an empty base.
     DestinationIndex destinations(c.snap, protocol);
-    auto build = [&](const core::IpAddress& local, auto&& for_each_member) {
+    auto owned_by = [&](std::uint32_t i, std::int32_t pid) {
+        auto pids = c.owners.of(i);
+        return pid == 0 ? pids.empty() : std::find(pids.begin(), pids.end(), pid) != pids.end();
+    };
+    struct Base {
+        PortSet used, prebound;
+        std::uint32_t sockets = 0, occupied = 0, prebound_ports = 0, bound = 0;
+        StateCounts states;
+        OwnerTally owners;  // ranked
+        DestinationBase destinations;
+        std::vector<std::pair<std::int32_t, std::uint32_t>> by_owner;  // (pid, socket), sorted
+        std::unordered_map<std::int32_t, DestinationBase> owner_destinations;  // when asked
+    };
+    Base none, wild;
+    for (auto i : wildcard) {
+        const auto& s = sockets[i];
+        if (add_port(wild.used, s.local.port)) {
+            ++wild.occupied;
+            wild.bound += c.bind_owned.test(s.local.port);
+        }
+        if (c.prebound[i]) {
+            wild.prebound_ports += add_port(wild.prebound, s.local.port);
+        }
+        ++wild.sockets;
+        wild.states.add(s.state);
+        wild.owners.add(c.owners.of(i), c.owners.inferred(i), s.state);
+        destinations.count(i);
+        auto pids = c.owners.of(i);
+        if (pids.empty()) {
+            wild.by_owner.push_back({0, i});
+        }
+        for (auto pid : pids) {
+            wild.by_owner.push_back({pid, i});
+        }
+    }
+    wild.owners.rank();
+    wild.destinations = destinations.take_base();
+    std::sort(wild.by_owner.begin(), wild.by_owner.end());
+    // The destinations of one owner's sockets in the base, counted the first time asked.
+    auto owner_base = [&](Base& base, std::int32_t pid) -> const DestinationBase& {
+        auto [it, inserted] = base.owner_destinations.try_emplace(pid);
+        if (inserted) {
+            auto from = std::lower_bound(base.by_owner.begin(), base.by_owner.end(),
+                                         std::make_pair(pid, std::uint32_t{0}));
+            for (; from != base.by_owner.end() && from->first == pid; ++from) {
+                destinations.count(from->second);
+            }
+            it->second = destinations.take_base();
+        }
+        return it->second;
+    };
+
+    // Ports of a pool's own sockets that its base does not hold: counted as they are set,
+    // cleared after each pool (two 8 KiB sets for the run, not per pool).
+    PortSet extra, extra_prebound;
+    auto build = [&](const core::IpAddress& local, Base& base, auto&& for_each_member) {
         Pool pool;
         pool.key = {kind, c.snap.netns, local.family(), local, {}};
         pool.size = size;
-        PortSet used, prebound;
+        pool.sockets = base.sockets;
+        pool.states = base.states;
+        pool.occupied = base.occupied;
+        pool.prebound = base.prebound_ports;
+        std::uint32_t bound = base.bound;
         OwnerTally tally;
         for_each_member([&](std::uint32_t i) {
             const auto& s = sockets[i];
-            used.set(s.local.port);
-            if (c.prebound[i]) {
-                prebound.set(s.local.port);
+            if (!base.used.test(s.local.port) && add_port(extra, s.local.port)) {
+                ++pool.occupied;
+                bound += c.bind_owned.test(s.local.port);
+            }
+            if (c.prebound[i] && !base.prebound.test(s.local.port)) {
+                pool.prebound += add_port(extra_prebound, s.local.port);
             }
             ++pool.sockets;
             pool.states.add(s.state);
             tally.add(c.owners.of(i), c.owners.inferred(i), s.state);
             destinations.count(i);
         });
-        pool.occupied = static_cast<std::uint32_t>(used.count());
-        pool.prebound = static_cast<std::uint32_t>(prebound.count());
+        for_each_member([&](std::uint32_t i) {
+            extra.reset(sockets[i].local.port);
+            extra_prebound.reset(sockets[i].local.port);
+        });
         if (kind == PoolKind::TcpLocal) {
-            pool.bound = static_cast<std::uint32_t>((used & c.bind_owned).count());
+            pool.bound = bound;
         }
-        pool.owners = tally.top(c.snap, c.t.top);
-        pool.destinations = destinations.take_top(c.t.top);
+        pool.owners = tally.top(c.snap, c.t.top, &base.owners);
+        pool.destinations = destinations.take_top(c.t.top, &base.destinations);
         finish(pool, c.t);
         if (kind == PoolKind::TcpLocal && c.platform == core::Platform::Linux &&
             pool.bound * 2 < pool.occupied && pool.severity != Severity::Ok) {
@@ -441,21 +522,20 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
         }
         if (pool.severity != Severity::Ok) {  // rare: a second pass for each owner's destinations
             for (auto& owner : pool.owners) {
+                const auto& owner_wild = owner_base(base, owner.pid);
                 for_each_member([&](std::uint32_t i) {
-                    auto pids = c.owners.of(i);
-                    if (owner.pid == 0
-                            ? pids.empty()
-                            : std::find(pids.begin(), pids.end(), owner.pid) != pids.end()) {
+                    if (owned_by(i, owner.pid)) {
                         destinations.count(i);
                     }
                 });
-                owner.destinations = destinations.take_top(c.t.top);
+                owner.destinations = destinations.take_top(c.t.top, &owner_wild);
             }
         }
         model.pools.push_back(std::move(pool));
     };
 
-    build(core::IpAddress{}, [&](auto&& visit) {
+    none.owners.rank();
+    build(core::IpAddress{}, none, [&](auto&& visit) {
         for (auto i : wildcard)
             visit(i);
         for (const auto& e : specific)
@@ -466,9 +546,7 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
         while (b < specific.size() && specific[b].first == specific[a].first) {
             ++b;
         }
-        build(sockets[specific[a].second].local.address.normalized(), [&](auto&& visit) {
-            for (auto i : wildcard)
-                visit(i);
+        build(sockets[specific[a].second].local.address.normalized(), wild, [&](auto&& visit) {
             for (std::size_t k = a; k < b; ++k)
                 visit(specific[k].second);
         });
@@ -499,19 +577,20 @@ std::vector<BindOwner> bind_owners(const Context& c) {
     }
     std::vector<BindOwner> out;
     std::vector<std::vector<std::uint32_t>> prebound_members;
+    std::unordered_map<std::int32_t, std::size_t> index;  // pid -> out slot (a search was
+                                                          // quadratic in distinct holders)
     for (std::uint32_t p = 0; p < 65536; ++p) {
         if (reason[p] == kNone) {
             continue;
         }
         auto pids = c.owners.of(holder[p]);
         std::int32_t pid = pids.empty() ? 0 : pids.front();
-        auto it = std::find_if(out.begin(), out.end(),
-                               [pid](const BindOwner& o) { return o.pid == pid; });
-        if (it == out.end()) {
+        auto [slot, inserted] = index.try_emplace(pid, out.size());
+        if (inserted) {
             out.push_back({pid, {}, 0, 0, 0, 0, 0, 0, 0, {}, 0});
             prebound_members.emplace_back();
-            it = out.end() - 1;
         }
+        auto it = out.begin() + static_cast<std::ptrdiff_t>(slot->second);
         ++it->ports;
         if (reason[p] == kListening) {
             ++it->listening;
