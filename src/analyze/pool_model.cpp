@@ -75,86 +75,137 @@ bool holds_port(const core::Socket& s, core::Platform platform) {
     return s.state != TcpState::Close && s.state != TcpState::Unknown;
 }
 
-// Tallies sockets by owner, then keeps the top ones with their names. Every step is O(1) or
-// O(log n) per socket: a pool may have as many owners as sockets (100,000 rows with 100,000
-// pids), and a linear search of the rows made that quadratic.
+// Tallies sockets by owner, then keeps the top ones with their names. Every step is O(log n)
+// per socket: a pool may have as many owners as sockets (100,000 rows with 100,000 pids), and
+// a linear search of the rows made that quadratic. Memory is 8 bytes per (socket, owner)
+// until top(), which keeps only the n best while it sums the runs: a row per owner of the
+// whole pool (an OwnerShare of 128 bytes, 200,000 of them for 200,000 pids, doubled while the
+// vector grew) was the largest thing a capture of distinct processes allocated.
 class OwnerTally {
   public:
     void add(std::span<const std::int32_t> pids, bool inferred, TcpState state) {
         if (pids.empty()) {
-            bump(0, false, state);
+            entries_.push_back({0, false, state});
         }
         for (auto pid : pids) {
-            bump(pid, inferred, state);
+            entries_.push_back({pid, inferred, state});
         }
     }
-    // Sorts the rows best first, so this tally can serve as the `base` of top().
+    // Sums the entries per owner, so this tally can serve as the `base` of top().
     void rank() {
-        std::sort(rows_.begin(), rows_.end(), better);
-        for (std::size_t i = 0; i < rows_.size(); ++i) {
-            index_[rows_[i].pid] = i;
+        sort_entries();
+        for_each_row([&](const Row& row) { rows_.push_back(row); });
+        entries_ = {};
+        ranked_.resize(rows_.size());
+        for (std::size_t i = 0; i < ranked_.size(); ++i) {
+            ranked_[i] = static_cast<std::uint32_t>(i);
         }
+        std::sort(ranked_.begin(), ranked_.end(),
+                  [&](std::uint32_t a, std::uint32_t b) { return better(rows_[a], rows_[b]); });
     }
     // The `n` owners with most sockets, named. With `base` (ranked), of this tally and `base`
-    // together, in O(rows + n) rather than O(rows of base): the wildcard sockets that every
-    // local-address pool holds are tallied once.
+    // together, in O(entries log entries + n log base) rather than O(rows of base): the
+    // wildcard sockets that every local-address pool holds are tallied once.
     std::vector<OwnerShare> top(const core::Snapshot& snapshot, std::size_t n,
                                 const OwnerTally* base = nullptr) {
-        std::vector<OwnerShare> rows = std::move(rows_);
-        if (base) {
-            for (auto& row : rows) {
-                if (auto it = base->index_.find(row.pid); it != base->index_.end()) {
-                    const auto& b = base->rows_[it->second];
-                    row.sockets += b.sockets;
-                    row.inferred += b.inferred;
-                    for (std::size_t k = 0; k < row.states.by_state.size(); ++k) {
-                        row.states.by_state[k] += b.states.by_state[k];
-                    }
+        sort_entries();
+        std::vector<Row> best;  // a heap: its front is the worst of the n best so far
+        best.reserve(n + 1);
+        auto offer = [&](const Row& row) {
+            if (n == 0) {
+                return;
+            }
+            if (best.size() < n) {
+                best.push_back(row);
+                std::push_heap(best.begin(), best.end(), better);
+            } else if (better(row, best.front())) {
+                std::pop_heap(best.begin(), best.end(), better);
+                best.back() = row;
+                std::push_heap(best.begin(), best.end(), better);
+            }
+        };
+        for_each_row([&](Row row) {
+            if (const Row* b = base ? base->find(row.pid) : nullptr) {
+                row.sockets += b->sockets;
+                row.inferred += b->inferred;
+                for (std::size_t k = 0; k < row.states.by_state.size(); ++k) {
+                    row.states.by_state[k] += b->states.by_state[k];
                 }
             }
+            offer(row);
+        });
+        if (base) {
             // Owners only in `base` keep their count there: its first n not already merged.
             std::size_t taken = 0;
-            for (const auto& row : base->rows_) {
-                if (taken == n) {
-                    break;
-                }
-                if (!index_.contains(row.pid)) {
-                    rows.push_back(row);
+            for (std::size_t k = 0; k < base->ranked_.size() && taken < n; ++k) {
+                const Row& row = base->rows_[base->ranked_[k]];
+                if (!holds(row.pid)) {
+                    offer(row);
                     ++taken;
                 }
             }
         }
-        auto keep = std::min(n, rows.size());
-        std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep),
-                          rows.end(), better);
-        rows.resize(keep);
-        rows.shrink_to_fit();  // one per pool, and a capture may have 200,000 pools
-        for (auto& row : rows) {
-            if (const auto* p = row.pid != 0 ? snapshot.find_process(row.pid) : nullptr) {
-                row.name = p->name;
+        std::sort_heap(best.begin(), best.end(), better);
+        std::vector<OwnerShare> rows;
+        rows.reserve(best.size());  // one per pool, and a capture may have 200,000 pools
+        for (const auto& b : best) {
+            rows.push_back({b.pid, {}, b.sockets, b.inferred, b.states, {}});
+            if (const auto* p = b.pid != 0 ? snapshot.find_process(b.pid) : nullptr) {
+                rows.back().name = p->name;
             }
         }
-        rows_.clear();
-        index_.clear();
+        entries_.clear();
         return rows;
     }
 
   private:
-    static bool better(const OwnerShare& a, const OwnerShare& b) {
+    struct Entry {
+        std::int32_t pid;
+        bool inferred;
+        TcpState state;
+    };
+    struct Row {
+        std::int32_t pid = 0;
+        std::uint32_t sockets = 0;
+        std::uint32_t inferred = 0;
+        StateCounts states;
+    };
+    static bool better(const Row& a, const Row& b) {
         return std::tie(b.sockets, a.pid) < std::tie(a.sockets, b.pid);
     }
-    void bump(std::int32_t pid, bool inferred, TcpState state) {
-        auto [it, inserted] = index_.try_emplace(pid, rows_.size());
-        if (inserted) {
-            rows_.push_back({pid, {}, 0, 0, {}, {}});
-        }
-        auto& row = rows_[it->second];
-        ++row.sockets;
-        row.inferred += inferred;
-        row.states.add(state);
+    void sort_entries() {
+        std::sort(entries_.begin(), entries_.end(),
+                  [](const Entry& a, const Entry& b) { return a.pid < b.pid; });
     }
-    std::vector<OwnerShare> rows_;
-    std::unordered_map<std::int32_t, std::size_t> index_;  // pid -> rows_ slot
+    // Calls `visit` with each owner's sums, in order of pid (entries sorted).
+    template <typename Visit>
+    void for_each_row(Visit&& visit) const {
+        for (std::size_t a = 0; a < entries_.size();) {
+            Row row;
+            row.pid = entries_[a].pid;
+            std::size_t b = a;
+            for (; b < entries_.size() && entries_[b].pid == row.pid; ++b) {
+                ++row.sockets;
+                row.inferred += entries_[b].inferred;
+                row.states.add(entries_[b].state);
+            }
+            visit(row);
+            a = b;
+        }
+    }
+    bool holds(std::int32_t pid) const {  // entries sorted
+        auto it = std::lower_bound(entries_.begin(), entries_.end(), pid,
+                                   [](const Entry& e, std::int32_t p) { return e.pid < p; });
+        return it != entries_.end() && it->pid == pid;
+    }
+    const Row* find(std::int32_t pid) const {  // ranked: rows_ by pid
+        auto it = std::lower_bound(rows_.begin(), rows_.end(), pid,
+                                   [](const Row& r, std::int32_t p) { return r.pid < p; });
+        return it != rows_.end() && it->pid == pid ? &*it : nullptr;
+    }
+    std::vector<Entry> entries_;
+    std::vector<Row> rows_;              // after rank(): one per owner, by pid
+    std::vector<std::uint32_t> ranked_;  // after rank(): rows_ best first
 };
 
 // Destination counts of a set of sockets, kept to be added to other counts (DestinationIndex).
@@ -318,7 +369,8 @@ struct ConnectKey {
     }
 };
 
-void connect_pools(const Context& c, PoolModel& model) {
+// `more`: the local pools that follow, reserved at once with these.
+void connect_pools(const Context& c, PoolModel& model, std::size_t more) {
     const auto& sockets = c.snap.sockets;
     std::vector<std::pair<ConnectKey, std::uint32_t>> members;  // key, socket index
     for (std::size_t i = 0; i < sockets.size(); ++i) {
@@ -337,7 +389,7 @@ void connect_pools(const Context& c, PoolModel& model) {
     for (std::size_t a = 0; a < members.size(); ++a) {
         pools += a == 0 || !members[a].first.same_pool(members[a - 1].first);
     }
-    model.pools.reserve(model.pools.size() + pools + 16);  // + the local pools, usually few
+    model.pools.reserve(model.pools.size() + pools + more);
     bool reuse_on = model.tcp_tw_reuse == 1;
     bool timestamps = c.snap.config.tcp_timestamps.value_or(true);
 
@@ -383,15 +435,21 @@ void connect_pools(const Context& c, PoolModel& model) {
     }
 }
 
-// Steps 5-7: one pool per local address plus the wildcard pool.
-void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
+// The sockets of one protocol's local pools, by address; how many pools they make.
+struct LocalMembers {
+    std::vector<std::pair<detail::AddrKey, std::uint32_t>> specific;  // (address, socket), sorted
+    std::vector<std::uint32_t> wildcard;
+    std::size_t pools = 1;  // the wildcard pool, and one per address
+};
+
+LocalMembers local_members(const Context& c, Protocol protocol) {
     const auto& sockets = c.snap.sockets;
     const PortSet& candidates = protocol == Protocol::Tcp && c.platform == core::Platform::Linux
                                     ? c.tcp_candidates
                                     : c.udp_candidates;
-    PoolKind kind = protocol == Protocol::Tcp ? PoolKind::TcpLocal : PoolKind::UdpLocal;
-    std::vector<std::pair<detail::AddrKey, std::uint32_t>> specific;  // address, socket
-    std::vector<std::uint32_t> wildcard;
+    LocalMembers m;
+    auto& specific = m.specific;
+    auto& wildcard = m.wildcard;
     for (std::size_t i = 0; i < sockets.size(); ++i) {
         const auto& s = sockets[i];
         if (s.protocol != protocol || !holds_port(s, c.platform) || !s.local.name.empty() ||
@@ -408,15 +466,22 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
         }
     }
     std::sort(specific.begin(), specific.end());
-    std::size_t pools = 1;  // the wildcard pool
     for (std::size_t a = 0; a < specific.size(); ++a) {
-        pools += a == 0 || specific[a].first != specific[a - 1].first;
+        m.pools += a == 0 || specific[a].first != specific[a - 1].first;
     }
-    if (model.pools.capacity() < model.pools.size() + pools) {
-        // Room for this protocol's pools and the other's wildcard pool, at once: growing by
-        // doubling leaves up to half of 200,000 pools' room unused.
-        model.pools.reserve(model.pools.size() + pools + 1);
-    }
+    return m;
+}
+
+// Steps 5-7: one pool per local address plus the wildcard pool.
+void local_pools(const Context& c, Protocol protocol, const LocalMembers& members,
+                 PoolModel& model) {
+    const auto& sockets = c.snap.sockets;
+    const auto& specific = members.specific;
+    const auto& wildcard = members.wildcard;
+    PoolKind kind = protocol == Protocol::Tcp ? PoolKind::TcpLocal : PoolKind::UdpLocal;
+    // build_pools reserved room for every pool once: a vector of 200,000 pools (312 bytes
+    // each) that grows copies itself into one twice its size.
+    model.pools.reserve(model.pools.size() + members.pools);
     std::uint32_t size = protocol == Protocol::Tcp && c.platform == core::Platform::Linux
                              ? model.tcp_size
                              : model.udp_size;
@@ -721,12 +786,18 @@ PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
         for (const auto& o : model.bind_owners) {
             model.prebound_ports += o.prebound;
         }
-        connect_pools(c, model);
+    }
+    auto tcp_local = local_members(c, Protocol::Tcp);
+    auto udp_local = local_members(c, Protocol::Udp);
+    if (linux_host) {
+        connect_pools(c, model, tcp_local.pools + udp_local.pools);
     } else {
         model.bind_owned = 0;
+        model.pools.reserve(tcp_local.pools + udp_local.pools);
     }
-    local_pools(c, Protocol::Tcp, model);
-    local_pools(c, Protocol::Udp, model);
+    local_pools(c, Protocol::Tcp, tcp_local, model);
+    tcp_local = {};
+    local_pools(c, Protocol::Udp, udp_local, model);
 
     // Worst first, ties in the order built: sorted as small (key, index) records and the pools
     // permuted in place, because std::stable_sort's buffer of 200,000 pools is 50 MiB.
