@@ -102,6 +102,14 @@ std::string italic(std::string_view text) {
     return "\\fI" + roff(text) + "\\fR";
 }
 
+std::string capitalised(std::string_view text) {
+    std::string out(text);
+    if (!out.empty()) {
+        out[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(out[0])));
+    }
+    return out;
+}
+
 std::string sentence(std::string text) {
     if (!text.empty() && text.back() != '.') {
         text += '.';
@@ -225,9 +233,10 @@ ManPage man_page(const CommandDoc& c, std::string_view version,
         << ".B " << roff(join(c.path, " ")) << '\n'
         << synopsis_args(c) << '\n'
         << ".SH DESCRIPTION\n"
-        << roff_line(sentence(std::string(what))) << '\n';
+        << roff_line(sentence(capitalised(what))) << '\n';
     if (c.path.size() == 1) {
-        out << ".PP\nEach command has its own page: " << bold("man portwatch\\-COMMAND") << ".\n";
+        out << ".PP\nEach command has its own page: " << bold("man " + c.path.front() + "-COMMAND")
+            << ".\n";
     }
     if (!c.commands.empty()) {
         out << ".SH COMMANDS\n";

@@ -74,6 +74,10 @@ TEST(CliDocs, ManPageIsEscapedRoff) {
     EXPECT_EQ(pages[0].name, "tool");
     EXPECT_NE(pages[0].roff.find("tool \\- does things\n"), std::string::npos) << pages[0].roff;
     EXPECT_NE(pages[0].roff.find("See \\fBtool\\-run\\fR(1)."), std::string::npos);
+    EXPECT_NE(pages[0].roff.find("Does things.\n.PP\nEach command has its own page: "
+                                 "\\fBman tool\\-COMMAND\\fR.\n"),
+              std::string::npos)
+        << pages[0].roff;
     const std::string& run = pages[1].roff;
     EXPECT_NE(run.find(".TH TOOL\\-RUN 1 \"\" \"portwatch 1.2.3\""), std::string::npos) << run;
     EXPECT_NE(run.find("\\fB\\-s\\fR, \\fB\\-\\-state\\fR \\fITEXT\\fR ..."), std::string::npos);
