@@ -1,6 +1,7 @@
 // Shell completions for bash, zsh and fish, generated from the CommandDoc tree (cli_docs.h).
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "app/cli_docs.h"
