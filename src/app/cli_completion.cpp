@@ -39,6 +39,15 @@ std::string identifier(const std::vector<std::string>& path) {
     return id;
 }
 
+std::vector<std::string> command_names(const CommandDoc& c) {
+    std::vector<std::string> names;
+    names.reserve(c.commands.size());
+    for (const auto& sub : c.commands) {
+        names.push_back(sub.path.back());
+    }
+    return names;
+}
+
 std::vector<std::string> all_names(const CommandDoc& c) {
     std::vector<std::string> names;
     for (const auto& o : c.options) {
@@ -75,8 +84,9 @@ std::string bash_value(const OptionDoc& o) {
 
 std::string bash_pattern(const std::string& path, const std::vector<std::string>& names) {
     std::vector<std::string> alternatives;
+    alternatives.reserve(names.size());
     for (const auto& n : names) {
-        alternatives.push_back(sh_quote(path + " " + n));
+        alternatives.push_back(sh_quote(path + ' ' + n));
     }
     return join(alternatives, " | ");
 }
@@ -157,11 +167,8 @@ void write_bash_completion(const CommandDoc& root, std::ostream& out) {
             << "                _portwatch_reply " << sh_quote(join(all_names(c), " ")) << '\n'
             << "            else\n";
         if (!c.commands.empty()) {
-            std::vector<std::string> subs;
-            for (const auto& sub : c.commands) {
-                subs.push_back(sub.path.back());
-            }
-            out << "                _portwatch_reply " << sh_quote(join(subs, " ")) << '\n';
+            out << "                _portwatch_reply " << sh_quote(join(command_names(c), " "))
+                << '\n';
         } else if (!c.positionals.empty()) {
             out << "                " << bash_value(c.positionals.front()) << '\n';
         } else {
@@ -300,11 +307,7 @@ std::string fish_condition(const CommandDoc& c) {
         parts.push_back("__fish_seen_subcommand_from " + c.path[i]);
     }
     if (c.path.size() > 1 && !c.commands.empty()) {
-        std::vector<std::string> subs;
-        for (const auto& sub : c.commands) {
-            subs.push_back(sub.path.back());
-        }
-        parts.push_back("not __fish_seen_subcommand_from " + join(subs, " "));
+        parts.push_back("not __fish_seen_subcommand_from " + join(command_names(c), " "));
     }
     return fish_quote(join(parts, "; and "));
 }

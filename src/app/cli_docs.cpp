@@ -179,6 +179,7 @@ void write_option(std::ostream& out, const OptionDoc& o) {
         out << italic(o.names.front()) << (o.repeatable ? " ..." : "") << '\n';
     } else {
         std::vector<std::string> names;
+        names.reserve(o.names.size());
         for (const auto& n : o.names) {
             names.push_back(bold(n));
         }

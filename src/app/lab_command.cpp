@@ -21,7 +21,7 @@ CLI::App* add_lab_command(CLI::App& app, LabArgs& a) {
         names += (names.empty() ? "" : ", ") + std::string(p.name);
         words.emplace_back(p.name);
     }
-    complete_words(cmd->add_option("pattern", a.pattern, "one of: " + names), std::move(words));
+    complete_words(cmd->add_option("pattern", a.pattern, "one of: " + names), words);
     cmd->add_flag("--list", a.list, "list the patterns and what each does");
     cmd->add_flag("--json", a.json, "the diagnose report as JSON (the lab's story goes to stderr)");
     cmd->add_flag("--hold", a.hold,

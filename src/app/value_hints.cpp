@@ -33,11 +33,11 @@ std::vector<std::string> split_words(std::string_view text) {
 
 }  // namespace
 
-CLI::Option* complete_words(CLI::Option* option, std::vector<std::string> words) {
+CLI::Option* complete_words(CLI::Option* option, const std::vector<std::string>& words) {
     return attach(option, "words", words);
 }
 
-CLI::Option* complete_netns(CLI::Option* option, std::vector<std::string> also) {
+CLI::Option* complete_netns(CLI::Option* option, const std::vector<std::string>& also) {
     return attach(option, "netns", also);
 }
 

@@ -22,8 +22,8 @@ struct ValueHint {
     std::vector<std::string> words;
 };
 
-CLI::Option* complete_words(CLI::Option* option, std::vector<std::string> words);
-CLI::Option* complete_netns(CLI::Option* option, std::vector<std::string> also = {});
+CLI::Option* complete_words(CLI::Option* option, const std::vector<std::string>& words);
+CLI::Option* complete_netns(CLI::Option* option, const std::vector<std::string>& also = {});
 CLI::Option* complete_files(CLI::Option* option);
 
 // The hint attached by one of the functions above; Kind::None when there is none.
