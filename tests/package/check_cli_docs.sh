@@ -14,6 +14,8 @@ fi
 bin=$1 mandir=$2 bash_file=$3 zsh_file=$4 fish_file=$5
 export LC_ALL=C MANWIDTH=200
 failures=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 fail() { echo "check_cli_docs: $*" >&2; failures=$((failures + 1)); }
 
 # The lines of one --help section ("Options:", "Subcommands:", "Positionals:").
@@ -40,9 +42,9 @@ check_command() {  # the command path after the program name, e.g. "" or "snapsh
     return
   fi
   local warnings
-  warnings=$(man --warnings -l "$page" 2>&1 >/dev/null) || true
+  rendered=$(man -P cat --warnings -l "$page" 2>"$tmp/warnings") || fail "man $page failed"
+  warnings=$(cat "$tmp/warnings")
   [ -z "$warnings" ] || fail "$name(1) renders with warnings: $warnings"
-  rendered=$(man -P cat -l "$page" 2>/dev/null)
 
   options=$(help_options <<<"$help")
   [ -n "$options" ] || fail "'portwatch $1 --help' lists no options (help format changed?)"
