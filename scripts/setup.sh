@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang llvm libbpf-dev bpftool clang-16 libclang-rt-16-dev clang-format-16 clang-tidy-16
   python3
+  dpkg-dev lintian man-db
   iproute2 net-tools procps time
 )
 

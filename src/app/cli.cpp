@@ -4,14 +4,14 @@
 #include <algorithm>
 #include <iostream>
 
+#include "app/cli_tree.h"
 #include "app/exit_code.h"
+#include "app/version.h"
 #include "render/utf8.h"
 
 namespace portwatch::app {
 
 namespace {
-
-constexpr const char* kVersion = "portwatch 0.1.0";
 
 // One rule for the value of every option and positional, whatever its type, so that no
 // option can be forgotten: an empty value (`--netns ""`, `--netns=`) is an error, never the
@@ -60,10 +60,8 @@ int usage_error(std::ostream& err, std::string_view message, const CLI::App* cmd
 
 }  // namespace
 
-std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ostream& out,
-                                  std::ostream& err) {
-    CLI::App app("portwatch: find and explain ephemeral port exhaustion", "portwatch");
-    app.set_version_flag("--version", kVersion);
+CliTree::CliTree() : app("portwatch: find and explain ephemeral port exhaustion", "portwatch") {
+    app.set_version_flag("--version", std::string(version_text()));
     app.require_subcommand(1);
     app.footer(R"(EXAMPLES:
   portwatch snapshot --state TIME_WAIT      every TIME_WAIT socket
@@ -74,17 +72,28 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
   portwatch history --since 1h              what the monitor recorded in the last hour
 
 Run `portwatch COMMAND --help` for a command's options.)");
-    SnapshotArgs snapshot_args;
-    CLI::App* snapshot = add_snapshot_command(app, snapshot_args);
-    DiagnoseArgs diagnose_args;
-    CLI::App* diagnose = add_diagnose_command(app, diagnose_args);
-    AnalyzeArgs analyze_args;
-    CLI::App* analyze = add_analyze_command(app, analyze_args);
-    LabArgs lab_args;
-    CLI::App* lab = add_lab_command(app, lab_args);
-    HistoryArgs history_args;
-    CLI::App* history = add_history_command(app, history_args);
+    snapshot = add_snapshot_command(app, snapshot_args);
+    diagnose = add_diagnose_command(app, diagnose_args);
+    analyze = add_analyze_command(app, analyze_args);
+    lab = add_lab_command(app, lab_args);
+    history = add_history_command(app, history_args);
     check_every_value(app);
+}
+
+std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ostream& out,
+                                  std::ostream& err) {
+    CliTree tree;
+    CLI::App& app = tree.app;
+    CLI::App* const snapshot = tree.snapshot;
+    CLI::App* const diagnose = tree.diagnose;
+    CLI::App* const analyze = tree.analyze;
+    CLI::App* const lab = tree.lab;
+    CLI::App* const history = tree.history;
+    SnapshotArgs& snapshot_args = tree.snapshot_args;
+    DiagnoseArgs& diagnose_args = tree.diagnose_args;
+    AnalyzeArgs& analyze_args = tree.analyze_args;
+    LabArgs& lab_args = tree.lab_args;
+    HistoryArgs& history_args = tree.history_args;
 
     // diagnose and analyze are monitoring checks: bad arguments are UNKNOWN (3), as the
     // Nagios plugin guidelines ask, so a misconfigured check does not page as CRITICAL (2).
@@ -138,7 +147,7 @@ Run `portwatch COMMAND --help` for a command's options.)");
         out << app.help("", CLI::AppFormatMode::All);
         return std::unexpected(kExitOk);
     } catch (const CLI::CallForVersion&) {
-        out << kVersion << '\n';
+        out << version_text();
         return std::unexpected(kExitOk);
     } catch (const CLI::ParseError& e) {
         return fail(e.what());

@@ -29,7 +29,8 @@ class EventSource {
 
 struct OpenedSource {
     std::unique_ptr<EventSource> source;
-    std::string why;  // for the user: "ebpf: tracepoints attached" / "poll: eBPF did not load (...)"
+    std::string
+        why;  // for the user: "ebpf: tracepoints attached" / "poll: eBPF did not load (...)"
 };
 
 // Auto: eBPF where it loads, else poll (with the reason). Ebpf/Poll: that one or an error.

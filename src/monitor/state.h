@@ -19,8 +19,8 @@ struct PoolView {
     std::uint32_t size = 0, used = 0, free = 0;
     double utilisation = 0;
     analyze::Severity severity = analyze::Severity::Ok;
-    double used_per_minute = 0;         // the forecast's rate estimate
-    std::optional<double> seconds_left;  // unset when not growing
+    double used_per_minute = 0;              // the forecast's rate estimate
+    std::optional<double> seconds_left;      // unset when not growing
     std::vector<std::uint32_t> recent_used;  // one per sample, oldest first (sparklines)
 };
 
@@ -42,9 +42,9 @@ struct MonitorState {
     std::string source_why;  // why that source runs
     std::uint64_t events_lost = 0;
     std::uint64_t failures_total = 0;
-    std::vector<PoolView> pools;          // worst first
-    std::vector<ProcessView> processes;   // most ports first
-    std::vector<std::string> warnings;    // e.g. "history: disk full, not recording"
+    std::vector<PoolView> pools;         // worst first
+    std::vector<ProcessView> processes;  // most ports first
+    std::vector<std::string> warnings;   // e.g. "history: disk full, not recording"
 };
 
 }  // namespace portwatch::monitor
