@@ -202,6 +202,7 @@ class BpfEventSource final : public EventSource {
             return std::unexpected(load_error(errno, "cannot open the eBPF object", capture));
         }
         skeleton_->rodata->watch_netns = netns;
+        skeleton_->rodata->every_state = options.every_state ? 1 : 0;
         bpf_map__set_max_entries(skeleton_->maps.makers, std::max(options.max_makers, 1024u));
         if (!options.pin_path.empty()) {
             if (auto ok = pin_.prepare(options.pin_path, skeleton_->maps.makers); !ok) {

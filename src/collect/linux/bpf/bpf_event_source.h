@@ -20,6 +20,9 @@ struct BpfEventOptions {
     // reused within a boot), else replaced.
     std::string pin_path;
     std::uint32_t max_makers = 262144;  // entries of the LRU cookie -> maker map
+    // Every TCP state change as an event, not only those that take or give back a port
+    // (opened, TIME_WAIT, closed, listening): about twice the records on short connections.
+    bool every_state = false;
 };
 
 BpfEventOptions default_bpf_event_options();  // pinned at PW_MAKERS_PIN

@@ -52,6 +52,7 @@
 #define PW_TCP_SYN_RECV 3
 #define PW_TCP_FIN_WAIT1 4
 #define PW_TCP_FIN_WAIT2 5
+#define PW_TCP_TIME_WAIT 6
 #define PW_TCP_CLOSE 7
 #define PW_TCP_LISTEN 10
 #define PW_TCP_CLOSING 11
@@ -63,11 +64,14 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 // The network namespace watched (its inode); 0: every namespace. Set before loading.
 const volatile __u64 watch_netns = 0;
+// Report every TCP state change, not only those that take or give back a port (port_change).
+const volatile __u8 every_state = 0;
 
 struct {
     __uint(type, BPF_MAP_TYPE_LRU_HASH);
-    __uint(max_entries, 262144);  // user space may change it before loading
-    __type(key, __u64);           // socket cookie
+    __uint(map_flags, BPF_F_NO_COMMON_LRU);  // an LRU list per CPU: no global lock to take
+    __uint(max_entries, 262144);             // user space may change it before loading
+    __type(key, __u64);                      // socket cookie
     __type(value, struct pw_maker);
 } makers SEC(".maps");
 
@@ -82,8 +86,10 @@ struct pw_pending {
     __u8 reserved[7];
 };
 
+// A plain (preallocated) hash, cheaper than an LRU: every sys_enter has its sys_exit (a
+// signal ends the call first), so entries do not leak.
 struct {
-    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, 16384);
     __type(key, __u64);  // pid_tgid
     __type(value, struct pw_pending);
@@ -127,20 +133,19 @@ static __always_inline void submit(struct pw_event* e) {
     bpf_ringbuf_submit(e, queued >= PW_WAKE_AT ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
-// The calling task as a socket's maker (its thread group: id, leader's name and start).
+// The calling task as a socket's maker (its thread group: id, leader's name and start), read
+// through BTF pointers: plain loads, no probe-read helper calls.
 static __always_inline void current_maker(struct pw_maker* m) {
-    struct task_struct* task = (struct task_struct*)bpf_get_current_task();
-    struct task_struct* leader = BPF_CORE_READ(task, group_leader);
+    struct task_struct* leader = bpf_get_current_task_btf()->group_leader;
     m->tgid = bpf_get_current_pid_tgid() >> 32;
     m->reserved = 0;
     m->cgroup_id = bpf_get_current_cgroup_id();
-    m->start_boottime = BPF_CORE_READ(leader, start_boottime);
-    bpf_probe_read_kernel_str(m->comm, sizeof m->comm, &leader->comm);
+    m->start_boottime = leader->start_boottime;
+    __builtin_memcpy(m->comm, leader->comm, sizeof m->comm);
 }
 
 static __always_inline __u64 current_netns(void) {
-    struct task_struct* task = (struct task_struct*)bpf_get_current_task();
-    return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+    return bpf_get_current_task_btf()->nsproxy->net_ns->ns.inum;
 }
 
 // The 4-tuple of a socket read through a BTF pointer (tp_btf) or probe reads (tracepoints).
@@ -159,25 +164,58 @@ static __always_inline void read_tuple(const struct sock* sk, struct pw_event* e
     }
 }
 
+// The same through the tracepoint's BTF pointer: plain loads, no probe-read helper calls (this
+// runs on every state change of every TCP socket).
+static __always_inline void read_tuple_btf(const struct sock* sk, struct pw_event* e) {
+    e->family = sk->__sk_common.skc_family;
+    e->dport = bpf_ntohs(sk->__sk_common.skc_dport);
+    struct tcp_sock* tp = bpf_skc_to_tcp_sock((void*)sk);
+    e->sport = tp ? bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport) : 0;
+    if (e->family == PW_AF_INET6) {
+        __builtin_memcpy(e->saddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
+        __builtin_memcpy(e->daddr, &sk->__sk_common.skc_v6_daddr, 16);
+    } else {
+        __builtin_memset(e->saddr, 0, sizeof e->saddr);
+        __builtin_memset(e->daddr, 0, sizeof e->daddr);
+        *(__u32*)e->saddr = sk->__sk_common.skc_rcv_saddr;
+        *(__u32*)e->daddr = sk->__sk_common.skc_daddr;
+    }
+}
+
+// The changes that take or give back a port, or keep it in TIME_WAIT: the first change out of
+// SYN_SENT (the connect()'s port is chosen by then), to LISTEN, to TIME_WAIT, to CLOSE. The
+// others (ESTABLISHED -> FIN_WAIT1 -> FIN_WAIT2, ESTABLISHED -> CLOSE_WAIT -> LAST_ACK,
+// SYN_RECV -> ESTABLISHED before accept()) only when every_state is set: five of a short
+// connection's nine changes, and what the ring buffer costs is per record.
+static __always_inline int port_change(int oldstate, int newstate) {
+    return oldstate == PW_TCP_SYN_SENT || newstate == PW_TCP_CLOSE ||
+           newstate == PW_TCP_TIME_WAIT || newstate == PW_TCP_LISTEN;
+}
+
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(on_state, const struct sock* sk, const int oldstate, const int newstate) {
     if (sk->sk_protocol != PW_IPPROTO_TCP) {
         return 0;
     }
-    __u64 netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+    const int synsent = oldstate == PW_TCP_CLOSE && newstate == PW_TCP_SYN_SENT;
+    const int child = oldstate == PW_TCP_LISTEN && newstate == PW_TCP_SYN_RECV;
+    if (!synsent && !child && !every_state && !port_change(oldstate, newstate)) {
+        return 0;
+    }
+    __u64 netns = sk->__sk_common.skc_net.net->ns.inum;
     if (watch_netns != 0 && netns != watch_netns) {
         return 0;
     }
     // Generates the cookie on first use: the child at LISTEN->SYN_RECV gets it before accept()
     // reads it, the TIME_WAIT socket inherits it.
     __u64 cookie = bpf_get_socket_cookie((void*)sk);
-    if (oldstate == PW_TCP_CLOSE && newstate == PW_TCP_SYN_SENT) {
+    if (synsent) {
         struct pw_maker m;
         current_maker(&m);
         bpf_map_update_elem(&makers, &cookie, &m, BPF_ANY);
         return 0;  // the port is chosen after this (autobind): the next change reports it
     }
-    if (oldstate == PW_TCP_LISTEN && newstate == PW_TCP_SYN_RECV) {
+    if (child) {
         return 0;  // a child in the accept queue: accept() reports it with its maker
     }
     struct pw_event* e = reserve();
@@ -190,7 +228,7 @@ int BPF_PROG(on_state, const struct sock* sk, const int oldstate, const int news
     e->ts_boottime = bpf_ktime_get_boot_ns();
     e->cookie = cookie;
     e->netns = netns;
-    read_tuple(sk, e);
+    read_tuple_btf(sk, e);
     e->protocol = PW_IPPROTO_TCP;
     e->oldstate = oldstate;
     e->newstate = newstate;
@@ -233,22 +271,19 @@ int BPF_PROG(on_state, const struct sock* sk, const int oldstate, const int news
     return 0;
 }
 
-// The socket behind the calling task's descriptor `fd`, or NULL.
+// The socket behind the calling task's descriptor `fd`, or NULL. BTF loads but two probe
+// reads (an array element, and a void pointer's target).
 static __always_inline struct sock* sock_of_fd(long fd) {
-    struct task_struct* task = (struct task_struct*)bpf_get_current_task();
-    struct fdtable* fdt = BPF_CORE_READ(task, files, fdt);
-    unsigned int max = BPF_CORE_READ(fdt, max_fds);
-    if (fd < 0 || fd >= max) {
+    struct fdtable* fdt = bpf_get_current_task_btf()->files->fdt;
+    if (fd < 0 || fd >= fdt->max_fds) {
         return 0;
     }
-    struct file** fds = BPF_CORE_READ(fdt, fd);
     struct file* file = 0;
-    bpf_probe_read_kernel(&file, sizeof file, &fds[fd]);
+    bpf_probe_read_kernel(&file, sizeof file, &fdt->fd[fd]);
     if (!file) {
         return 0;
     }
-    umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
-    if ((mode & PW_S_IFMT) != PW_S_IFSOCK) {
+    if ((BPF_CORE_READ(file, f_inode, i_mode) & PW_S_IFMT) != PW_S_IFSOCK) {
         return 0;
     }
     struct socket* sock = BPF_CORE_READ(file, private_data);
@@ -312,9 +347,14 @@ int on_exit_accept(struct trace_event_raw_sys_exit* ctx) {
 // sys_enter_connect/bind: the address asked for, for the exit to report if the call fails.
 static __always_inline int remember(struct trace_event_raw_sys_enter* ctx, __u8 call) {
     const void* uaddr = (const void*)ctx->args[1];
-    __u16 family = 0;
-    if (!uaddr || bpf_probe_read_user(&family, sizeof family, uaddr) != 0 ||
-        (family != PW_AF_INET && family != PW_AF_INET6)) {
+    // One read of the largest inet address; a shorter buffer at the end of a page needs two.
+    struct sockaddr_in6 sin6 = {};
+    if (!uaddr || (bpf_probe_read_user(&sin6, sizeof sin6, uaddr) != 0 &&
+                   bpf_probe_read_user(&sin6, sizeof(struct sockaddr_in), uaddr) != 0)) {
+        return 0;
+    }
+    __u16 family = sin6.sin6_family;
+    if (family != PW_AF_INET && family != PW_AF_INET6) {
         return 0;
     }
     if (watch_netns != 0 && current_netns() != watch_netns) {
@@ -325,15 +365,10 @@ static __always_inline int remember(struct trace_event_raw_sys_enter* ctx, __u8 
     p.fd = ctx->args[0];
     p.family = family;
     p.call = call;
+    p.port = bpf_ntohs(sin6.sin6_port);
     if (family == PW_AF_INET) {
-        struct sockaddr_in sin = {};
-        bpf_probe_read_user(&sin, sizeof sin, uaddr);
-        p.port = bpf_ntohs(sin.sin_port);
-        __builtin_memcpy(p.addr, &sin.sin_addr, 4);
+        __builtin_memcpy(p.addr, &((struct sockaddr_in*)&sin6)->sin_addr, 4);
     } else {
-        struct sockaddr_in6 sin6 = {};
-        bpf_probe_read_user(&sin6, sizeof sin6, uaddr);
-        p.port = bpf_ntohs(sin6.sin6_port);
         __builtin_memcpy(p.addr, &sin6.sin6_addr, 16);
     }
     __u64 id = bpf_get_current_pid_tgid();
