@@ -148,29 +148,14 @@ static __always_inline __u64 current_netns(void) {
     return bpf_get_current_task_btf()->nsproxy->net_ns->ns.inum;
 }
 
-// The 4-tuple of a socket read through a BTF pointer (tp_btf) or probe reads (tracepoints).
-static __always_inline void read_tuple(const struct sock* sk, struct pw_event* e) {
-    e->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-    // inet_sport, as the tracepoint's own record has it: skc_num is already 0 when a socket
-    // that gave its port back (CLOSE, TIME_WAIT) changes state.
-    e->sport = bpf_ntohs(BPF_CORE_READ((const struct inet_sock*)sk, inet_sport));
-    e->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-    if (e->family == PW_AF_INET6) {
-        BPF_CORE_READ_INTO(&e->saddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-        BPF_CORE_READ_INTO(&e->daddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
-    } else {
-        BPF_CORE_READ_INTO((__u32*)e->saddr, sk, __sk_common.skc_rcv_saddr);
-        BPF_CORE_READ_INTO((__u32*)e->daddr, sk, __sk_common.skc_daddr);
-    }
-}
-
-// The same through the tracepoint's BTF pointer: plain loads, no probe-read helper calls (this
-// runs on every state change of every TCP socket).
-static __always_inline void read_tuple_btf(const struct sock* sk, struct pw_event* e) {
+// The 4-tuple of a socket through a BTF pointer: plain loads, no probe-read helper calls
+// (this runs on every state change of every TCP socket). `sport` in network order: read from
+// inet_sport, as the tracepoint's own record does (skc_num is already 0 when a socket that
+// gave its port back, to CLOSE or TIME_WAIT, changes state).
+static __always_inline void read_tuple(const struct sock* sk, __be16 sport, struct pw_event* e) {
     e->family = sk->__sk_common.skc_family;
+    e->sport = bpf_ntohs(sport);
     e->dport = bpf_ntohs(sk->__sk_common.skc_dport);
-    struct tcp_sock* tp = bpf_skc_to_tcp_sock((void*)sk);
-    e->sport = tp ? bpf_ntohs(tp->inet_conn.icsk_inet.inet_sport) : 0;
     if (e->family == PW_AF_INET6) {
         __builtin_memcpy(e->saddr, &sk->__sk_common.skc_v6_rcv_saddr, 16);
         __builtin_memcpy(e->daddr, &sk->__sk_common.skc_v6_daddr, 16);
@@ -228,7 +213,8 @@ int BPF_PROG(on_state, const struct sock* sk, const int oldstate, const int news
     e->ts_boottime = bpf_ktime_get_boot_ns();
     e->cookie = cookie;
     e->netns = netns;
-    read_tuple_btf(sk, e);
+    struct tcp_sock* tp = bpf_skc_to_tcp_sock((void*)sk);
+    read_tuple(sk, tp ? tp->inet_conn.icsk_inet.inet_sport : 0, e);
     e->protocol = PW_IPPROTO_TCP;
     e->oldstate = oldstate;
     e->newstate = newstate;
@@ -271,23 +257,29 @@ int BPF_PROG(on_state, const struct sock* sk, const int oldstate, const int news
     return 0;
 }
 
-// The socket behind the calling task's descriptor `fd`, or NULL. BTF loads but two probe
-// reads (an array element, and a void pointer's target).
+// A kernel pointer read as a scalar (by a probe read) made a read-only BTF pointer again, so
+// its fields are plain loads instead of one probe-read helper call each (Linux 6.2+).
+extern void* bpf_rdonly_cast(void* obj, __u32 btf_id) __ksym;
+
+// The socket behind the calling task's descriptor `fd`, or NULL: BTF loads but one probe
+// read (an element of the descriptor array).
 static __always_inline struct sock* sock_of_fd(long fd) {
     struct fdtable* fdt = bpf_get_current_task_btf()->files->fdt;
     if (fd < 0 || fd >= fdt->max_fds) {
         return 0;
     }
-    struct file* file = 0;
-    bpf_probe_read_kernel(&file, sizeof file, &fdt->fd[fd]);
-    if (!file) {
+    struct file* raw = 0;
+    bpf_probe_read_kernel(&raw, sizeof raw, &fdt->fd[fd]);
+    if (!raw) {
         return 0;
     }
-    if ((BPF_CORE_READ(file, f_inode, i_mode) & PW_S_IFMT) != PW_S_IFSOCK) {
+    struct file* file = bpf_rdonly_cast(raw, bpf_core_type_id_kernel(struct file));
+    if ((file->f_inode->i_mode & PW_S_IFMT) != PW_S_IFSOCK) {
         return 0;
     }
-    struct socket* sock = BPF_CORE_READ(file, private_data);
-    return sock ? BPF_CORE_READ(sock, sk) : 0;
+    struct socket* sock =
+        bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
+    return sock->sk;
 }
 
 static __always_inline int accepted(long fd) {
@@ -295,19 +287,19 @@ static __always_inline int accepted(long fd) {
         return 0;
     }
     struct sock* sk = sock_of_fd(fd);
-    if (!sk || BPF_CORE_READ(sk, sk_protocol) != PW_IPPROTO_TCP) {
+    if (!sk || sk->sk_protocol != PW_IPPROTO_TCP) {
         return 0;
     }
-    __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+    __u16 family = sk->__sk_common.skc_family;
     if (family != PW_AF_INET && family != PW_AF_INET6) {
         return 0;
     }
-    __u64 netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+    __u64 netns = sk->__sk_common.skc_net.net->ns.inum;
     if (watch_netns != 0 && netns != watch_netns) {
         return 0;
     }
     // Generated at LISTEN->SYN_RECV; a tracepoint program cannot generate one itself.
-    __u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
+    __u64 cookie = sk->__sk_common.skc_cookie.counter;
     if (cookie == 0) {
         return 0;
     }
@@ -322,11 +314,12 @@ static __always_inline int accepted(long fd) {
     e->cookie = cookie;
     e->netns = netns;
     e->maker = m;
-    read_tuple(sk, e);
+    struct inet_sock* inet = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct inet_sock));
+    read_tuple(sk, inet->inet_sport, e);
     e->protocol = PW_IPPROTO_TCP;
     e->kind = PW_EV_ACCEPT;
     e->oldstate = 0;
-    e->newstate = BPF_CORE_READ(sk, __sk_common.skc_state);
+    e->newstate = sk->__sk_common.skc_state;
     e->flags = PW_EVF_MAKER;
     e->call = 0;
     e->error = 0;
@@ -400,7 +393,7 @@ static __always_inline int returned(struct trace_event_raw_sys_exit* ctx, __u8 c
         }
     }
     struct sock* sk = sock_of_fd(p.fd);
-    __u8 protocol = sk ? BPF_CORE_READ(sk, sk_protocol) : 0;
+    __u8 protocol = sk ? sk->sk_protocol : 0;
     if (protocol != PW_IPPROTO_TCP && protocol != PW_IPPROTO_UDP) {
         return 0;
     }
