@@ -157,7 +157,8 @@ class Watched {
   public:
     bool open() {
         portwatch::collect::bpf::BpfEventOptions bpf;  // no pin
-        auto source = portwatch::collect::bpf::open_bpf_event_source({}, bpf);
+        auto source = portwatch::collect::bpf::open_bpf_event_source(
+            0, portwatch::core::system_clock(), bpf);  // every namespace
         if (!source) {
             std::fprintf(stderr, "bpf_events_bench: the eBPF event source cannot load: %s\n",
                          source.error().message.c_str());

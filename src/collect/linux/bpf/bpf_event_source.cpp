@@ -18,7 +18,6 @@
 
 #include "collect/linux/bpf/events.h"
 #include "collect/linux/bpf/libbpf_support.h"
-#include "collect/linux/netns.h"
 #include "events.skel.h"
 #include "sys/unique_fd.h"
 
@@ -399,11 +398,8 @@ BpfEventOptions default_bpf_event_options() {
     return options;
 }
 
-Result<std::unique_ptr<EventSource>> open_bpf_event_source(const LiveOptions& options) {
-    return open_bpf_event_source(options, default_bpf_event_options());
-}
-
-Result<std::unique_ptr<EventSource>> open_bpf_event_source(const LiveOptions& options,
+Result<std::unique_ptr<EventSource>> open_bpf_event_source(std::uint64_t netns_inode,
+                                                           const core::Clock& clock,
                                                            const BpfEventOptions& bpf) {
     if (auto privileged = check_bpf_privileges(); !privileged) {
         return std::unexpected(privileged.error());
@@ -414,16 +410,8 @@ Result<std::unique_ptr<EventSource>> open_bpf_event_source(const LiveOptions& op
     if (auto tracefs = ensure_tracefs(); !tracefs) {
         return std::unexpected(tracefs.error());
     }
-    std::uint64_t netns = 0;
-    if (!options.platform.netns.empty()) {
-        auto inode = netns_inode(netns_path(options.platform.netns));
-        if (!inode) {
-            return std::unexpected(inode.error());
-        }
-        netns = *inode;
-    }
-    auto source = std::make_unique<BpfEventSource>(*options.clock);
-    if (auto started = source->start(netns, bpf); !started) {
+    auto source = std::make_unique<BpfEventSource>(clock);
+    if (auto started = source->start(netns_inode, bpf); !started) {
         return std::unexpected(started.error());
     }
     return std::unique_ptr<EventSource>(std::move(source));

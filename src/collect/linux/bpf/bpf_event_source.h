@@ -33,8 +33,15 @@ BpfEventOptions default_bpf_event_options();  // pinned at PW_MAKERS_PIN
 // `options.platform.netns`, when set, limits events to that network namespace (its inode,
 // resolved from the caller's mount namespace, not by entering it). `options.clock` stamps the
 // events. A pin that cannot be made is not an error: pin_problem() says why.
+// (These two are built into portwatch_collect, beside netns.h; the one below is the eBPF
+// library's own.)
 Result<std::unique_ptr<EventSource>> open_bpf_event_source(const LiveOptions& options);
 Result<std::unique_ptr<EventSource>> open_bpf_event_source(const LiveOptions& options,
+                                                           const BpfEventOptions& bpf);
+
+// The same with the namespace already resolved to its inode (0: every namespace).
+Result<std::unique_ptr<EventSource>> open_bpf_event_source(std::uint64_t netns_inode,
+                                                           const core::Clock& clock,
                                                            const BpfEventOptions& bpf);
 
 // What an ebpf EventSource says about its pin: where it is ("" when none) and, when it could
