@@ -5,7 +5,9 @@
 // against the client, with its errno and destination. Needs root and eBPF; fails instead of
 // skipping when CI is set.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -20,6 +22,7 @@
 #include "collect/linux/bpf/events.h"
 #include "lab/lab.h"
 #include "support/process.h"
+#include "sys/unique_fd.h"
 
 namespace portwatch {
 namespace {
@@ -201,8 +204,14 @@ TEST_F(EbpfEvents, SnapshotCommandMarksTimeWaitExact) {
     auto [total, exact] = exact_time_waits();
     EXPECT_GE(total, o.succeeded - 1);
     EXPECT_GE(exact * 100, total * 99) << exact << " of " << total;
-    // Once the source is gone, so is its pin, and the owners are inferred again.
+    // Once the source is gone, so is its pin, and the owners are inferred again; unless
+    // another source (a monitor running beside the test) shares the pin.
     source_.reset();
+    sys::UniqueFd dir(::open(PW_MAKERS_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir && ::flock(dir.get(), LOCK_EX | LOCK_NB) != 0) {
+        std::cerr << "another eBPF event source holds " << PW_MAKERS_PIN << ": left alone\n";
+        return;
+    }
     struct stat st {};
     EXPECT_NE(::stat(PW_MAKERS_PIN, &st), 0) << "the pin outlived its source";
     EXPECT_EQ(exact_time_waits().second, 0u);
@@ -212,6 +221,10 @@ struct FailureCase {
     lab::Pattern pattern;
     const char* call;  // as FailedAllocation names it; "" when the lab's client never fails
 };
+
+void PrintTo(const FailureCase& c, std::ostream* os) {
+    *os << lab::info(c.pattern).name << " (" << (*c.call ? c.call : "no failure") << ")";
+}
 
 class EbpfFailures : public EbpfEvents, public ::testing::WithParamInterface<FailureCase> {};
 
