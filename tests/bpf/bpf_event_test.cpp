@@ -5,12 +5,15 @@
 // against the client, with its errno and destination. Needs root and eBPF; fails instead of
 // skipping when CI is set.
 
+#include <bpf/bpf.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -215,6 +218,45 @@ TEST_F(EbpfEvents, SnapshotCommandMarksTimeWaitExact) {
     struct stat st {};
     EXPECT_NE(::stat(PW_MAKERS_PIN, &st), 0) << "the pin outlived its source";
     EXPECT_EQ(exact_time_waits().second, 0u);
+}
+
+// A monitor killed with its source open leaves its pin: the next source takes it over (its
+// entries stay true, cookies are never reused within a boot) and removes it when it goes.
+TEST_F(EbpfEvents, StalePinOfAKilledMonitorIsTakenOverAndRemoved) {
+    source_.reset();
+    sys::UniqueFd dir(::open(PW_MAKERS_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir && ::flock(dir.get(), LOCK_EX | LOCK_NB) != 0) {
+        GTEST_SKIP() << "another eBPF event source holds " << PW_MAKERS_PIN;
+    }
+    dir = sys::UniqueFd();
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        auto killed = collect::bpf::open_bpf_event_source(collect::LiveOptions{});
+        ::raise(SIGKILL);  // no destructor runs: the pin stays
+        _exit(killed ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the child could not open the source";
+    struct stat st {};
+    ASSERT_EQ(::stat(PW_MAKERS_PIN, &st), 0) << "a killed monitor's pin is expected to stay";
+    auto pinned_map_id = [] {
+        sys::UniqueFd map(bpf_obj_get(PW_MAKERS_PIN));
+        bpf_map_info info{};
+        std::uint32_t len = sizeof info;
+        return map && bpf_obj_get_info_by_fd(map.get(), &info, &len) == 0 ? info.id : 0u;
+    };
+    const std::uint32_t stale = pinned_map_id();
+    ASSERT_NE(stale, 0u);
+
+    auto next = collect::bpf::open_bpf_event_source(collect::LiveOptions{});
+    ASSERT_TRUE(next) << next.error().message;
+    EXPECT_EQ(collect::bpf::pinned_at(**next), PW_MAKERS_PIN);
+    EXPECT_EQ(pinned_map_id(), stale) << "the stale map is expected to be reused";
+    EXPECT_EQ(collect::bpf::pin_problem(**next), "");
+    next->reset();
+    EXPECT_NE(::stat(PW_MAKERS_PIN, &st), 0) << "the taken-over pin outlived its source";
 }
 
 struct FailureCase {
