@@ -10,11 +10,13 @@
 #include "app/analyze_command.h"
 #include "app/diagnose_command.h"
 #include "app/lab_command.h"
+#include "app/monitor_command.h"
 #include "app/snapshot_command.h"
 
 namespace portwatch::app {
 
-using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions, AnalyzeOptions>;
+using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions, AnalyzeOptions,
+                             MonitorCommandOptions>;
 
 struct Cli {
     Command command;

@@ -51,8 +51,8 @@ Result<ShellChild> ShellChild::spawn(const std::string& command, std::string_vie
     for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGCHLD, SIGHUP, SIGQUIT}) {
         sigaddset(&defaults, sig);
     }
-    posix_spawnattr_setflags(&setup.attr,
-                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(
+        &setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setpgroup(&setup.attr, 0);
     posix_spawnattr_setsigmask(&setup.attr, &none);
     posix_spawnattr_setsigdefault(&setup.attr, &defaults);
@@ -68,8 +68,8 @@ Result<ShellChild> ShellChild::spawn(const std::string& command, std::string_vie
     ShellChild child(pid);
     theirs.reset();
     while (sent < input.size()) {
-        ssize_t n = send(ours.get(), input.data() + sent, input.size() - sent,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n =
+            send(ours.get(), input.data() + sent, input.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -92,7 +92,9 @@ ShellChild& ShellChild::operator=(ShellChild&& other) noexcept {
     return *this;
 }
 
-ShellChild::~ShellChild() { reset(); }
+ShellChild::~ShellChild() {
+    reset();
+}
 
 void ShellChild::reset() {
     if (pid_ <= 0) {
