@@ -4,7 +4,7 @@
 # See bench/README.md ("portwatch monitor --source poll").
 #
 # usage: bench/monitor_bench.sh [--sockets N] [--time-wait N] [--workers N] [--runs N]
-#                               [--duration S] [--owners LIST]
+#                               [--duration S] [--owners LIST] [--interval I]
 #   --sockets    total TCP sockets (default 100000: listeners + 2 x pairs + TIME_WAIT)
 #   --time-wait  how many of them are TIME_WAIT (default 20000; they expire during a run, so
 #                each run also sees 20,000 sockets close: Closed events)
@@ -13,6 +13,7 @@
 #   --duration   seconds each monitor runs (default 60)
 #   --owners     owner methods to measure, comma-separated (default proc,bpf,none; bpf is
 #                left out where it does not load)
+#   --interval   between samples (default 1s)
 # Environment: PORTWATCH_BUILD_DIR (default build/release).
 #
 # Each run: TIME_WAIT made afresh, then `portwatch monitor --source poll --netns NS
@@ -22,11 +23,13 @@
 set -euo pipefail
 
 bench_name=monitor_bench
-bench_help_lines=21
+bench_help_lines=22
 duration=60
 owners_list=proc,bpf,none
+interval=1s
 bench_extra_arg() {
   case "$1" in
+    --interval) interval="$2"; extra_shift=2 ;;
     --duration) duration="$2"; extra_shift=2 ;;
     --owners) owners_list="$2"; extra_shift=2 ;;
     *) return 1 ;;
@@ -44,7 +47,7 @@ bench_start_load pwmonbench
 echo "portwatch monitor --source poll benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "host: kernel $(uname -r), $(nproc) CPUs, load average $load_before before"
 echo "load: sockload $load_line"
-echo "each run: --interval 1s --duration ${duration}s --no-db; TIME_WAIT made afresh before it"
+echo "each run: --interval $interval --duration ${duration}s --no-db; TIME_WAIT made afresh before it"
 echo
 printf '%-8s %4s %8s %8s %8s %7s %8s %9s %s\n' owners run wall_s user_s sys_s cpu_% rss_MiB samples warnings
 failed=0
@@ -54,7 +57,7 @@ for owners in "${methods[@]}"; do
     refresh_time_wait
     set +e
     /usr/bin/time -f '%e %U %S %M' -o "$tmp/rusage" "$pw" monitor --source poll --netns "$ns" \
-      --owners "$owners" --interval 1s --duration "${duration}s" --no-db --json \
+      --owners "$owners" --interval "$interval" --duration "${duration}s" --no-db --json \
       >"$tmp/status" 2>"$tmp/log"
     status=$?
     set -e
