@@ -22,8 +22,7 @@ struct MonitorCommandOptions {
     std::optional<std::chrono::milliseconds> duration;  // unset: until SIGINT/SIGTERM
     bool json = false;
     std::size_t top = 5;  // processes in each JSON status line
-    // A status line at most this often (the first sample and the last always); zero: every
-    // sample.
+    // A status line at most this often (the first sample's always); zero: every sample.
     std::chrono::milliseconds status_every{0};
 };
 

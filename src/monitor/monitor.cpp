@@ -143,7 +143,7 @@ class MonitorImpl final : public Monitor {
         return it->second;
     }
 
-    void absorb_events(core::TimePoint now) {
+    void absorb_events() {
         for (const auto& e : batch_.ports) {
             makers_.learn(e);
             if (e.maker.pid == 0) {
@@ -167,7 +167,6 @@ class MonitorImpl final : public Monitor {
             store_.push([copy](store::HistoryStore& s) { return s.record(*copy); }, n);
         }
         batch_.clear();
-        (void)now;
     }
 
     void take_sample(bool first) {
@@ -191,7 +190,7 @@ class MonitorImpl final : public Monitor {
             source_->offer(*sample.snapshot);
             (void)source_->poll(milliseconds(0), batch_);  // the events of that snapshot's diff
         }
-        absorb_events(now);
+        absorb_events();
         const analyze::Report& report = sample.report;
         state_.at = now;
         state_.verdict = report.verdict;
