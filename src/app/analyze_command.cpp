@@ -17,6 +17,7 @@
 #include "app/diagnose_command.h"
 #include "app/exit_code.h"
 #include "app/report_spool.h"
+#include "app/value_hints.h"
 #include "core/socket_query.h"
 #include "render/analysis_renderer.h"
 #include "render/utf8.h"
@@ -433,20 +434,23 @@ CLI::App* add_analyze_command(CLI::App& app, AnalyzeArgs& a) {
     CLI::App* cmd = app.add_subcommand(
         "analyze",
         "The diagnose verdict on saved captures: netstat -anob, ss -tanp, netsh, PowerShell, ...");
-    cmd->add_option("FILE", a.files,
-                    "capture files (- for standard input); several files of one host over time "
-                    "give a trend and a forecast")
+    complete_files(cmd->add_option("FILE", a.files,
+                                   "capture files (- for standard input); several files of one "
+                                   "host over time give a trend and a forecast"))
         ->required();
     cmd->add_option("--range", a.range, "the dynamic port range LOW-HIGH (beats netsh and --os)");
-    cmd->add_option("--os", a.os,
-                    "the capture's OS when no netsh output says the range: xp or 2003 "
-                    "(1025-5000), vista+ (49152-65535), linux (32768-60999)");
+    complete_words(cmd->add_option("--os", a.os,
+                                   "the capture's OS when no netsh output says the range: xp or "
+                                   "2003 (1025-5000), vista+ (49152-65535), linux (32768-60999)"),
+                   {"xp", "2003", "vista+", "linux"});
     cmd->add_option("--at", a.at,
                     "when each FILE was captured (YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM]); default: its "
                     "'# taken at' lines, else the file's modification time; comma-separated, "
                     "one per FILE");
-    cmd->add_option("--code-page", a.code_page,
-                    "code page of lines that are not UTF-8: 850 (default), 437 or 1252")
+    complete_words(
+        cmd->add_option("--code-page", a.code_page,
+                        "code page of lines that are not UTF-8: 850 (default), 437 or 1252"),
+        {"850", "437", "1252"})
         ->capture_default_str();
     cmd->add_flag("--json", a.json, "JSON document (schema: docs/analyze.md)");
     cmd->add_flag("--sockets", a.sockets,

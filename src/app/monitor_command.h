@@ -17,7 +17,7 @@ namespace portwatch::app {
 
 struct MonitorCommandOptions {
     monitor::MonitorOptions monitor;
-    std::string db;  // --db, else the default place (default_history_path)
+    std::string db;  // --db, else the default place (store::default_history_path)
     bool no_db = false;
     std::optional<std::chrono::milliseconds> duration;  // unset: until SIGINT/SIGTERM
     bool json = false;
@@ -50,9 +50,5 @@ int run_monitor(const MonitorCommandOptions& options, std::ostream& out, std::os
 
 // "1s", "500ms", "2m", "1h", "1d"; a bare number is seconds. Whole numbers only.
 Result<std::chrono::milliseconds> parse_duration(std::string_view text);
-
-// Where the history lives by default: /var/lib/portwatch/history.db as root,
-// $XDG_STATE_HOME/portwatch/history.db (or ~/.local/state/portwatch/history.db) otherwise.
-std::string default_history_path();
 
 }  // namespace portwatch::app

@@ -111,6 +111,14 @@ class MonitorImpl final : public Monitor {
 
     const MonitorState& state() const override { return state_; }
 
+    ~MonitorImpl() override {
+        // The run ends: what waits is written and the store stamps the end (a store that still
+        // refuses says so once more; the monitor is stopping anyway).
+        const auto now = clock_.now();
+        store_.push([now](store::HistoryStore& s) { return s.end_run(now); });
+        store_.flush(now, log_, true);
+    }
+
   private:
     struct PoolTrack {
         explicit PoolTrack(const analyze::ForecastOptions& f) : series(f) {}
@@ -212,6 +220,8 @@ class MonitorImpl final : public Monitor {
                 return s.apply_retention(retention, now);
             });
         }
+        // The store commits at most a second after a write; flush() ends a quiet spell's wait.
+        store_.push([](store::HistoryStore& s) { return s.flush(); });
         store_.flush(now, log_);
         state_.warnings.clear();
         if (auto w = store_.warning()) {

@@ -123,8 +123,7 @@ TEST(Cli, EmptyValuesAreRefusedForEveryOption) {
         {"lab", {"--range"}},
         {"monitor",
          {"--source", "--interval", "--netns", "--alert-below", "--on-alert", "--alert-timeout",
-          "--db", "--duration", "--status-every", "--warning", "--critical", "--top",
-          "--owners"}},
+          "--db", "--duration", "--status-every", "--warning", "--critical", "--top", "--owners"}},
     };
     for (const auto& [command, names] : options) {
         for (const auto& name : names) {
@@ -236,7 +235,8 @@ TEST(Cli, UnknownCommandSaysSo) {
     ASSERT_FALSE(p.cli);
     EXPECT_EQ(p.cli.error(), kExitUsage);
     EXPECT_EQ(p.err,
-              "portwatch: unknown command 'frobnicate' (snapshot, diagnose, analyze, lab or monitor)\n"
+              "portwatch: unknown command 'frobnicate' (snapshot, diagnose, analyze, lab, history "
+              "or monitor)\n"
               "Run `portwatch --help` for usage.\n");
     auto none = parse({});
     ASSERT_FALSE(none.cli);
@@ -310,7 +310,8 @@ TEST(Cli, MonitorOptions) {
     EXPECT_EQ(def.monitor.alert_below, std::chrono::seconds(3600));
     EXPECT_FALSE(def.duration.has_value());
 
-    for (const auto& [args, message] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+    for (const auto& [args, message] :
+         std::vector<std::pair<std::vector<std::string>, std::string>>{
              {{"monitor", "--source", "dtrace"}, "--source must be auto, ebpf or poll"},
              {{"monitor", "--interval", "10ms"}, "--interval must be at least 100ms"},
              {{"monitor", "--interval", "1x"}, "--interval: unknown unit 'x' in '1x'"},
