@@ -69,6 +69,7 @@ CliTree::CliTree() : app("portwatch: find and explain ephemeral port exhaustion"
   portwatch diagnose                        verdict, culprit and remedy
   portwatch analyze netstat.txt             the same on a saved netstat -anobq / ss -tanp
   sudo portwatch lab churn                  watch portwatch catch a real exhaustion
+  sudo portwatch monitor                    watch continuously: rates, forecasts, alerts
   portwatch history --since 1h              what the monitor recorded in the last hour
 
 Run `portwatch COMMAND --help` for a command's options.)");
@@ -77,6 +78,7 @@ Run `portwatch COMMAND --help` for a command's options.)");
     analyze = add_analyze_command(app, analyze_args);
     lab = add_lab_command(app, lab_args);
     history = add_history_command(app, history_args);
+    monitor = add_monitor_command(app, monitor_args);
     check_every_value(app);
 }
 
@@ -89,11 +91,13 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     CLI::App* const analyze = tree.analyze;
     CLI::App* const lab = tree.lab;
     CLI::App* const history = tree.history;
+    CLI::App* const monitor = tree.monitor;
     SnapshotArgs& snapshot_args = tree.snapshot_args;
     DiagnoseArgs& diagnose_args = tree.diagnose_args;
     AnalyzeArgs& analyze_args = tree.analyze_args;
     LabArgs& lab_args = tree.lab_args;
     HistoryArgs& history_args = tree.history_args;
+    MonitorArgs& monitor_args = tree.monitor_args;
 
     // diagnose and analyze are monitoring checks: bad arguments are UNKNOWN (3), as the
     // Nagios plugin guidelines ask, so a misconfigured check does not page as CRITICAL (2).
@@ -108,14 +112,14 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     auto word = std::find_if(args.begin() + (args.empty() ? 0 : 1), args.end(),
                              [](const std::string& a) { return !a.starts_with('-'); });
     if (word != args.end()) {
-        for (CLI::App* c : {snapshot, diagnose, analyze, lab, history}) {
+        for (CLI::App* c : {snapshot, diagnose, analyze, lab, history, monitor}) {
             if (c->check_name(*word)) {
                 command = c;
             }
         }
         if (command == nullptr) {
             return fail("unknown command '" + *word +
-                        "' (snapshot, diagnose, analyze, lab or history)");
+                        "' (snapshot, diagnose, analyze, lab, history or monitor)");
         }
     }
     // CLI11 reads `--opt=` as `--opt`, and a list of only commas (`--state ,`) as no value:
@@ -135,7 +139,7 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
         }
     }
     if (args.size() <= 1) {
-        return fail("which command? snapshot, diagnose, analyze, lab or history");
+        return fail("which command? snapshot, diagnose, analyze, lab, history or monitor");
     }
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     try {
@@ -173,12 +177,16 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     if (history->parsed()) {
         return finish(finish_history_args(history_args));
     }
-    return fail("which command? snapshot, diagnose, analyze, lab or history");
+    if (monitor->parsed()) {
+        return finish(finish_monitor_args(monitor_args));
+    }
+    return fail("which command? snapshot, diagnose, analyze, lab, history or monitor");
 }
 
 int write_error_code(const Cli& cli) {
     return std::holds_alternative<SnapshotOptions>(cli.command) ||
-                   std::holds_alternative<HistoryOptions>(cli.command)
+                   std::holds_alternative<HistoryOptions>(cli.command) ||
+                   std::holds_alternative<MonitorCommandOptions>(cli.command)
                ? kExitFailure
                : kExitUnknown;
 }
@@ -197,6 +205,8 @@ int run(const Cli& cli, std::ostream& out, std::ostream& err) {
                 return run_lab(options, out, err);
             } else if constexpr (std::is_same_v<T, HistoryOptions>) {
                 return run_history(options, out, err);
+            } else if constexpr (std::is_same_v<T, MonitorCommandOptions>) {
+                return run_monitor(options, out, err);
             }
         },
         cli.command);

@@ -11,12 +11,13 @@
 #include "app/diagnose_command.h"
 #include "app/history_command.h"
 #include "app/lab_command.h"
+#include "app/monitor_command.h"
 #include "app/snapshot_command.h"
 
 namespace portwatch::app {
 
 using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions, AnalyzeOptions,
-                             HistoryOptions>;
+                             HistoryOptions, MonitorCommandOptions>;
 
 struct Cli {
     Command command;

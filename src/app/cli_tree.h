@@ -9,6 +9,7 @@
 #include "app/diagnose_command.h"
 #include "app/history_command.h"
 #include "app/lab_command.h"
+#include "app/monitor_command.h"
 #include "app/snapshot_command.h"
 
 namespace portwatch::app {
@@ -25,12 +26,14 @@ struct CliTree {
     AnalyzeArgs analyze_args;
     LabArgs lab_args;
     HistoryArgs history_args;
+    MonitorArgs monitor_args;
     CLI::App app;
     CLI::App* snapshot = nullptr;
     CLI::App* diagnose = nullptr;
     CLI::App* analyze = nullptr;
     CLI::App* lab = nullptr;
     CLI::App* history = nullptr;
+    CLI::App* monitor = nullptr;
 };
 
 }  // namespace portwatch::app

@@ -30,6 +30,7 @@ HEADER = {
     "store": "store/history_store.h",
     "render": "render/report_renderer.h",
     "live": "live/live_diagnosis.h",
+    "monitor": "monitor/monitor.h",
     "lab": "lab/lab.h",
     "app": "app/cli.h",
 }
