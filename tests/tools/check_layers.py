@@ -30,6 +30,7 @@ HEADER = {
     "render": "render/report_renderer.h",
     "live": "live/live_diagnosis.h",
     "lab": "lab/lab.h",
+    "tui": "tui/layout.h",
     "app": "app/cli.h",
 }
 
