@@ -71,6 +71,7 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
   portwatch diagnose                        verdict, culprit and remedy
   portwatch analyze netstat.txt             the same on a saved netstat -anobq / ss -tanp
   sudo portwatch lab churn                  watch portwatch catch a real exhaustion
+  sudo portwatch top                        pools and processes live, like top
 
 Run `portwatch COMMAND --help` for a command's options.)");
     SnapshotArgs snapshot_args;
@@ -81,6 +82,8 @@ Run `portwatch COMMAND --help` for a command's options.)");
     CLI::App* analyze = add_analyze_command(app, analyze_args);
     LabArgs lab_args;
     CLI::App* lab = add_lab_command(app, lab_args);
+    TopArgs top_args;
+    CLI::App* top = add_top_command(app, top_args);
     check_every_value(app);
 
     // diagnose and analyze are monitoring checks: bad arguments are UNKNOWN (3), as the
@@ -96,13 +99,14 @@ Run `portwatch COMMAND --help` for a command's options.)");
     auto word = std::find_if(args.begin() + (args.empty() ? 0 : 1), args.end(),
                              [](const std::string& a) { return !a.starts_with('-'); });
     if (word != args.end()) {
-        for (CLI::App* c : {snapshot, diagnose, analyze, lab}) {
+        for (CLI::App* c : {snapshot, diagnose, analyze, lab, top}) {
             if (c->check_name(*word)) {
                 command = c;
             }
         }
         if (command == nullptr) {
-            return fail("unknown command '" + *word + "' (snapshot, diagnose, analyze or lab)");
+            return fail("unknown command '" + *word +
+                        "' (snapshot, diagnose, analyze, lab or top)");
         }
     }
     // CLI11 reads `--opt=` as `--opt`, and a list of only commas (`--state ,`) as no value:
@@ -122,7 +126,7 @@ Run `portwatch COMMAND --help` for a command's options.)");
         }
     }
     if (args.size() <= 1) {
-        return fail("which command? snapshot, diagnose, analyze or lab");
+        return fail("which command? snapshot, diagnose, analyze, lab or top");
     }
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     try {
@@ -157,11 +161,17 @@ Run `portwatch COMMAND --help` for a command's options.)");
     if (lab->parsed()) {
         return finish(finish_lab_args(lab_args));
     }
-    return fail("which command? snapshot, diagnose, analyze or lab");
+    if (top->parsed()) {
+        return finish(finish_top_args(top_args));
+    }
+    return fail("which command? snapshot, diagnose, analyze, lab or top");
 }
 
 int write_error_code(const Cli& cli) {
-    return std::holds_alternative<SnapshotOptions>(cli.command) ? kExitFailure : kExitUnknown;
+    return std::holds_alternative<SnapshotOptions>(cli.command) ||
+                   std::holds_alternative<TopOptions>(cli.command)
+               ? kExitFailure
+               : kExitUnknown;
 }
 
 int run(const Cli& cli, std::ostream& out, std::ostream& err) {
@@ -176,6 +186,8 @@ int run(const Cli& cli, std::ostream& out, std::ostream& err) {
                 return run_analyze(options, std::cin, out, err);
             } else if constexpr (std::is_same_v<T, LabCommandOptions>) {
                 return run_lab(options, out, err);
+            } else if constexpr (std::is_same_v<T, TopOptions>) {
+                return run_top(options, out, err);
             }
         },
         cli.command);

@@ -25,11 +25,17 @@ class EventSource {
     virtual Result<void> poll(std::chrono::milliseconds timeout, core::EventBatch& out) = 0;
     // Events dropped since the source opened (ring buffer full, snapshots missed).
     virtual std::uint64_t lost() const = 0;
+    // A snapshot of the watched scope the caller took anyway (the monitor's sample each
+    // interval). A source that diffs snapshots uses it instead of taking its own, so the
+    // sockets are walked once per interval; the events it yields come with the next poll().
+    // Sources that see events directly ignore it.
+    virtual void offer(const core::Snapshot& snapshot) { (void)snapshot; }
 };
 
 struct OpenedSource {
     std::unique_ptr<EventSource> source;
-    std::string why;  // for the user: "ebpf: tracepoints attached" / "poll: eBPF did not load (...)"
+    std::string
+        why;  // for the user: "ebpf: tracepoints attached" / "poll: eBPF did not load (...)"
 };
 
 // Auto: eBPF where it loads, else poll (with the reason). Ebpf/Poll: that one or an error.

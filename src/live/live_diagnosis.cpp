@@ -4,16 +4,17 @@
 
 namespace portwatch::live {
 
-analyze::Report diagnose_scope(const collect::LiveOptions& options, const std::string& label,
-                               const analyze::Thresholds& thresholds) {
+ScopeSample sample_scope(const collect::LiveOptions& options, const std::string& label,
+                         const analyze::Thresholds& thresholds) {
+    ScopeSample sample;
     auto snapshot = collect::take_live_snapshot(options);
     if (!snapshot) {
-        analyze::Report r;
+        analyze::Report& r = sample.report;
         r.unknown = true;
         r.netns_name = label;
         r.taken_at = options.clock->now();
         r.summary = "UNKNOWN: " + snapshot.error().message;
-        return r;
+        return sample;
     }
     if (!label.empty()) {
         snapshot->netns_name = label;
@@ -22,7 +23,14 @@ analyze::Report diagnose_scope(const collect::LiveOptions& options, const std::s
     if (!facts) {
         snapshot->warnings.push_back({"host facts: " + facts.error().message});
     }
-    return analyze::diagnose(*snapshot, facts ? &*facts : nullptr, thresholds);
+    sample.report = analyze::diagnose(*snapshot, facts ? &*facts : nullptr, thresholds);
+    sample.snapshot = std::move(*snapshot);
+    return sample;
+}
+
+analyze::Report diagnose_scope(const collect::LiveOptions& options, const std::string& label,
+                               const analyze::Thresholds& thresholds) {
+    return sample_scope(options, label, thresholds).report;
 }
 
 Result<Diagnosis> diagnose_every_scope(const collect::LiveOptions& options,

@@ -3,6 +3,7 @@
 // orchestration every command that looks at this host calls (diagnose, lab, and the monitor
 // and exporter to come). Reading failures become reports marked unknown, never exceptions.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,15 @@
 #include "core/result.h"
 
 namespace portwatch::live {
+
+// One scope's snapshot and its diagnosis, both kept: the monitor diffs the snapshot for its
+// events and counts each process's sockets in it.
+struct ScopeSample {
+    std::optional<core::Snapshot> snapshot;  // unset when the sockets could not be read
+    analyze::Report report;                  // then UNKNOWN, saying why
+};
+ScopeSample sample_scope(const collect::LiveOptions& options, const std::string& label,
+                         const analyze::Thresholds& thresholds);
 
 // One scope (`options` already aimed at it), labelled `label` in the report.
 analyze::Report diagnose_scope(const collect::LiveOptions& options, const std::string& label,

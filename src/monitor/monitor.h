@@ -7,15 +7,20 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
+#include <string_view>
 
+#include "analyze/forecast.h"
 #include "analyze/severity.h"
 #include "collect/event_source.h"
 #include "collect/live_source.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "live/live_diagnosis.h"
+#include "monitor/alert.h"
 #include "monitor/state.h"
 #include "store/history_store.h"
 
@@ -29,6 +34,25 @@ struct MonitorOptions {
     std::chrono::seconds alert_below{3600};  // alert when a pool runs dry sooner than this
     std::string on_alert;                    // command run with the finding as JSON on stdin
     std::size_t recent = 60;                 // samples kept per pool and process (sparklines)
+
+    // The alert's JSON for `on_alert` (written above this layer: app/monitor_command.cpp
+    // through render::JsonWriter). Required when `on_alert` is set.
+    std::function<std::string(const Alert&)> alert_json;
+    std::chrono::milliseconds alert_timeout{10000};  // an --on-alert command is killed after
+    // Text from the system (process names) on the log: the caller's terminal-safe escaping
+    // (render::terminal_safe); unset: bytes outside printable ASCII as \xNN.
+    std::function<std::string(std::string_view)> safe_text;
+    std::string label;  // the scope in reports and on the log ("" for the caller's own)
+    std::string version = "portwatch";  // for the store's run record
+    analyze::ForecastOptions forecast;
+    store::Retention retention;  // applied to the store once an hour
+};
+
+// What the monitor reads, replaceable in tests: the event source, and the sample of the scope
+// taken every interval (unset: live::sample_scope of MonitorOptions::live).
+struct MonitorInputs {
+    collect::OpenedSource source;
+    std::function<live::ScopeSample()> sample;
 };
 
 class Monitor {
@@ -38,6 +62,11 @@ class Monitor {
     static Result<std::unique_ptr<Monitor>> create(const MonitorOptions& options,
                                                    const core::Clock& clock,
                                                    store::HistoryStore* history, std::ostream& log);
+    // The same with the inputs given (tests: a scripted source and scripted samples).
+    static Result<std::unique_ptr<Monitor>> create(const MonitorOptions& options,
+                                                   const core::Clock& clock,
+                                                   store::HistoryStore* history, std::ostream& log,
+                                                   MonitorInputs inputs);
     virtual ~Monitor() = default;
     // Waits for events until the next sample is due (at most one interval), then takes it.
     // An error means the event source broke; store trouble is a warning in the state.

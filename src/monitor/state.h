@@ -19,8 +19,8 @@ struct PoolView {
     std::uint32_t size = 0, used = 0, free = 0;
     double utilisation = 0;
     analyze::Severity severity = analyze::Severity::Ok;
-    double used_per_minute = 0;         // the forecast's rate estimate
-    std::optional<double> seconds_left;  // unset when not growing
+    double used_per_minute = 0;              // the forecast's rate estimate
+    std::optional<double> seconds_left;      // unset when not growing
     std::vector<std::uint32_t> recent_used;  // one per sample, oldest first (sparklines)
 };
 
@@ -34,6 +34,10 @@ struct ProcessView {
     std::uint64_t failures_total = 0;
     std::string top_destination;
     std::vector<std::uint32_t> recent_ports;  // one per sample, oldest first
+    double ports_per_minute = 0;              // the forecast's rate estimate of `ports`
+    // At that rate, until the fullest pool it holds ports in has none free; unset when its
+    // ports are not growing.
+    std::optional<double> seconds_left;
 };
 
 struct MonitorState {
@@ -42,9 +46,13 @@ struct MonitorState {
     std::string source_why;  // why that source runs
     std::uint64_t events_lost = 0;
     std::uint64_t failures_total = 0;
-    std::vector<PoolView> pools;          // worst first
-    std::vector<ProcessView> processes;   // most ports first
-    std::vector<std::string> warnings;    // e.g. "history: disk full, not recording"
+    std::uint64_t events_total = 0;                     // port events the source delivered
+    std::uint64_t samples = 0;                          // snapshots + diagnoses taken
+    analyze::Severity verdict = analyze::Severity::Ok;  // the latest report's
+    std::string summary;                                // ... and its summary sentence
+    std::vector<PoolView> pools;                        // worst first
+    std::vector<ProcessView> processes;                 // most ports first
+    std::vector<std::string> warnings;                  // e.g. "history: disk full, not recording"
 };
 
 }  // namespace portwatch::monitor

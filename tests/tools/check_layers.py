@@ -29,6 +29,7 @@ HEADER = {
     "analyze": "analyze/report.h",
     "render": "render/report_renderer.h",
     "live": "live/live_diagnosis.h",
+    "monitor": "monitor/monitor.h",
     "lab": "lab/lab.h",
     "tui": "tui/layout.h",
     "app": "app/cli.h",

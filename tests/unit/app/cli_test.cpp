@@ -232,7 +232,7 @@ TEST(Cli, UnknownCommandSaysSo) {
     ASSERT_FALSE(p.cli);
     EXPECT_EQ(p.cli.error(), kExitUsage);
     EXPECT_EQ(p.err,
-              "portwatch: unknown command 'frobnicate' (snapshot, diagnose, analyze or lab)\n"
+              "portwatch: unknown command 'frobnicate' (snapshot, diagnose, analyze, lab or top)\n"
               "Run `portwatch --help` for usage.\n");
     auto none = parse({});
     ASSERT_FALSE(none.cli);

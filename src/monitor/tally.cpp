@@ -1,0 +1,139 @@
+#include "monitor/tally.h"
+
+#include <utility>
+
+namespace portwatch::monitor {
+
+namespace {
+
+collect::SocketKey maker_key(const core::Socket& s, std::uint64_t netns) {
+    if (s.cookie != 0) {
+        collect::SocketKey k;
+        k.cookie = s.cookie;
+        return k;
+    }
+    collect::SocketKey k = collect::tuple_key(s);
+    if (k.netns == 0) {
+        k.netns = netns;
+    }
+    return k;
+}
+
+}  // namespace
+
+void MakerMap::learn(const core::PortEvent& e) {
+    core::Socket s;
+    s.protocol = e.protocol;
+    s.state = e.to;
+    s.local = e.local;
+    s.remote = e.remote;
+    s.cookie = e.cookie;
+    s.netns = e.netns;
+    const collect::SocketKey key = maker_key(s, e.netns);
+    if (e.kind == core::PortEventKind::Closed) {
+        map_.erase(key);
+        return;
+    }
+    if (e.maker.pid == 0) {
+        return;
+    }
+    auto [it, added] = map_.try_emplace(key, MakerEntry{e.maker, e.maker_exact});
+    if (!added && (e.maker_exact || !it->second.exact)) {
+        it->second = MakerEntry{e.maker, e.maker_exact};
+    }
+}
+
+const MakerEntry* MakerMap::find(const core::Socket& s, std::uint64_t netns) const {
+    auto it = map_.find(maker_key(s, netns));
+    return it == map_.end() ? nullptr : &it->second;
+}
+
+void MakerMap::keep_only(const core::Snapshot& snapshot) {
+    if (map_.size() <= 2 * snapshot.sockets.size() + 65536) {
+        return;
+    }
+    std::unordered_map<collect::SocketKey, MakerEntry, collect::SocketKeyHash> kept;
+    for (const auto& s : snapshot.sockets) {
+        auto it = map_.find(maker_key(s, snapshot.netns));
+        if (it != map_.end()) {
+            kept.insert(*it);
+        }
+    }
+    map_ = std::move(kept);
+}
+
+Tallies tally_processes(const core::Snapshot& snapshot, const MakerMap& makers) {
+    struct Destination {
+        std::uint32_t sockets = 0;
+        const core::Endpoint* remote = nullptr;
+    };
+    struct Acc {
+        ProcessTally t;
+        std::unordered_map<collect::SocketKey, Destination, collect::SocketKeyHash> destinations;
+    };
+    std::unordered_map<std::int32_t, Acc> acc;
+    auto add = [](Acc& a, const core::Socket& s, bool exact) {
+        ++a.t.ports;
+        switch (s.state) {
+            case core::TcpState::Established:
+                ++a.t.established;
+                break;
+            case core::TcpState::TimeWait:
+                ++a.t.time_wait;
+                a.t.time_wait_exact += exact;
+                break;
+            case core::TcpState::CloseWait:
+                ++a.t.close_wait;
+                break;
+            default:
+                ++a.t.other;
+        }
+        if (s.remote.port != 0) {
+            collect::SocketKey k;
+            k.remote = s.remote.address.bytes();
+            k.remote_scope = s.remote.address.scope_id();
+            k.remote_port = s.remote.port;
+            k.family = s.family();
+            Destination& d = a.destinations[k];
+            ++d.sockets;
+            d.remote = &s.remote;
+        }
+    };
+    for (const auto& s : snapshot.sockets) {
+        if (!s.owners.empty()) {
+            for (std::int32_t pid : s.owners) {
+                add(acc[pid], s, false);
+            }
+        } else if (const MakerEntry* m = makers.find(s, snapshot.netns); m != nullptr) {
+            Acc& a = acc[m->maker.pid];
+            add(a, s, m->exact);
+            if (a.t.name.empty()) {
+                a.t.name = m->maker.comm;
+                a.t.start_time = m->maker.start_time;
+            }
+        } else {
+            add(acc[0], s, false);
+        }
+    }
+    Tallies out;
+    for (auto& [pid, a] : acc) {
+        if (const core::Process* p = snapshot.find_process(pid); p != nullptr) {
+            a.t.name = p->name;
+            a.t.unit = p->cgroup;
+            a.t.start_time = p->start_time;
+        }
+        const Destination* top = nullptr;
+        for (const auto& [key, d] : a.destinations) {
+            if (top == nullptr || d.sockets > top->sockets) {
+                top = &d;
+            }
+        }
+        if (top != nullptr) {
+            a.t.top_destination = top->remote->to_string();
+        }
+        out.emplace(pid, std::move(a.t));
+    }
+    return out;
+}
+
+}  // namespace portwatch::monitor

@@ -1,0 +1,194 @@
+// The poll source's differ on synthetic snapshots: which events, and whose sockets they are.
+
+#include <gtest/gtest.h>
+
+#include "collect/poll_source.h"
+
+namespace portwatch::collect {
+namespace {
+
+using core::PortEventKind;
+using core::TcpState;
+
+const core::TimePoint kT0 = core::TimePoint{} + std::chrono::hours(24 * 365 * 50);
+
+core::Endpoint ep(const char* address, std::uint16_t port) {
+    return core::Endpoint{*core::IpAddress::parse(address), port, {}, {}, false};
+}
+
+class Snap {
+  public:
+    explicit Snap(int second) {
+        s_.taken_at = kT0 + std::chrono::seconds(second);
+        s_.netns = 4026531840;
+    }
+    Snap& process(std::int32_t pid, const char* name, std::int64_t start = 1000) {
+        core::Process p;
+        p.pid = pid;
+        p.name = name;
+        p.start_time = start;
+        s_.processes.push_back(p);
+        return *this;
+    }
+    Snap& tcp(TcpState state, std::uint16_t local_port, std::uint64_t cookie, std::int32_t pid,
+              std::uint16_t remote_port = 443) {
+        core::Socket s;
+        s.state = state;
+        s.local = ep("10.0.0.1", local_port);
+        s.remote = ep("10.0.0.2", remote_port);
+        s.cookie = cookie;
+        if (pid != 0) {
+            s.owners = {pid};
+            s.inode = 5000 + local_port;
+        }
+        s_.sockets.push_back(s);
+        return *this;
+    }
+    Snap& udp(std::uint16_t port, std::uint64_t inode, std::int32_t pid) {
+        core::Socket s;
+        s.protocol = core::Protocol::Udp;
+        s.state = TcpState::Close;
+        s.local = ep("0.0.0.0", port);
+        s.remote = ep("0.0.0.0", 0);
+        s.inode = inode;
+        s.owners = {pid};
+        s_.sockets.push_back(s);
+        return *this;
+    }
+    const core::Snapshot& get() const { return s_; }
+
+  private:
+    core::Snapshot s_;
+};
+
+core::EventBatch diff(SnapshotDiffer& d, const Snap& next) {
+    core::EventBatch b;
+    d.diff(next.get(), b);
+    return b;
+}
+
+TEST(PollDiff, BaselineHasNoEventsThenOpenedWithItsOwner) {
+    SnapshotDiffer d;
+    d.baseline(Snap(0).process(10, "curl").tcp(TcpState::Established, 40000, 7, 10).get());
+    EXPECT_EQ(d.tracked(), 1u);
+    auto b = diff(d, Snap(1)
+                         .process(10, "curl")
+                         .tcp(TcpState::Established, 40000, 7, 10)
+                         .tcp(TcpState::SynSent, 40001, 8, 10));
+    ASSERT_EQ(b.ports.size(), 1u);
+    const auto& e = b.ports[0];
+    EXPECT_EQ(e.kind, PortEventKind::Opened);
+    EXPECT_EQ(e.to, TcpState::SynSent);
+    EXPECT_EQ(e.local.port, 40001);
+    EXPECT_EQ(e.remote.to_string(), "10.0.0.2:443");
+    EXPECT_EQ(e.cookie, 8u);
+    EXPECT_EQ(e.netns, 4026531840u);
+    EXPECT_EQ(e.at, kT0 + std::chrono::seconds(1));
+    EXPECT_EQ(e.maker.pid, 10);
+    EXPECT_EQ(e.maker.comm, "curl");
+    EXPECT_EQ(e.maker.start_time, 1000);
+    EXPECT_TRUE(e.maker_exact);
+}
+
+TEST(PollDiff, TimeWaitOfASocketSeenWithAnOwnerKeepsItsExactMaker) {
+    for (std::uint64_t cookie : {std::uint64_t{77}, std::uint64_t{0}}) {  // by cookie, by tuple
+        SnapshotDiffer d;
+        d.baseline(Snap(0).process(10, "curl").tcp(TcpState::Established, 40000, cookie, 10).get());
+        // The process closed first: the socket is a TIME_WAIT no descriptor holds.
+        auto b = diff(d, Snap(1).tcp(TcpState::TimeWait, 40000, cookie, 0));
+        ASSERT_EQ(b.ports.size(), 1u) << cookie;
+        const auto& e = b.ports[0];
+        EXPECT_EQ(e.kind, PortEventKind::StateChanged);
+        EXPECT_EQ(e.from, TcpState::Established);
+        EXPECT_EQ(e.to, TcpState::TimeWait);
+        EXPECT_EQ(e.maker.pid, 10);
+        EXPECT_EQ(e.maker.comm, "curl");
+        EXPECT_TRUE(e.maker_exact);
+        // TIME_WAIT ends: Closed, with the endpoints and the maker.
+        b = diff(d, Snap(61));
+        ASSERT_EQ(b.ports.size(), 1u);
+        EXPECT_EQ(b.ports[0].kind, PortEventKind::Closed);
+        EXPECT_EQ(b.ports[0].from, TcpState::TimeWait);
+        EXPECT_EQ(b.ports[0].to, TcpState::Close);
+        EXPECT_EQ(b.ports[0].local.to_string(), "10.0.0.1:40000");
+        EXPECT_EQ(b.ports[0].remote.to_string(), "10.0.0.2:443");
+        EXPECT_EQ(b.ports[0].cookie, cookie);
+        EXPECT_EQ(b.ports[0].maker.pid, 10);
+        EXPECT_EQ(d.tracked(), 0u);
+    }
+}
+
+TEST(PollDiff, TimeWaitNeverSeenOpenHasNoMaker) {
+    SnapshotDiffer d;
+    d.baseline(Snap(0).get());
+    // A connection that lived less than one interval.
+    auto b = diff(d, Snap(1).tcp(TcpState::TimeWait, 40005, 99, 0));
+    ASSERT_EQ(b.ports.size(), 1u);
+    EXPECT_EQ(b.ports[0].kind, PortEventKind::Opened);
+    EXPECT_EQ(b.ports[0].maker.pid, 0);
+    EXPECT_FALSE(b.ports[0].maker_exact);
+}
+
+TEST(PollDiff, TimeWaitUnderAnotherKeyTakesTheMakerOfTheSameTupleNotExact) {
+    SnapshotDiffer d;
+    d.baseline(Snap(0).process(10, "curl").tcp(TcpState::Established, 40000, 5, 10).get());
+    auto b = diff(d, Snap(1));  // gone (missed its TIME_WAIT), then seen under a new cookie
+    ASSERT_EQ(b.ports.size(), 1u);
+    EXPECT_EQ(b.ports[0].kind, PortEventKind::Closed);
+    b = diff(d, Snap(2).tcp(TcpState::TimeWait, 40000, 6, 0));
+    ASSERT_EQ(b.ports.size(), 1u);
+    EXPECT_EQ(b.ports[0].kind, PortEventKind::Opened);
+    EXPECT_EQ(b.ports[0].maker.pid, 10);
+    EXPECT_FALSE(b.ports[0].maker_exact);
+    // ... but not after `remember` has passed.
+    SnapshotDiffer late(std::chrono::seconds(30));
+    late.baseline(Snap(0).process(10, "curl").tcp(TcpState::Established, 40000, 5, 10).get());
+    diff(late, Snap(1));
+    b = diff(late, Snap(40));
+    b = diff(late, Snap(41).tcp(TcpState::TimeWait, 40000, 6, 0));
+    ASSERT_EQ(b.ports.size(), 1u);
+    EXPECT_EQ(b.ports[0].maker.pid, 0);
+}
+
+TEST(PollDiff, AnOwnerSeenLaterMakesTheMakerExact) {
+    SnapshotDiffer d;
+    d.baseline(Snap(0).tcp(TcpState::SynSent, 40000, 3, 0).get());  // owner not read yet
+    auto b = diff(d, Snap(1).process(12, "java").tcp(TcpState::Established, 40000, 3, 12));
+    ASSERT_EQ(b.ports.size(), 1u);
+    EXPECT_EQ(b.ports[0].kind, PortEventKind::StateChanged);
+    EXPECT_EQ(b.ports[0].maker.pid, 12);
+    EXPECT_TRUE(b.ports[0].maker_exact);
+}
+
+TEST(PollDiff, UnchangedSocketsMakeNoEvents) {
+    SnapshotDiffer d;
+    Snap s(0);
+    s.process(10, "nginx");
+    for (std::uint16_t p = 40000; p < 40100; ++p) {
+        s.tcp(TcpState::Established, p, p, 10);
+    }
+    d.baseline(s.get());
+    EXPECT_TRUE(diff(d, s).ports.empty());
+    EXPECT_EQ(d.tracked(), 100u);
+}
+
+TEST(PollDiff, ReusePortSocketsWithoutCookiesAreTwoSockets) {
+    SnapshotDiffer d;
+    d.baseline(Snap(0).get());
+    auto b = diff(d, Snap(1).process(20, "dns").udp(53, 900, 20).udp(53, 901, 20));
+    EXPECT_EQ(b.ports.size(), 2u);
+    b = diff(d, Snap(2).process(20, "dns").udp(53, 901, 20));
+    ASSERT_EQ(b.ports.size(), 1u);
+    EXPECT_EQ(b.ports[0].kind, PortEventKind::Closed);
+    EXPECT_EQ(b.ports[0].protocol, core::Protocol::Udp);
+}
+
+TEST(PollDiff, FirstDiffWithoutBaselineIsTheBaseline) {
+    SnapshotDiffer d;
+    EXPECT_FALSE(d.has_baseline());
+    EXPECT_TRUE(diff(d, Snap(0).tcp(TcpState::Established, 40000, 1, 0)).ports.empty());
+    EXPECT_TRUE(d.has_baseline());
+}
+
+}  // namespace
+}  // namespace portwatch::collect
