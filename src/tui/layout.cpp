@@ -100,18 +100,24 @@ std::string heading(std::span<const Column> columns, const std::vector<std::size
 
 // Pools: POOL SEV USE USED/SIZE RATE LEFT TREND
 constexpr Column kPoolColumns[] = {
-    {"POOL", 12, 60, false, 0, 1},     {"SEV", 4, 4, false, 6, 0}, {"USE", 18, 50, false, 0, 2},
+    {"POOL", 12, 72, false, 0, 1},     {"SEV", 4, 4, false, 6, 0}, {"USE", 16, 50, false, 0, 2},
     {"USED/SIZE", 11, 11, true, 2, 0}, {"RATE", 7, 7, true, 4, 0}, {"LEFT", 7, 7, true, 3, 0},
     {"TREND", 8, 60, false, 5, 3},
 };
 
-// Processes: PID NAME PORTS ESTAB TW EXACT CW FAIL/s FAILS DESTINATION TREND
+// Processes: PID NAME PORTS ESTAB TW EXACT CW FAIL/s FAILS LEFT DESTINATION TREND
 constexpr Column kProcessColumns[] = {
-    {"PID", 7, 7, true, 0, 0},         {"NAME", 8, 32, false, 0, 1},
-    {"PORTS", 6, 6, true, 0, 0},       {"ESTAB", 6, 6, true, 8, 0, 100},
-    {"TW", 6, 6, true, 4, 0},          {"EXACT", 6, 6, true, 6, 0},
-    {"CW", 5, 5, true, 9, 0, 100},     {"FAIL/s", 7, 7, true, 3, 0},
-    {"FAILS", 8, 8, true, 10, 0, 120}, {"TOP DESTINATION", 12, 48, false, 5, 1},
+    {"PID", 7, 7, true, 0, 0},
+    {"NAME", 8, 32, false, 0, 1},
+    {"PORTS", 6, 6, true, 0, 0},
+    {"ESTAB", 6, 6, true, 8, 0, 100},
+    {"TW", 6, 6, true, 4, 0},
+    {"EXACT", 6, 6, true, 6, 0},
+    {"CW", 5, 5, true, 9, 0, 100},
+    {"FAIL/s", 7, 7, true, 3, 0},
+    {"FAILS", 8, 8, true, 10, 0, 120},
+    {"LEFT", 7, 7, true, 11, 0, 100},
+    {"TOP DESTINATION", 12, 48, false, 5, 1},
     {"TREND", 8, 60, false, 7, 3},
 };
 
@@ -140,11 +146,25 @@ Style severity_style(analyze::Severity s) {
     }
 }
 
+// The pool as the report names it ("tcp-connect 10.0.0.1 -> 10.0.0.2:443"). When that is too
+// wide, a connect() pool shows its destination ("-> 10.0.0.2:443": the local address is nearly
+// always the host's), and anything still too wide keeps its end, which tells pools apart.
+std::string pool_name(const PoolView& p, std::size_t width, bool utf8) {
+    std::string name = render::terminal_safe(p.pool);
+    if (render::display_width(name) <= width) {
+        return name;
+    }
+    if (auto arrow = name.rfind(" -> "); arrow != std::string::npos) {
+        name.erase(0, arrow + 1);
+    }
+    return truncate_front(name, width, utf8);
+}
+
 std::string pool_row(const PoolView& p, const std::vector<std::size_t>& w, bool utf8) {
     return table_row(kPoolColumns, w, utf8, [&](std::size_t i, std::size_t width) -> std::string {
         switch (i) {
-            case 0:  // the end of "local -> remote" tells pools apart
-                return truncate_front(render::terminal_safe(p.pool), width, utf8);
+            case 0:
+                return pool_name(p, width, utf8);
             case 1:
                 return std::string(severity_word(p.severity));
             case 2:
@@ -162,33 +182,36 @@ std::string pool_row(const PoolView& p, const std::vector<std::size_t>& w, bool 
 }
 
 std::string process_row(const ProcessView& p, const std::vector<std::size_t>& w, bool utf8) {
-    return table_row(kProcessColumns, w, utf8,
-                     [&](std::size_t i, std::size_t width) -> std::string {
-                         switch (i) {
-                             case 0:
-                                 return std::to_string(p.pid);
-                             case 1:
-                                 return render::terminal_safe(p.name);
-                             case 2:
-                                 return std::to_string(p.ports);
-                             case 3:
-                                 return std::to_string(p.established);
-                             case 4:
-                                 return std::to_string(p.time_wait);
-                             case 5:
-                                 return std::to_string(p.time_wait_exact);
-                             case 6:
-                                 return std::to_string(p.close_wait);
-                             case 7:
-                                 return per_second(p.failures_per_second);
-                             case 8:
-                                 return std::to_string(p.failures_total);
-                             case 9:
-                                 return render::terminal_safe(p.top_destination);
-                             default:
-                                 return sparkline(p.recent_ports, width, utf8);
-                         }
-                     });
+    auto cell = [&](std::size_t i, std::size_t width) -> std::string {
+        switch (i) {
+            case 0:
+                return p.pid == 0 ? std::string("-") : std::to_string(p.pid);
+            case 1:  // sockets no process holds: TIME_WAIT and orphans not attributed
+                return p.pid == 0 && p.name.empty() ? std::string("(no owner)")
+                                                    : render::terminal_safe(p.name);
+            case 2:
+                return std::to_string(p.ports);
+            case 3:
+                return std::to_string(p.established);
+            case 4:
+                return std::to_string(p.time_wait);
+            case 5:
+                return std::to_string(p.time_wait_exact);
+            case 6:
+                return std::to_string(p.close_wait);
+            case 7:
+                return per_second(p.failures_per_second);
+            case 8:
+                return std::to_string(p.failures_total);
+            case 9:
+                return time_left(p.seconds_left, utf8);
+            case 10:
+                return render::terminal_safe(p.top_destination);
+            default:
+                return sparkline(p.recent_ports, width, utf8);
+        }
+    };
+    return table_row(kProcessColumns, w, utf8, cell);
 }
 
 std::string clock_text(core::TimePoint at, std::chrono::seconds offset) {
@@ -229,7 +252,8 @@ std::vector<Line> help_lines(const MonitorState& s) {
         {"  TW      of them in TIME_WAIT; EXACT: recorded as made by it, not inferred"},
         {"  FAIL/s  port allocations the kernel refused it, per second (connect, bind)"},
         {"  USE     a pool's ports in use; SEV: ok, WARN, CRIT, FULL (no port left)"},
-        {"  LEFT    time until the pool runs out at RATE (ports per minute)"},
+        {"  LEFT    time until the pool runs out at RATE; for a process, until the"},
+        {"          fullest pool it uses runs out at its own rate"},
         {"  TREND   the recent samples, oldest left"},
         {""},
     };

@@ -116,7 +116,7 @@ TEST(Layout, FitsEightyByTwentyFourWithEveryPart) {
     EXPECT_NE(worst.find("26255/28232"), std::string::npos) << worst;
     EXPECT_NE(worst.find("12m"), std::string::npos) << worst;
     EXPECT_NE(f.lines[3].text.find("3h 5m"), std::string::npos) << f.lines[3].text;
-    EXPECT_TRUE(f.lines[3].text.starts_with("….1 -> 10.0.0.2:443 ok   [")) << f.lines[3].text;
+    EXPECT_TRUE(f.lines[3].text.starts_with("-> 10.0.0.2:443       ok   [||||||")) << f.lines[3].text;
     EXPECT_NE(f.lines[4].text.find("—"), std::string::npos) << f.lines[4].text;
     const std::string all = joined(f);
     for (const char* col : {"PID", "NAME", "PORTS", "TW", "EXACT", "FAIL/s", "TOP DESTINATION"}) {
@@ -136,6 +136,30 @@ TEST(Layout, FitsEightyByTwentyFourWithEveryPart) {
         << f.lines.back().text;
     EXPECT_EQ(f.processes, 41u);
     EXPECT_EQ(f.page, static_cast<std::size_t>(f.lines.end() - heading - 2));
+}
+
+TEST(Layout, PoolNamesKeepWhatTellsThemApart) {
+    MonitorState s = sample_state(1);
+    s.pools[0].pool = "tcp-connect 192.168.100.200 -> [2001:db8::1234]:8443";
+    s.pools[1].pool = "tcp-connect 10.0.0.1 -> [2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff]:443";
+    s.pools[2].pool = "udp-local any local address (so it is long)";
+    ViewSettings v;
+    Frame f = layout(s, v);
+    EXPECT_TRUE(f.lines[2].text.starts_with("…2001:db8::1234]:8443 ")) << f.lines[2].text;
+    EXPECT_TRUE(f.lines[3].text.starts_with("…:dddd:eeee:ffff]:443 ")) << f.lines[3].text;
+    EXPECT_TRUE(f.lines[4].text.starts_with("…ress (so it is long) ")) << f.lines[4].text;
+    v.cols = 200;
+    std::string wide = joined(layout(s, v));
+    for (const auto& p : s.pools) {
+        EXPECT_NE(wide.find(p.pool), std::string::npos) << p.pool;
+    }
+}
+
+TEST(Layout, SocketsWithoutOwnerAreNamedSo) {
+    MonitorState s = sample_state(1);
+    s.processes = {process(0, "", 3, 2, 0)};
+    Frame f = layout(s, ViewSettings{});
+    EXPECT_NE(joined(f).find("      - (no owner)           3"), std::string::npos) << joined(f);
 }
 
 TEST(Layout, NarrowTerminalKeepsTheEssentialColumns) {
@@ -174,6 +198,7 @@ TEST(Layout, WiderTerminalGrowsColumnsAndAddsSome) {
     EXPECT_NE(all.find("a-rather-long-process-name-here"), std::string::npos) << all;
     EXPECT_NE(all.find("ESTAB"), std::string::npos);
     EXPECT_NE(all.find("FAILS"), std::string::npos);
+    EXPECT_NE(all.find("LEFT"), std::string::npos);
     EXPECT_NE(all.find("10.0.0.1 -> 10.0.0.2:443"), std::string::npos);
 }
 
