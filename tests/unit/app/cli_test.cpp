@@ -121,6 +121,7 @@ TEST(Cli, EmptyValuesAreRefusedForEveryOption) {
          {"--range", "--os", "--at", "--code-page", "--warning", "--critical", "--pools", "--top",
           "--max-sockets"}},
         {"lab", {"--range"}},
+        {"top", {"--interval", "--netns", "--source", "--owners", "--sort", "--iterations"}},
     };
     for (const auto& [command, names] : options) {
         for (const auto& name : names) {
@@ -224,6 +225,61 @@ TEST(Cli, UsageErrorIsOneLineAndAPointerToHelp) {
                   std::string::npos)
             << p.err;
         EXPECT_EQ(p.err.find("Options:"), std::string::npos) << "the whole help was printed";
+    }
+}
+
+TEST(Cli, TopOptions) {
+    auto p = parse({"top"});
+    ASSERT_TRUE(p.cli) << p.err;
+    const auto& d = std::get<TopOptions>(p.cli->command);
+    EXPECT_EQ(d.monitor.interval, std::chrono::milliseconds(1000));
+    EXPECT_EQ(d.monitor.source, collect::EventSourceKind::Auto);
+    EXPECT_EQ(d.view.sort, tui::SortKey::Ports);
+    EXPECT_FALSE(d.iterations);
+    EXPECT_FALSE(d.batch);
+
+    p = parse({"top", "-d", "0.5", "--netns", "blue", "--source", "poll", "--sort", "time-wait",
+               "-n", "3"});
+    ASSERT_TRUE(p.cli) << p.err;
+    const auto& o = std::get<TopOptions>(p.cli->command);
+    EXPECT_EQ(o.monitor.interval, std::chrono::milliseconds(500));
+    EXPECT_EQ(o.view.interval, std::chrono::milliseconds(500));
+    EXPECT_EQ(o.monitor.live.platform.netns, "blue");
+    EXPECT_EQ(o.monitor.source, collect::EventSourceKind::Poll);
+    EXPECT_EQ(o.view.sort, tui::SortKey::TimeWait);
+    EXPECT_EQ(o.iterations, 3u);
+    EXPECT_FALSE(o.batch);
+
+    p = parse({"top", "--once"});
+    ASSERT_TRUE(p.cli) << p.err;
+    EXPECT_EQ(std::get<TopOptions>(p.cli->command).iterations, 1u);
+    EXPECT_TRUE(std::get<TopOptions>(p.cli->command).batch);
+
+    for (const auto& [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"top", "--interval", "0.05"}, "--interval: seconds between 0.1 and 3600"},
+             {{"top", "--interval", "1e3"}, "--interval: seconds between 0.1 and 3600"},
+             {{"top", "--interval", "2s"}, "--interval: seconds between 0.1 and 3600"},
+             {{"top", "--interval", "nan"}, "--interval: seconds between 0.1 and 3600"},
+             {{"top", "--source", "kprobe"}, "--source must be auto, ebpf or poll"},
+             {{"top", "--sort", "size"}, "--sort must be ports, time-wait, failures, name or pid"},
+             {{"top", "-n", "0"}, "-n/--iterations: at least 1"},
+             {{"top", "-n", "-1"}, "expected a whole number"},
+             {{"top", "--once", "-n", "2"}, "--once and -n 2 disagree"},
+             {{"top", "--owners", "maybe"}, "--owners must be auto, proc, bpf or none"},
+         }) {
+        auto bad = parse(args);
+        ASSERT_FALSE(bad.cli) << testing::PrintToString(args);
+        EXPECT_EQ(bad.cli.error(), kExitUsage);
+        EXPECT_NE(bad.err.find(says), std::string::npos) << bad.err;
+        EXPECT_NE(bad.err.find("Run `portwatch top --help` for usage."), std::string::npos)
+            << bad.err;
+    }
+    auto help = parse({"top", "--help"});
+    ASSERT_FALSE(help.cli);
+    EXPECT_EQ(help.cli.error(), kExitOk);
+    for (const char* part : {"Usage: portwatch top", "--interval", "--netns", "--source",
+                             "--iterations", "--once", "--sort", "KEYS", "EXAMPLES:"}) {
+        EXPECT_NE(help.out.find(part), std::string::npos) << part;
     }
 }
 
