@@ -101,22 +101,24 @@ std::string gauge(double fraction, std::size_t width) {
     return "[" + bar + "]";
 }
 
-std::string sparkline(std::span<const std::uint32_t> values, std::size_t width, bool utf8) {
+std::string sparkline(std::span<const std::uint32_t> values, std::size_t width, bool utf8,
+                      std::uint32_t top) {
     static constexpr std::array<std::string_view, 8> kBlocks = {
         "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
     static constexpr std::string_view kAscii = "_.:-=+*#";
     if (values.size() > width) {
         values = values.subspan(values.size() - width);
     }
-    std::uint32_t top = 0;
-    for (auto v : values) {
-        top = std::max(top, v);
+    if (top == 0) {
+        for (auto v : values) {
+            top = std::max(top, v);
+        }
     }
     std::string out(width - values.size(), ' ');
     for (auto v : values) {
-        std::size_t level =
-            top == 0 ? 0
-                     : static_cast<std::size_t>(std::lround(7.0 * static_cast<double>(v) / top));
+        std::size_t level = top == 0 ? 0
+                                     : static_cast<std::size_t>(std::lround(
+                                           7.0 * std::min(1.0, static_cast<double>(v) / top)));
         if (utf8) {
             out += kBlocks[level];
         } else {

@@ -24,10 +24,11 @@ std::string fit_right(std::string_view safe_text, std::size_t width, bool utf8);
 // over the bar's right end. `fraction` is clamped to [0, 1].
 std::string gauge(double fraction, std::size_t width);
 
-// The newest `width` values (oldest first) as one column each, scaled to the largest shown:
-// U+2581..U+2588 with UTF-8, "_.:-=+*#" without; right-aligned, spaces where there is no
-// value yet. An all-zero history is the lowest level.
-std::string sparkline(std::span<const std::uint32_t> values, std::size_t width, bool utf8);
+// The newest `width` values (oldest first) as one column each, scaled to `top` (0: the
+// largest shown): U+2581..U+2588 with UTF-8, "_.:-=+*#" without; right-aligned, spaces where
+// there is no value yet. Zero (and an all-zero history) is the lowest level.
+std::string sparkline(std::span<const std::uint32_t> values, std::size_t width, bool utf8,
+                      std::uint32_t top = 0);
 
 // Time to exhaustion: "45s", "12m", "3h 5m", "2d 4h"; "—" ("-" without UTF-8) when unset
 // (the pool is not growing).

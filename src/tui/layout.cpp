@@ -176,12 +176,15 @@ std::string pool_row(const PoolView& p, const std::vector<std::size_t>& w, bool 
             case 5:
                 return time_left(p.seconds_left, utf8);
             default:
-                return sparkline(p.recent_used, width, utf8);
+                return sparkline(p.recent_used, width, utf8, p.size);  // how full, as USE
         }
     });
 }
 
-std::string process_row(const ProcessView& p, const std::vector<std::size_t>& w, bool utf8) {
+// `top`: the scale of the sparklines, the most ports any listed process held recently, so that
+// the bars compare processes as the PORTS column does.
+std::string process_row(const ProcessView& p, const std::vector<std::size_t>& w, bool utf8,
+                        std::uint32_t top) {
     auto cell = [&](std::size_t i, std::size_t width) -> std::string {
         switch (i) {
             case 0:
@@ -208,7 +211,7 @@ std::string process_row(const ProcessView& p, const std::vector<std::size_t>& w,
             case 10:
                 return render::terminal_safe(p.top_destination);
             default:
-                return sparkline(p.recent_ports, width, utf8);
+                return sparkline(p.recent_ports, width, utf8, top);
         }
     };
     return table_row(kProcessColumns, w, utf8, cell);
@@ -369,12 +372,16 @@ Frame layout(const MonitorState& state, const ViewSettings& view) {
         if (state.pools.empty()) {
             add("(no pool in use yet)", Style::Dim);
         }
-        // Interactive: pools take at most a third of the lines below the title, at least one.
+        // Interactive: pools take the lines the processes do not need, and at least a third
+        // of those below the title (at least one).
         std::size_t shown = state.pools.size();
         if (!view.batch) {
-            std::size_t third = std::max<std::size_t>(1, room(0) / 3);
-            if (shown > third) {
-                shown = third > 1 ? third - 1 : 1;
+            const std::size_t avail = room(0);
+            const std::size_t need = 2 + std::max<std::size_t>(1, processes.size());
+            const std::size_t budget =
+                std::max({std::size_t{1}, avail / 3, avail > need ? avail - need : 0});
+            if (shown > budget) {
+                shown = budget > 1 ? budget - 1 : 1;
             }
         }
         for (std::size_t i = 0; i < shown; ++i) {
@@ -392,8 +399,14 @@ Frame layout(const MonitorState& state, const ViewSettings& view) {
         frame.scroll = view.batch ? 0 : std::min(view.scroll, max_scroll);
         frame.page = std::max<std::size_t>(1, page);
         std::size_t end = std::min(processes.size(), frame.scroll + page);
+        std::uint32_t top = 0;
+        for (const auto* p : processes) {
+            for (auto v : p->recent_ports) {
+                top = std::max(top, v);
+            }
+        }
         for (std::size_t i = frame.scroll; i < end; ++i) {
-            add(process_row(*processes[i], cw, utf8));
+            add(process_row(*processes[i], cw, utf8, top));
         }
         if (processes.empty()) {
             add(view.filter.empty() ? "(no process holds a port)"

@@ -59,8 +59,10 @@ TEST(TopTmux, KeysResizeAndQuit) {
     EXPECT_TRUE(lines[0].starts_with("portwatch top  ")) << t.screen();
     EXPECT_NE(lines[0].find("source scripted"), std::string::npos) << lines[0];
     EXPECT_TRUE(lines[1].starts_with("POOL")) << t.screen();
-    EXPECT_NE(lines[2].find(" CRIT [|||||||||||90.0%]    900/1000   +30/m      3m "),
-              std::string::npos)
+    EXPECT_NE(
+        lines[2].find(
+            "-> 10.0.0.2:443       CRIT [|||||||||90.0%]    900/1000   +30/m      3m      ▇▇▇"),
+        std::string::npos)
         << lines[2];
     EXPECT_TRUE(first_process(lines).starts_with("   5039 svc-39              49")) << t.screen();
     EXPECT_TRUE(lines[23].starts_with("q quit  p pause  s sort:ports")) << lines[23];

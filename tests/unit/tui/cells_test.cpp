@@ -37,7 +37,9 @@ TEST(Sparkline, BlocksScaledToTheLargestShown) {
 TEST(Sparkline, NewestRightAlignedAndOldestDropped) {
     std::vector<std::uint32_t> v = {100, 0, 50};
     EXPECT_EQ(sparkline(v, 5, false), "  #_=");
-    EXPECT_EQ(sparkline(v, 2, false), "_#");  // 0 and 50: scaled to 50
+    EXPECT_EQ(sparkline(v, 2, false), "_#");        // 0 and 50: scaled to 50
+    EXPECT_EQ(sparkline(v, 3, false, 200), "=_:");  // scaled to 200: 100 is half
+    EXPECT_EQ(sparkline(v, 3, false, 20), "#_#");   // past the scale: the top level
     std::vector<std::uint32_t> zeros(4, 0);
     EXPECT_EQ(sparkline(zeros, 4, true), "▁▁▁▁");
     EXPECT_EQ(display_width(sparkline(v, 9, true)), 9u);

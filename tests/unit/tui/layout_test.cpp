@@ -116,7 +116,8 @@ TEST(Layout, FitsEightyByTwentyFourWithEveryPart) {
     EXPECT_NE(worst.find("26255/28232"), std::string::npos) << worst;
     EXPECT_NE(worst.find("12m"), std::string::npos) << worst;
     EXPECT_NE(f.lines[3].text.find("3h 5m"), std::string::npos) << f.lines[3].text;
-    EXPECT_TRUE(f.lines[3].text.starts_with("-> 10.0.0.2:443       ok   [||||||")) << f.lines[3].text;
+    EXPECT_TRUE(f.lines[3].text.starts_with("-> 10.0.0.2:443       ok   [||||||"))
+        << f.lines[3].text;
     EXPECT_NE(f.lines[4].text.find("—"), std::string::npos) << f.lines[4].text;
     const std::string all = joined(f);
     for (const char* col : {"PID", "NAME", "PORTS", "TW", "EXACT", "FAIL/s", "TOP DESTINATION"}) {
@@ -301,6 +302,36 @@ TEST(Layout, ManyPoolsTakeAtMostAThirdOfTheScreen) {
     std::string all = joined(f);
     EXPECT_NE(all.find("more pools (worst first)"), std::string::npos) << all;
     EXPECT_GE(f.page, 10u);
+}
+
+TEST(Layout, FewProcessesLeaveTheirRoomToPools) {
+    MonitorState s = sample_state(2);
+    for (int i = 0; i < 30; ++i) {
+        s.pools.push_back(s.pools[1]);
+    }
+    Frame f = layout(s, ViewSettings{});
+    expect_fits(f, 24, 80);
+    std::string all = joined(f);
+    // 24 = title, heading, pools, "more", blank, heading, 3 processes, key bar
+    EXPECT_NE(all.find("... 18 more pools (worst first)"), std::string::npos) << all;
+    EXPECT_NE(all.find("nginx"), std::string::npos) << all;
+    EXPECT_NE(all.find("worker-1"), std::string::npos) << all;
+}
+
+TEST(Layout, SparklinesCompareLikeTheColumnsBesideThem) {
+    MonitorState s = sample_state(0);
+    s.pools.resize(1);
+    s.pools[0].size = 1000;
+    s.pools[0].recent_used = {10, 10, 10, 10};  // flat and nearly empty: low, not full height
+    s.processes = {process(1, "big", 80, 0, 0), process(2, "small", 10, 0, 0)};
+    s.processes[0].recent_ports = {80, 80};
+    s.processes[1].recent_ports = {10, 10};
+    ViewSettings v;
+    v.utf8 = false;
+    std::string all = joined(layout(s, v));
+    EXPECT_NE(all.find(" ____\n"), std::string::npos) << all;
+    EXPECT_NE(all.find(" ##\n"), std::string::npos) << all;
+    EXPECT_NE(all.find(" ..\n"), std::string::npos) << all;
 }
 
 TEST(Layout, HelpReplacesTheTables) {
