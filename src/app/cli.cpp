@@ -5,13 +5,12 @@
 #include <iostream>
 
 #include "app/exit_code.h"
+#include "app/version.h"
 #include "render/utf8.h"
 
 namespace portwatch::app {
 
 namespace {
-
-constexpr const char* kVersion = "portwatch 0.1.0";
 
 // One rule for the value of every option and positional, whatever its type, so that no
 // option can be forgotten: an empty value (`--netns ""`, `--netns=`) is an error, never the
@@ -71,6 +70,7 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
   portwatch diagnose                        verdict, culprit and remedy
   portwatch analyze netstat.txt             the same on a saved netstat -anobq / ss -tanp
   sudo portwatch lab churn                  watch portwatch catch a real exhaustion
+  sudo portwatch monitor                    watch continuously: rates, forecasts, alerts
   sudo portwatch top                        pools and processes live, like top
 
 Run `portwatch COMMAND --help` for a command's options.)");
@@ -82,6 +82,8 @@ Run `portwatch COMMAND --help` for a command's options.)");
     CLI::App* analyze = add_analyze_command(app, analyze_args);
     LabArgs lab_args;
     CLI::App* lab = add_lab_command(app, lab_args);
+    MonitorArgs monitor_args;
+    CLI::App* monitor = add_monitor_command(app, monitor_args);
     TopArgs top_args;
     CLI::App* top = add_top_command(app, top_args);
     check_every_value(app);
@@ -99,14 +101,14 @@ Run `portwatch COMMAND --help` for a command's options.)");
     auto word = std::find_if(args.begin() + (args.empty() ? 0 : 1), args.end(),
                              [](const std::string& a) { return !a.starts_with('-'); });
     if (word != args.end()) {
-        for (CLI::App* c : {snapshot, diagnose, analyze, lab, top}) {
+        for (CLI::App* c : {snapshot, diagnose, analyze, lab, monitor, top}) {
             if (c->check_name(*word)) {
                 command = c;
             }
         }
         if (command == nullptr) {
             return fail("unknown command '" + *word +
-                        "' (snapshot, diagnose, analyze, lab or top)");
+                        "' (snapshot, diagnose, analyze, lab, monitor or top)");
         }
     }
     // CLI11 reads `--opt=` as `--opt`, and a list of only commas (`--state ,`) as no value:
@@ -126,7 +128,7 @@ Run `portwatch COMMAND --help` for a command's options.)");
         }
     }
     if (args.size() <= 1) {
-        return fail("which command? snapshot, diagnose, analyze, lab or top");
+        return fail("which command? snapshot, diagnose, analyze, lab, monitor or top");
     }
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     try {
@@ -161,14 +163,18 @@ Run `portwatch COMMAND --help` for a command's options.)");
     if (lab->parsed()) {
         return finish(finish_lab_args(lab_args));
     }
+    if (monitor->parsed()) {
+        return finish(finish_monitor_args(monitor_args));
+    }
     if (top->parsed()) {
         return finish(finish_top_args(top_args));
     }
-    return fail("which command? snapshot, diagnose, analyze, lab or top");
+    return fail("which command? snapshot, diagnose, analyze, lab, monitor or top");
 }
 
 int write_error_code(const Cli& cli) {
     return std::holds_alternative<SnapshotOptions>(cli.command) ||
+                   std::holds_alternative<MonitorCommandOptions>(cli.command) ||
                    std::holds_alternative<TopOptions>(cli.command)
                ? kExitFailure
                : kExitUnknown;
@@ -186,6 +192,8 @@ int run(const Cli& cli, std::ostream& out, std::ostream& err) {
                 return run_analyze(options, std::cin, out, err);
             } else if constexpr (std::is_same_v<T, LabCommandOptions>) {
                 return run_lab(options, out, err);
+            } else if constexpr (std::is_same_v<T, MonitorCommandOptions>) {
+                return run_monitor(options, out, err);
             } else if constexpr (std::is_same_v<T, TopOptions>) {
                 return run_top(options, out, err);
             }

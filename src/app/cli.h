@@ -10,13 +10,14 @@
 #include "app/analyze_command.h"
 #include "app/diagnose_command.h"
 #include "app/lab_command.h"
+#include "app/monitor_command.h"
 #include "app/snapshot_command.h"
 #include "app/top_command.h"
 
 namespace portwatch::app {
 
-using Command =
-    std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions, AnalyzeOptions, TopOptions>;
+using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions, AnalyzeOptions,
+                             MonitorCommandOptions, TopOptions>;
 
 struct Cli {
     Command command;

@@ -4,8 +4,6 @@
 // app, through render::JsonWriter) and handed in as MonitorOptions::alert_json: the monitor
 // only decides when to alert and runs the command.
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -15,6 +13,7 @@
 
 #include "analyze/severity.h"
 #include "core/clock.h"
+#include "sys/shell_child.h"
 
 namespace portwatch::monitor {
 
@@ -59,7 +58,7 @@ class AlertRunner {
         : command_(std::move(command)), timeout_(timeout), max_running_(max_running) {}
     AlertRunner(const AlertRunner&) = delete;
     AlertRunner& operator=(const AlertRunner&) = delete;
-    ~AlertRunner();
+    ~AlertRunner() = default;  // each ShellChild kills and reaps what still runs
 
     bool enabled() const { return !command_.empty(); }
     void run(const std::string& json, std::ostream& log);
@@ -69,7 +68,7 @@ class AlertRunner {
 
   private:
     struct Child {
-        pid_t pid = 0;
+        sys::ShellChild process;
         std::chrono::steady_clock::time_point started;
         bool killed = false;
     };

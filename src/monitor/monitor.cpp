@@ -264,8 +264,14 @@ class MonitorImpl final : public Monitor {
                 crossed(key, t.severity, p, report, v, now, i);
                 t.severity = p.severity;
             }
+            // A Linux local pool that plain connect() sockets fill is not alerted on: only
+            // bind(0) would fail there, and its connect() pools say when connect() does (the
+            // rule analyze/pool_model.cpp caps such a pool's severity by).
+            const bool connect_filled = report.platform == core::Platform::Linux &&
+                                        p.key.kind == analyze::PoolKind::TcpLocal &&
+                                        p.bound * 2 < p.occupied;
             const double below = static_cast<double>(o_.alert_below.count());
-            if (v.seconds_left && *v.seconds_left < below) {
+            if (v.seconds_left && *v.seconds_left < below && !connect_filled) {
                 if (!t.alerted_forecast) {
                     t.alerted_forecast = true;
                     alert(AlertKind::Forecast, p, report, v, t.severity, now, i);

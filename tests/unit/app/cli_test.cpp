@@ -121,6 +121,9 @@ TEST(Cli, EmptyValuesAreRefusedForEveryOption) {
          {"--range", "--os", "--at", "--code-page", "--warning", "--critical", "--pools", "--top",
           "--max-sockets"}},
         {"lab", {"--range"}},
+        {"monitor",
+         {"--source", "--interval", "--netns", "--alert-below", "--on-alert", "--alert-timeout",
+          "--db", "--duration", "--status-every", "--warning", "--critical", "--top", "--owners"}},
         {"top", {"--interval", "--netns", "--source", "--owners", "--sort", "--iterations"}},
     };
     for (const auto& [command, names] : options) {
@@ -288,7 +291,8 @@ TEST(Cli, UnknownCommandSaysSo) {
     ASSERT_FALSE(p.cli);
     EXPECT_EQ(p.cli.error(), kExitUsage);
     EXPECT_EQ(p.err,
-              "portwatch: unknown command 'frobnicate' (snapshot, diagnose, analyze, lab or top)\n"
+              "portwatch: unknown command 'frobnicate' (snapshot, diagnose, analyze, lab, monitor "
+              "or top)\n"
               "Run `portwatch --help` for usage.\n");
     auto none = parse({});
     ASSERT_FALSE(none.cli);
@@ -328,6 +332,63 @@ TEST(Cli, DatesOutsideTheClockAreRefused) {
     ASSERT_TRUE(ok);
     EXPECT_GT(ok->time_since_epoch().count(), 0);
     EXPECT_TRUE(capture::parse_timestamp("1677-09-22T00:00Z"));
+}
+
+}  // namespace
+}  // namespace portwatch::app
+
+namespace portwatch::app {
+namespace {
+
+TEST(Cli, MonitorOptions) {
+    auto p = parse({"monitor", "--source", "poll", "--interval", "500ms", "--netns", "blue",
+                    "--alert-below", "30m", "--on-alert", "logger", "--duration", "2m", "--no-db",
+                    "--json", "--warning", "60", "--critical", "80"});
+    ASSERT_TRUE(p.cli) << p.err;
+    const auto& o = std::get<MonitorCommandOptions>(p.cli->command);
+    EXPECT_EQ(o.monitor.source, collect::EventSourceKind::Poll);
+    EXPECT_EQ(o.monitor.interval, std::chrono::milliseconds(500));
+    EXPECT_EQ(o.monitor.live.platform.netns, "blue");
+    EXPECT_EQ(o.monitor.alert_below, std::chrono::seconds(1800));
+    EXPECT_EQ(o.monitor.on_alert, "logger");
+    ASSERT_TRUE(o.monitor.alert_json);
+    EXPECT_EQ(o.duration, std::chrono::milliseconds(120000));
+    EXPECT_TRUE(o.no_db);
+    EXPECT_TRUE(o.json);
+    EXPECT_DOUBLE_EQ(o.monitor.thresholds.warning, 0.6);
+    EXPECT_EQ(write_error_code(*p.cli), kExitFailure);
+
+    auto d = parse({"monitor"});
+    ASSERT_TRUE(d.cli) << d.err;
+    const auto& def = std::get<MonitorCommandOptions>(d.cli->command);
+    EXPECT_EQ(def.monitor.source, collect::EventSourceKind::Auto);
+    EXPECT_EQ(def.monitor.interval, std::chrono::milliseconds(1000));
+    EXPECT_EQ(def.monitor.alert_below, std::chrono::seconds(3600));
+    EXPECT_FALSE(def.duration.has_value());
+
+    for (const auto& [args, message] :
+         std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"monitor", "--source", "dtrace"}, "--source must be auto, ebpf or poll"},
+             {{"monitor", "--interval", "10ms"}, "--interval must be at least 100ms"},
+             {{"monitor", "--interval", "1x"}, "--interval: unknown unit 'x' in '1x'"},
+             {{"monitor", "--duration", "-1s"}, "--duration: expected a duration"},
+             {{"monitor", "--db", "a.db", "--no-db"}, "--db and --no-db: choose one"}}) {
+        auto bad = parse(args);
+        ASSERT_FALSE(bad.cli) << testing::PrintToString(args);
+        EXPECT_EQ(bad.cli.error(), kExitUsage);
+        EXPECT_NE(bad.err.find(message), std::string::npos) << bad.err;
+    }
+}
+
+TEST(Cli, Durations) {
+    EXPECT_EQ(*parse_duration("90"), std::chrono::seconds(90));
+    EXPECT_EQ(*parse_duration("250ms"), std::chrono::milliseconds(250));
+    EXPECT_EQ(*parse_duration("2m"), std::chrono::minutes(2));
+    EXPECT_EQ(*parse_duration("1h"), std::chrono::hours(1));
+    EXPECT_EQ(*parse_duration("1d"), std::chrono::hours(24));
+    for (const char* bad : {"", "s", "1.5s", "-1", " 1s", "1 s", "1sec"}) {
+        EXPECT_FALSE(parse_duration(bad).has_value()) << bad;
+    }
 }
 
 }  // namespace
