@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -152,6 +153,11 @@ int run_top(const TopOptions& options, std::ostream& out, std::ostream& err) {
     TopOptions o = options;
     o.monitor.safe_text = [](std::string_view text) { return render::terminal_safe(text); };
     o.monitor.label = o.monitor.live.platform.netns;
+    // The sparklines cover the last 5 minutes (shared out over the TREND column's width).
+    o.monitor.recent = std::clamp<std::size_t>(
+        static_cast<std::size_t>(std::chrono::milliseconds(std::chrono::minutes(5)) /
+                                 std::max(o.monitor.interval, std::chrono::milliseconds(1))),
+        60, 3000);
     TailBuffer tail;
     std::ostream held(&tail);
     std::ostream& log = terminal ? held : err;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <vector>
 
 #include "render/utf8.h"
 
@@ -106,16 +107,26 @@ std::string sparkline(std::span<const std::uint32_t> values, std::size_t width, 
     static constexpr std::array<std::string_view, 8> kBlocks = {
         "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
     static constexpr std::string_view kAscii = "_.:-=+*#";
+    // More values than columns: each column is the largest of its share of them, so the whole
+    // history shows, peaks included.
+    std::vector<std::uint32_t> columns;
     if (values.size() > width) {
-        values = values.subspan(values.size() - width);
+        for (std::size_t c = 0; c < width; ++c) {
+            std::size_t from = c * values.size() / width;
+            std::size_t to = (c + 1) * values.size() / width;
+            columns.push_back(*std::max_element(values.begin() + static_cast<std::ptrdiff_t>(from),
+                                                values.begin() + static_cast<std::ptrdiff_t>(to)));
+        }
+    } else {
+        columns.assign(values.begin(), values.end());
     }
     if (top == 0) {
-        for (auto v : values) {
+        for (auto v : columns) {
             top = std::max(top, v);
         }
     }
-    std::string out(width - values.size(), ' ');
-    for (auto v : values) {
+    std::string out(width - columns.size(), ' ');
+    for (auto v : columns) {
         std::size_t level = top == 0 ? 0
                                      : static_cast<std::size_t>(std::lround(
                                            7.0 * std::min(1.0, static_cast<double>(v) / top)));

@@ -24,9 +24,10 @@ std::string fit_right(std::string_view safe_text, std::size_t width, bool utf8);
 // over the bar's right end. `fraction` is clamped to [0, 1].
 std::string gauge(double fraction, std::size_t width);
 
-// The newest `width` values (oldest first) as one column each, scaled to `top` (0: the
-// largest shown): U+2581..U+2588 with UTF-8, "_.:-=+*#" without; right-aligned, spaces where
-// there is no value yet. Zero (and an all-zero history) is the lowest level.
+// `values` (oldest first) in `width` columns, scaled to `top` (0: the largest shown):
+// U+2581..U+2588 with UTF-8, "_.:-=+*#" without. Fewer values than columns are right-aligned
+// (spaces where there is no value yet); more are shared out, each column the largest of its
+// share, so the whole history shows. Zero (and an all-zero history) is the lowest level.
 std::string sparkline(std::span<const std::uint32_t> values, std::size_t width, bool utf8,
                       std::uint32_t top = 0);
 

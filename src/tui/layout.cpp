@@ -257,7 +257,8 @@ std::vector<Line> help_lines(const MonitorState& s) {
         {"  USE     a pool's ports in use; SEV: ok, WARN, CRIT, FULL (no port left)"},
         {"  LEFT    time until the pool runs out at RATE; for a process, until the"},
         {"          fullest pool it uses runs out at its own rate"},
-        {"  TREND   the recent samples, oldest left"},
+        {"  TREND   the recent samples (top keeps 5 minutes), oldest left; pools on their"},
+        {"          size, processes on one scale for all"},
         {""},
     };
     if (!s.source_why.empty()) {
@@ -347,6 +348,10 @@ Frame layout(const MonitorState& state, const ViewSettings& view) {
     };
 
     add(title(state, view), Style::Title);
+    if (state.verdict != analyze::Severity::Ok && !state.summary.empty()) {
+        add(render::terminal_safe(state.summary),
+            severity_style(state.verdict));  // "CRITICAL: ..."
+    }
     if (!state.warnings.empty()) {
         std::string w = "! " + render::terminal_safe(state.warnings.front());
         if (state.warnings.size() > 1) {

@@ -34,10 +34,13 @@ TEST(Sparkline, BlocksScaledToTheLargestShown) {
     EXPECT_EQ(sparkline(v, 8, false), "_.:-=+*#");
 }
 
-TEST(Sparkline, NewestRightAlignedAndOldestDropped) {
+TEST(Sparkline, RightAlignedOrSharedOutByTheLargest) {
     std::vector<std::uint32_t> v = {100, 0, 50};
     EXPECT_EQ(sparkline(v, 5, false), "  #_=");
-    EXPECT_EQ(sparkline(v, 2, false), "_#");        // 0 and 50: scaled to 50
+    EXPECT_EQ(sparkline(v, 2, false), "#=");  // {100} and {0, 50}: each column its largest
+    std::vector<std::uint32_t> minutes(300, 10);
+    minutes[7] = 80;  // a short peak long ago still shows
+    EXPECT_EQ(sparkline(minutes, 6, false), "#.....");
     EXPECT_EQ(sparkline(v, 3, false, 200), "=_:");  // scaled to 200: 100 is half
     EXPECT_EQ(sparkline(v, 3, false, 20), "#_#");   // past the scale: the top level
     std::vector<std::uint32_t> zeros(4, 0);

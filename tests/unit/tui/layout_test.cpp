@@ -360,6 +360,21 @@ TEST(Layout, AsciiWithoutUtf8) {
     EXPECT_NE(all.find("\u2588"), std::string::npos);  // the sparklines' full block
 }
 
+TEST(Layout, AVerdictWorseThanOkIsTheSecondLine) {
+    MonitorState s = sample_state();
+    s.verdict = Severity::Critical;
+    s.summary = "CRITICAL: tcp-local 0.0.0.0 is 93% used \x1b";
+    s.warnings = {"history: disk full"};
+    Frame f = layout(s, ViewSettings{});
+    expect_fits(f, 24, 80);
+    EXPECT_EQ(f.lines[1].text, "CRITICAL: tcp-local 0.0.0.0 is 93% used \\x1b");
+    EXPECT_EQ(f.lines[1].style, Style::Critical);
+    EXPECT_EQ(f.lines[2].text, "! history: disk full");
+    EXPECT_TRUE(f.lines[3].text.starts_with("POOL"));
+    s.verdict = Severity::Ok;
+    EXPECT_TRUE(layout(s, ViewSettings{}).lines[1].text.starts_with("! history"));
+}
+
 TEST(Layout, PausedIsInTheTitle) {
     ViewSettings v;
     v.paused = true;
