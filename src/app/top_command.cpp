@@ -10,6 +10,7 @@
 #include <streambuf>
 
 #include "app/exit_code.h"
+#include "app/monitor_command.h"
 #include "render/utf8.h"
 #include "tui/run.h"
 
@@ -45,16 +46,32 @@ class TailBuffer final : public std::streambuf {
     std::string text_;
 };
 
+// top's "-d 0.5" (seconds, decimals allowed) or the monitor's durations ("500ms", "2s").
 Result<std::chrono::milliseconds> parse_interval(const std::string& text) {
+    auto refused = [&] {
+        return make_error(
+            "--interval: 0.1 to 3600 seconds (2, 0.5) or a duration (500ms, 2s, "
+            "1m), got '" +
+            text + "'");
+    };
+    std::chrono::milliseconds interval{0};
     double seconds = 0;
     auto [end, ec] =
         std::from_chars(text.data(), text.data() + text.size(), seconds, std::chars_format::fixed);
-    if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(seconds) ||
-        seconds < 0.1 || seconds > 3600) {
-        return make_error("--interval: seconds between 0.1 and 3600 (like 2 or 0.5), got '" + text +
-                          "'");
+    if (ec == std::errc() && end == text.data() + text.size()) {
+        if (!std::isfinite(seconds) || seconds < 0 || seconds > 3600) {
+            return refused();
+        }
+        interval = std::chrono::milliseconds{std::llround(seconds * 1000)};
+    } else if (auto d = parse_duration(text)) {
+        interval = *d;
+    } else {
+        return refused();
     }
-    return std::chrono::milliseconds{std::llround(seconds * 1000)};
+    if (interval < std::chrono::milliseconds(100) || interval > std::chrono::hours(1)) {
+        return refused();
+    }
+    return interval;
 }
 
 }  // namespace
@@ -62,7 +79,8 @@ Result<std::chrono::milliseconds> parse_interval(const std::string& text) {
 CLI::App* add_top_command(CLI::App& app, TopArgs& a) {
     CLI::App* cmd = app.add_subcommand(
         "top", "Live view of the port pools and the processes holding ports (like top/htop)");
-    cmd->add_option("-d,--interval", a.interval, "seconds between samples (0.1 to 3600)")
+    cmd->add_option("-d,--interval", a.interval,
+                    "between samples: seconds (2, 0.5) or a duration (500ms, 1m); 0.1s to 1h")
         ->capture_default_str();
     cmd->add_option("--netns", a.netns,
                     "network namespace: a name from `ip netns`, a pid or a path");

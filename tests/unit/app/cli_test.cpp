@@ -253,16 +253,28 @@ TEST(Cli, TopOptions) {
     EXPECT_EQ(o.iterations, 3u);
     EXPECT_FALSE(o.batch);
 
+    for (const auto& [text, ms] : std::vector<std::pair<std::string, int>>{
+             {"2", 2000}, {"0.25", 250}, {"500ms", 500}, {"2s", 2000}, {"1m", 60000}}) {
+        auto i = parse({"top", "--interval", text});
+        ASSERT_TRUE(i.cli) << text << ": " << i.err;
+        EXPECT_EQ(std::get<TopOptions>(i.cli->command).monitor.interval,
+                  std::chrono::milliseconds(ms))
+            << text;
+    }
+    for (const char* bad : {"50ms", "2h", "3601"}) {
+        auto i = parse({"top", "--interval", bad});
+        EXPECT_FALSE(i.cli) << bad;
+    }
+
     p = parse({"top", "--once"});
     ASSERT_TRUE(p.cli) << p.err;
     EXPECT_EQ(std::get<TopOptions>(p.cli->command).iterations, 1u);
     EXPECT_TRUE(std::get<TopOptions>(p.cli->command).batch);
 
     for (const auto& [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
-             {{"top", "--interval", "0.05"}, "--interval: seconds between 0.1 and 3600"},
-             {{"top", "--interval", "1e3"}, "--interval: seconds between 0.1 and 3600"},
-             {{"top", "--interval", "2s"}, "--interval: seconds between 0.1 and 3600"},
-             {{"top", "--interval", "nan"}, "--interval: seconds between 0.1 and 3600"},
+             {{"top", "--interval", "0.05"}, "--interval: 0.1 to 3600 seconds"},
+             {{"top", "--interval", "1e3"}, "--interval: 0.1 to 3600 seconds"},
+             {{"top", "--interval", "nan"}, "--interval: 0.1 to 3600 seconds"},
              {{"top", "--source", "kprobe"}, "--source must be auto, ebpf or poll"},
              {{"top", "--sort", "size"}, "--sort must be ports, time-wait, failures, name or pid"},
              {{"top", "-n", "0"}, "-n/--iterations: at least 1"},
