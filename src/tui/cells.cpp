@@ -147,6 +147,9 @@ std::string time_left(std::optional<double> seconds, bool utf8) {
     if (s < 60) {
         return fmt::format("{}s", s);
     }
+    if (s < 600) {  // minutes away: the seconds still matter
+        return fmt::format("{}m {}s", s / 60, s % 60);
+    }
     if (s < 3600) {
         return fmt::format("{}m", s / 60);
     }

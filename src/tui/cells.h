@@ -31,8 +31,8 @@ std::string gauge(double fraction, std::size_t width);
 std::string sparkline(std::span<const std::uint32_t> values, std::size_t width, bool utf8,
                       std::uint32_t top = 0);
 
-// Time to exhaustion: "45s", "12m", "3h 5m", "2d 4h"; "—" ("-" without UTF-8) when unset
-// (the pool is not growing).
+// Time to exhaustion: "45s", "1m 24s" (under 10 minutes), "12m", "3h 5m", "2d 4h"; "—" ("-" without
+// UTF-8) when unset (the pool is not growing).
 std::string time_left(std::optional<double> seconds, bool utf8);
 
 // Ports per minute with a sign: "+12/m", "-3/m", "0/m", "+1.2k/m".

@@ -61,7 +61,7 @@ TEST(TopTmux, KeysResizeAndQuit) {
     EXPECT_TRUE(lines[1].starts_with("POOL")) << t.screen();
     EXPECT_NE(
         lines[2].find(
-            "-> 10.0.0.2:443       CRIT [|||||||||90.0%]    900/1000   +30/m      3m      ▇▇▇"),
+            "-> 10.0.0.2:443       CRIT [|||||||||90.0%]    900/1000   +30/m  3m 20s      ▇▇▇"),
         std::string::npos)
         << lines[2];
     EXPECT_TRUE(first_process(lines).starts_with("   5039 svc-39              49")) << t.screen();

@@ -52,6 +52,8 @@ TEST(TimeLeft, MinutesHoursDaysAndADashWhenNotGrowing) {
     EXPECT_EQ(time_left(std::nullopt, true), "—");
     EXPECT_EQ(time_left(std::nullopt, false), "-");
     EXPECT_EQ(time_left(45.9, true), "45s");
+    EXPECT_EQ(time_left(84.5, true), "1m 24s");
+    EXPECT_EQ(time_left(9 * 60 + 59, true), "9m 59s");
     EXPECT_EQ(time_left(12 * 60 + 59, true), "12m");
     EXPECT_EQ(time_left(3 * 3600 + 5 * 60 + 10, true), "3h 5m");
     EXPECT_EQ(time_left(2 * 86400 + 4 * 3600, true), "2d 4h");
