@@ -197,9 +197,14 @@ class MonitorImpl final : public Monitor {
         state_.verdict = report.verdict;
         state_.summary = report.summary;
         state_.events_lost = source_->lost();
-        remember_states(report);
-        update_pools(report, now);
-        update_processes(sample, report, now);
+        // A sample whose sockets could not be read says nothing about the pools: the views
+        // keep the last sample's (no pool "vanishes", no crossing is made up); the report's
+        // summary is a warning.
+        if (sample.snapshot) {
+            remember_states(report);
+            update_pools(report, now);
+            update_processes(sample, report, now);
+        }
         rollup(now);
         if (now - last_retention_ >= std::chrono::hours(1)) {
             last_retention_ = now;
