@@ -71,6 +71,7 @@ CliTree::CliTree() : app("portwatch: find and explain ephemeral port exhaustion"
   sudo portwatch lab churn                  watch portwatch catch a real exhaustion
   sudo portwatch monitor                    watch continuously: rates, forecasts, alerts
   portwatch history --since 1h              what the monitor recorded in the last hour
+  sudo portwatch top                        pools and processes live, like top
 
 Run `portwatch COMMAND --help` for a command's options.)");
     snapshot = add_snapshot_command(app, snapshot_args);
@@ -79,6 +80,7 @@ Run `portwatch COMMAND --help` for a command's options.)");
     lab = add_lab_command(app, lab_args);
     history = add_history_command(app, history_args);
     monitor = add_monitor_command(app, monitor_args);
+    top = add_top_command(app, top_args);
     check_every_value(app);
 }
 
@@ -92,12 +94,14 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     CLI::App* const lab = tree.lab;
     CLI::App* const history = tree.history;
     CLI::App* const monitor = tree.monitor;
+    CLI::App* const top = tree.top;
     SnapshotArgs& snapshot_args = tree.snapshot_args;
     DiagnoseArgs& diagnose_args = tree.diagnose_args;
     AnalyzeArgs& analyze_args = tree.analyze_args;
     LabArgs& lab_args = tree.lab_args;
     HistoryArgs& history_args = tree.history_args;
     MonitorArgs& monitor_args = tree.monitor_args;
+    TopArgs& top_args = tree.top_args;
 
     // diagnose and analyze are monitoring checks: bad arguments are UNKNOWN (3), as the
     // Nagios plugin guidelines ask, so a misconfigured check does not page as CRITICAL (2).
@@ -112,14 +116,14 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     auto word = std::find_if(args.begin() + (args.empty() ? 0 : 1), args.end(),
                              [](const std::string& a) { return !a.starts_with('-'); });
     if (word != args.end()) {
-        for (CLI::App* c : {snapshot, diagnose, analyze, lab, history, monitor}) {
+        for (CLI::App* c : {snapshot, diagnose, analyze, lab, history, monitor, top}) {
             if (c->check_name(*word)) {
                 command = c;
             }
         }
         if (command == nullptr) {
             return fail("unknown command '" + *word +
-                        "' (snapshot, diagnose, analyze, lab, history or monitor)");
+                        "' (snapshot, diagnose, analyze, lab, history, monitor or top)");
         }
     }
     // CLI11 reads `--opt=` as `--opt`, and a list of only commas (`--state ,`) as no value:
@@ -139,7 +143,7 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
         }
     }
     if (args.size() <= 1) {
-        return fail("which command? snapshot, diagnose, analyze, lab, history or monitor");
+        return fail("which command? snapshot, diagnose, analyze, lab, history, monitor or top");
     }
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     try {
@@ -180,13 +184,17 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     if (monitor->parsed()) {
         return finish(finish_monitor_args(monitor_args));
     }
-    return fail("which command? snapshot, diagnose, analyze, lab, history or monitor");
+    if (top->parsed()) {
+        return finish(finish_top_args(top_args));
+    }
+    return fail("which command? snapshot, diagnose, analyze, lab, history, monitor or top");
 }
 
 int write_error_code(const Cli& cli) {
     return std::holds_alternative<SnapshotOptions>(cli.command) ||
                    std::holds_alternative<HistoryOptions>(cli.command) ||
-                   std::holds_alternative<MonitorCommandOptions>(cli.command)
+                   std::holds_alternative<MonitorCommandOptions>(cli.command) ||
+                   std::holds_alternative<TopOptions>(cli.command)
                ? kExitFailure
                : kExitUnknown;
 }
@@ -207,6 +215,8 @@ int run(const Cli& cli, std::ostream& out, std::ostream& err) {
                 return run_history(options, out, err);
             } else if constexpr (std::is_same_v<T, MonitorCommandOptions>) {
                 return run_monitor(options, out, err);
+            } else if constexpr (std::is_same_v<T, TopOptions>) {
+                return run_top(options, out, err);
             }
         },
         cli.command);

@@ -11,6 +11,7 @@
 #include "app/lab_command.h"
 #include "app/monitor_command.h"
 #include "app/snapshot_command.h"
+#include "app/top_command.h"
 
 namespace portwatch::app {
 
@@ -27,6 +28,7 @@ struct CliTree {
     LabArgs lab_args;
     HistoryArgs history_args;
     MonitorArgs monitor_args;
+    TopArgs top_args;
     CLI::App app;
     CLI::App* snapshot = nullptr;
     CLI::App* diagnose = nullptr;
@@ -34,6 +36,7 @@ struct CliTree {
     CLI::App* lab = nullptr;
     CLI::App* history = nullptr;
     CLI::App* monitor = nullptr;
+    CLI::App* top = nullptr;
 };
 
 }  // namespace portwatch::app

@@ -32,6 +32,7 @@ HEADER = {
     "live": "live/live_diagnosis.h",
     "monitor": "monitor/monitor.h",
     "lab": "lab/lab.h",
+    "tui": "tui/layout.h",
     "app": "app/cli.h",
 }
 
