@@ -71,6 +71,7 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
   portwatch analyze netstat.txt             the same on a saved netstat -anobq / ss -tanp
   sudo portwatch lab churn                  watch portwatch catch a real exhaustion
   sudo portwatch monitor                    watch continuously: rates, forecasts, alerts
+  sudo portwatch exporter                   metrics for Prometheus on 127.0.0.1:10130
 
 Run `portwatch COMMAND --help` for a command's options.)");
     SnapshotArgs snapshot_args;
@@ -83,6 +84,8 @@ Run `portwatch COMMAND --help` for a command's options.)");
     CLI::App* lab = add_lab_command(app, lab_args);
     MonitorArgs monitor_args;
     CLI::App* monitor = add_monitor_command(app, monitor_args);
+    ExporterArgs exporter_args;
+    CLI::App* exporter = add_exporter_command(app, exporter_args);
     check_every_value(app);
 
     // diagnose and analyze are monitoring checks: bad arguments are UNKNOWN (3), as the
@@ -98,14 +101,14 @@ Run `portwatch COMMAND --help` for a command's options.)");
     auto word = std::find_if(args.begin() + (args.empty() ? 0 : 1), args.end(),
                              [](const std::string& a) { return !a.starts_with('-'); });
     if (word != args.end()) {
-        for (CLI::App* c : {snapshot, diagnose, analyze, lab, monitor}) {
+        for (CLI::App* c : {snapshot, diagnose, analyze, lab, monitor, exporter}) {
             if (c->check_name(*word)) {
                 command = c;
             }
         }
         if (command == nullptr) {
             return fail("unknown command '" + *word +
-                        "' (snapshot, diagnose, analyze, lab or monitor)");
+                        "' (snapshot, diagnose, analyze, lab, monitor or exporter)");
         }
     }
     // CLI11 reads `--opt=` as `--opt`, and a list of only commas (`--state ,`) as no value:
@@ -125,7 +128,7 @@ Run `portwatch COMMAND --help` for a command's options.)");
         }
     }
     if (args.size() <= 1) {
-        return fail("which command? snapshot, diagnose, analyze, lab or monitor");
+        return fail("which command? snapshot, diagnose, analyze, lab, monitor or exporter");
     }
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     try {
@@ -163,12 +166,16 @@ Run `portwatch COMMAND --help` for a command's options.)");
     if (monitor->parsed()) {
         return finish(finish_monitor_args(monitor_args));
     }
-    return fail("which command? snapshot, diagnose, analyze, lab or monitor");
+    if (exporter->parsed()) {
+        return finish(finish_exporter_args(exporter_args));
+    }
+    return fail("which command? snapshot, diagnose, analyze, lab, monitor or exporter");
 }
 
 int write_error_code(const Cli& cli) {
     return std::holds_alternative<SnapshotOptions>(cli.command) ||
-                   std::holds_alternative<MonitorCommandOptions>(cli.command)
+                   std::holds_alternative<MonitorCommandOptions>(cli.command) ||
+                   std::holds_alternative<ExporterOptions>(cli.command)
                ? kExitFailure
                : kExitUnknown;
 }
@@ -187,6 +194,8 @@ int run(const Cli& cli, std::ostream& out, std::ostream& err) {
                 return run_lab(options, out, err);
             } else if constexpr (std::is_same_v<T, MonitorCommandOptions>) {
                 return run_monitor(options, out, err);
+            } else if constexpr (std::is_same_v<T, ExporterOptions>) {
+                return run_exporter(options, out, err);
             }
         },
         cli.command);

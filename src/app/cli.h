@@ -9,6 +9,7 @@
 
 #include "app/analyze_command.h"
 #include "app/diagnose_command.h"
+#include "app/exporter_command.h"
 #include "app/lab_command.h"
 #include "app/monitor_command.h"
 #include "app/snapshot_command.h"
@@ -16,7 +17,7 @@
 namespace portwatch::app {
 
 using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions, AnalyzeOptions,
-                             MonitorCommandOptions>;
+                             MonitorCommandOptions, ExporterOptions>;
 
 struct Cli {
     Command command;
