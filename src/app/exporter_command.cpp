@@ -263,6 +263,37 @@ Result<ExporterOptions> finish_exporter_args(const ExporterArgs& a) {
     return o;
 }
 
+void add_exporter_routes(httplib::Server& s, exporter::ScrapeCache& cache, BasicAuth& auth) {
+    // The lambdas outlive this call: they hold pointers, not references to parameters.
+    s.set_pre_routing_handler([a = &auth](const httplib::Request& req, httplib::Response& res) {
+        if (!a->enabled() || a->check(req.get_header_value("Authorization"))) {
+            return httplib::Server::HandlerResponse::Unhandled;
+        }
+        res.status = 401;
+        res.set_header("WWW-Authenticate", "Basic realm=\"portwatch\"");
+        res.set_content("unauthorized\n", "text/plain; charset=utf-8");
+        return httplib::Server::HandlerResponse::Handled;
+    });
+    s.Get("/metrics", [c = &cache](const httplib::Request& req, httplib::Response& res) {
+        const auto format = exporter::negotiate(req.get_header_value("Accept"));
+        const auto set = c->get();
+        std::ostringstream body;
+        exporter::write_exposition(*set, format, body);
+        res.set_content(body.str(), std::string(exporter::content_type(format)).c_str());
+    });
+    s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content("ok\n", "text/plain; charset=utf-8");
+    });
+    s.Get("/", [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(kIndex, "text/html; charset=utf-8");
+    });
+    s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+        if (res.body.empty()) {
+            res.set_content(std::to_string(res.status) + "\n", "text/plain; charset=utf-8");
+        }
+    });
+}
+
 int run_exporter(const ExporterOptions& options, std::ostream& out, std::ostream& err) {
     if (options.metrics_doc) {
         exporter::write_metrics_doc(out);
@@ -298,35 +329,7 @@ int run_exporter(const ExporterOptions& options, std::ostream& out, std::ostream
         exporter::live_sampler(options.live, options.netns, options.thresholds), view,
         core::system_clock(), options.scrape);
     BasicAuth auth(web.users);
-    auto routes = [&](httplib::Server& s) {
-        s.set_pre_routing_handler([&](const httplib::Request& req, httplib::Response& res) {
-            if (!auth.enabled() || auth.check(req.get_header_value("Authorization"))) {
-                return httplib::Server::HandlerResponse::Unhandled;
-            }
-            res.status = 401;
-            res.set_header("WWW-Authenticate", "Basic realm=\"portwatch\"");
-            res.set_content("unauthorized\n", "text/plain; charset=utf-8");
-            return httplib::Server::HandlerResponse::Handled;
-        });
-        s.Get("/metrics", [&](const httplib::Request& req, httplib::Response& res) {
-            const auto format = exporter::negotiate(req.get_header_value("Accept"));
-            const auto set = cache.get();
-            std::ostringstream body;
-            exporter::write_exposition(*set, format, body);
-            res.set_content(body.str(), std::string(exporter::content_type(format)).c_str());
-        });
-        s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-            res.set_content("ok\n", "text/plain; charset=utf-8");
-        });
-        s.Get("/", [](const httplib::Request&, httplib::Response& res) {
-            res.set_content(kIndex, "text/html; charset=utf-8");
-        });
-        s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-            if (res.body.empty()) {
-                res.set_content(std::to_string(res.status) + "\n", "text/plain; charset=utf-8");
-            }
-        });
-    };
+    auto routes = [&](httplib::Server& s) { add_exporter_routes(s, cache, auth); };
     auto server = ExporterServer::create(options.host, options.port, web, options.limits, routes);
     if (!server) {
         err << "portwatch: " << render::terminal_safe(server.error().message) << '\n';

@@ -58,6 +58,9 @@ CLI::App* add_exporter_command(CLI::App& app, ExporterArgs& args);
 Result<ExporterOptions> finish_exporter_args(const ExporterArgs& args);
 // "127.0.0.1:10130", "[::1]:10130", ":10130" (every address): host and port.
 Result<std::pair<std::string, int>> parse_listen(std::string_view text);
+// /metrics, /healthz and / on `server`, behind basic auth when `auth` has users; both must
+// outlive the server.
+void add_exporter_routes(httplib::Server& server, exporter::ScrapeCache& cache, BasicAuth& auth);
 // 0 when stopped by SIGINT/SIGTERM (or --duration); kExitFailure when it could not start.
 int run_exporter(const ExporterOptions& options, std::ostream& out, std::ostream& err);
 
