@@ -4,6 +4,9 @@
 
 #include <atomic>
 #include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -97,6 +100,61 @@ class MonitorThread {
     mutable std::mutex mutex_;
     std::optional<monitor::MonitorState> state_;
     std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+// Runs every snapshot on one thread of its own. The HTTP workers take turns serving scrapes;
+// were the snapshot taken on whichever worker asked, each would grow its own malloc arena
+// to the size of a 100k-socket snapshot and keep it (measured: 206 MiB peak after 5 scrapes).
+class SamplerThread {
+  public:
+    explicit SamplerThread(exporter::Sampler sampler) : sampler_(std::move(sampler)) {
+        thread_ = std::thread([this] { run(); });
+    }
+    ~SamplerThread() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+    SamplerThread(const SamplerThread&) = delete;
+    SamplerThread& operator=(const SamplerThread&) = delete;
+    // Takes the samples on the sampler's thread; the caller waits (ScrapeCache lets one
+    // caller at a time in).
+    Result<std::vector<live::ScopeSample>> sample() {
+        std::packaged_task<Result<std::vector<live::ScopeSample>>()> task(sampler_);
+        auto result = task.get_future();
+        {
+            std::lock_guard lock(mutex_);
+            queue_.push_back(std::move(task));
+        }
+        wake_.notify_one();
+        return result.get();
+    }
+
+  private:
+    void run() {
+        for (;;) {
+            std::packaged_task<Result<std::vector<live::ScopeSample>>()> task;
+            {
+                std::unique_lock lock(mutex_);
+                wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+                if (queue_.empty()) {
+                    return;
+                }
+                task = std::move(queue_.front());
+                queue_.pop_front();
+            }
+            task();
+        }
+    }
+    exporter::Sampler sampler_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<std::packaged_task<Result<std::vector<live::ScopeSample>>()>> queue_;
+    bool stop_ = false;
     std::thread thread_;
 };
 
@@ -325,9 +383,9 @@ int run_exporter(const ExporterOptions& options, std::ostream& out, std::ostream
     if (monitor) {
         view = [m = monitor.get()] { return m->state(); };
     }
-    exporter::ScrapeCache cache(
-        exporter::live_sampler(options.live, options.netns, options.thresholds), view,
-        core::system_clock(), options.scrape);
+    SamplerThread sampler(exporter::live_sampler(options.live, options.netns, options.thresholds));
+    exporter::ScrapeCache cache([&sampler] { return sampler.sample(); }, view, core::system_clock(),
+                                options.scrape);
     BasicAuth auth(web.users);
     auto routes = [&](httplib::Server& s) { add_exporter_routes(s, cache, auth); };
     auto server = ExporterServer::create(options.host, options.port, web, options.limits, routes);
