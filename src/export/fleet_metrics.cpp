@@ -88,6 +88,13 @@ struct ProcessTally {
     }
 };
 
+// A process label is never empty (an empty value would drop the label, merging the series
+// with another's): a process whose name could not be read is "unknown".
+const std::string& name_label(const std::string& name) {
+    static const std::string kUnknown = "unknown";
+    return name.empty() ? kUnknown : name;
+}
+
 std::string errno_label(int error) {
     switch (error) {
         case EADDRNOTAVAIL:
@@ -182,7 +189,7 @@ void add_processes(const analyze::Report& report, const core::Snapshot* snapshot
                     continue;
                 }
                 seen.push_back(it->second);
-                ProcessTally& t = tally[*it->second];
+                ProcessTally& t = tally[name_label(*it->second)];
                 if (s.protocol == core::Protocol::Udp) {
                     ++t.udp;
                 } else {
@@ -194,13 +201,13 @@ void add_processes(const analyze::Report& report, const core::Snapshot* snapshot
     for (const analyze::Pool& p : report.pools) {
         for (const analyze::OwnerShare& o : p.owners) {
             if (o.pid != 0 && o.inferred > 0) {
-                tally[o.name].time_wait_inferred += o.inferred;
+                tally[name_label(o.name)].time_wait_inferred += o.inferred;
             }
         }
     }
     if (monitor != nullptr) {
         for (const monitor::ProcessView& v : monitor->processes) {
-            ProcessTally& t = tally[v.name];
+            ProcessTally& t = tally[name_label(v.name)];
             t.time_wait_exact += v.time_wait_exact;
             t.exact_known = true;
             if (v.failures_total > 0) {
