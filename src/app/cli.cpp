@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "app/cli_tree.h"
 #include "app/exit_code.h"
 #include "app/version.h"
 #include "render/utf8.h"
@@ -59,10 +60,8 @@ int usage_error(std::ostream& err, std::string_view message, const CLI::App* cmd
 
 }  // namespace
 
-std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ostream& out,
-                                  std::ostream& err) {
-    CLI::App app("portwatch: find and explain ephemeral port exhaustion", "portwatch");
-    app.set_version_flag("--version", kVersion);
+CliTree::CliTree() : app("portwatch: find and explain ephemeral port exhaustion", "portwatch") {
+    app.set_version_flag("--version", std::string(version_text()));
     app.require_subcommand(1);
     app.footer(R"(EXAMPLES:
   portwatch snapshot --state TIME_WAIT      every TIME_WAIT socket
@@ -72,21 +71,37 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
   sudo portwatch lab churn                  watch portwatch catch a real exhaustion
   sudo portwatch monitor                    watch continuously: rates, forecasts, alerts
   sudo portwatch exporter                   metrics for Prometheus on 127.0.0.1:10130
+  portwatch history --since 1h              what the monitor recorded in the last hour
 
 Run `portwatch COMMAND --help` for a command's options.)");
-    SnapshotArgs snapshot_args;
-    CLI::App* snapshot = add_snapshot_command(app, snapshot_args);
-    DiagnoseArgs diagnose_args;
-    CLI::App* diagnose = add_diagnose_command(app, diagnose_args);
-    AnalyzeArgs analyze_args;
-    CLI::App* analyze = add_analyze_command(app, analyze_args);
-    LabArgs lab_args;
-    CLI::App* lab = add_lab_command(app, lab_args);
-    MonitorArgs monitor_args;
-    CLI::App* monitor = add_monitor_command(app, monitor_args);
-    ExporterArgs exporter_args;
-    CLI::App* exporter = add_exporter_command(app, exporter_args);
+    snapshot = add_snapshot_command(app, snapshot_args);
+    diagnose = add_diagnose_command(app, diagnose_args);
+    analyze = add_analyze_command(app, analyze_args);
+    lab = add_lab_command(app, lab_args);
+    monitor = add_monitor_command(app, monitor_args);
+    exporter = add_exporter_command(app, exporter_args);
+    history = add_history_command(app, history_args);
     check_every_value(app);
+}
+
+std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ostream& out,
+                                  std::ostream& err) {
+    CliTree tree;
+    CLI::App& app = tree.app;
+    CLI::App* const snapshot = tree.snapshot;
+    CLI::App* const diagnose = tree.diagnose;
+    CLI::App* const analyze = tree.analyze;
+    CLI::App* const lab = tree.lab;
+    CLI::App* const monitor = tree.monitor;
+    CLI::App* const exporter = tree.exporter;
+    CLI::App* const history = tree.history;
+    SnapshotArgs& snapshot_args = tree.snapshot_args;
+    DiagnoseArgs& diagnose_args = tree.diagnose_args;
+    AnalyzeArgs& analyze_args = tree.analyze_args;
+    LabArgs& lab_args = tree.lab_args;
+    MonitorArgs& monitor_args = tree.monitor_args;
+    ExporterArgs& exporter_args = tree.exporter_args;
+    HistoryArgs& history_args = tree.history_args;
 
     // diagnose and analyze are monitoring checks: bad arguments are UNKNOWN (3), as the
     // Nagios plugin guidelines ask, so a misconfigured check does not page as CRITICAL (2).
@@ -101,14 +116,14 @@ Run `portwatch COMMAND --help` for a command's options.)");
     auto word = std::find_if(args.begin() + (args.empty() ? 0 : 1), args.end(),
                              [](const std::string& a) { return !a.starts_with('-'); });
     if (word != args.end()) {
-        for (CLI::App* c : {snapshot, diagnose, analyze, lab, monitor, exporter}) {
+        for (CLI::App* c : {snapshot, diagnose, analyze, lab, monitor, exporter, history}) {
             if (c->check_name(*word)) {
                 command = c;
             }
         }
         if (command == nullptr) {
             return fail("unknown command '" + *word +
-                        "' (snapshot, diagnose, analyze, lab, monitor or exporter)");
+                        "' (snapshot, diagnose, analyze, lab, monitor, exporter or history)");
         }
     }
     // CLI11 reads `--opt=` as `--opt`, and a list of only commas (`--state ,`) as no value:
@@ -128,7 +143,7 @@ Run `portwatch COMMAND --help` for a command's options.)");
         }
     }
     if (args.size() <= 1) {
-        return fail("which command? snapshot, diagnose, analyze, lab, monitor or exporter");
+        return fail("which command? snapshot, diagnose, analyze, lab, monitor, exporter or history");
     }
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     try {
@@ -140,7 +155,7 @@ Run `portwatch COMMAND --help` for a command's options.)");
         out << app.help("", CLI::AppFormatMode::All);
         return std::unexpected(kExitOk);
     } catch (const CLI::CallForVersion&) {
-        out << kVersion << '\n';
+        out << version_text();
         return std::unexpected(kExitOk);
     } catch (const CLI::ParseError& e) {
         return fail(e.what());
@@ -169,13 +184,17 @@ Run `portwatch COMMAND --help` for a command's options.)");
     if (exporter->parsed()) {
         return finish(finish_exporter_args(exporter_args));
     }
-    return fail("which command? snapshot, diagnose, analyze, lab, monitor or exporter");
+    if (history->parsed()) {
+        return finish(finish_history_args(history_args));
+    }
+    return fail("which command? snapshot, diagnose, analyze, lab, monitor, exporter or history");
 }
 
 int write_error_code(const Cli& cli) {
     return std::holds_alternative<SnapshotOptions>(cli.command) ||
                    std::holds_alternative<MonitorCommandOptions>(cli.command) ||
-                   std::holds_alternative<ExporterOptions>(cli.command)
+                   std::holds_alternative<ExporterOptions>(cli.command) ||
+                   std::holds_alternative<HistoryOptions>(cli.command)
                ? kExitFailure
                : kExitUnknown;
 }
@@ -196,6 +215,8 @@ int run(const Cli& cli, std::ostream& out, std::ostream& err) {
                 return run_monitor(options, out, err);
             } else if constexpr (std::is_same_v<T, ExporterOptions>) {
                 return run_exporter(options, out, err);
+            } else if constexpr (std::is_same_v<T, HistoryOptions>) {
+                return run_history(options, out, err);
             }
         },
         cli.command);

@@ -10,6 +10,7 @@
 #include "app/analyze_command.h"
 #include "app/diagnose_command.h"
 #include "app/exporter_command.h"
+#include "app/history_command.h"
 #include "app/lab_command.h"
 #include "app/monitor_command.h"
 #include "app/snapshot_command.h"
@@ -17,7 +18,7 @@
 namespace portwatch::app {
 
 using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions, AnalyzeOptions,
-                             MonitorCommandOptions, ExporterOptions>;
+                             MonitorCommandOptions, ExporterOptions, HistoryOptions>;
 
 struct Cli {
     Command command;

@@ -2,6 +2,7 @@
 
 #include "analyze/verdict.h"
 #include "app/exit_code.h"
+#include "app/value_hints.h"
 #include "live/live_diagnosis.h"
 #include "render/utf8.h"
 
@@ -12,9 +13,10 @@ CLI::App* add_diagnose_command(CLI::App& app, DiagnoseArgs& a) {
         "diagnose",
         "Which port pool is running dry, who drains it, and what to do (verdict first)");
     cmd->add_flag("--json", a.json, "JSON document (schema: docs/diagnose.md)");
-    cmd->add_option("--netns", a.netns,
-                    "network namespace: a name from `ip netns`, a pid, a path, or `all` for "
-                    "every namespace on the host (each container)");
+    complete_netns(cmd->add_option("--netns", a.netns,
+                                   "network namespace: a name from `ip netns`, a pid, a path, or "
+                                   "`all` for every namespace on the host (each container)"),
+                   {"all"});
     add_report_options(*cmd, a.report);
     add_live_options(*cmd, a.live);
     cmd->footer(R"(EXIT STATUS (Nagios plugin convention):

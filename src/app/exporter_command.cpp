@@ -253,7 +253,7 @@ Result<ExporterOptions> finish_exporter_args(const ExporterArgs& a) {
     }
     o.scrape.fold.top_pools = a.top_pools;
     o.scrape.fold.top_processes = a.top_processes;
-    o.scrape.version = kVersion;
+    o.scrape.version = "portwatch " + std::string(build_info().version);
     auto duration = [](const std::string& text,
                        const char* option) -> Result<std::chrono::milliseconds> {
         auto d = parse_duration(text);
@@ -315,7 +315,7 @@ Result<ExporterOptions> finish_exporter_args(const ExporterArgs& a) {
         o.monitor.live = o.live;
         o.monitor.live.platform.netns = a.netns;
         o.monitor.label = a.netns;
-        o.monitor.version = kVersion;
+        o.monitor.version = o.scrape.version;
         o.monitor.safe_text = [](std::string_view t) { return render::terminal_safe(t); };
     }
     return o;

@@ -6,6 +6,7 @@
 
 #include "app/diagnose_command.h"
 #include "app/exit_code.h"
+#include "app/value_hints.h"
 #include "live/live_diagnosis.h"
 #include "render/utf8.h"
 
@@ -15,10 +16,12 @@ CLI::App* add_lab_command(CLI::App& app, LabArgs& a) {
     CLI::App* cmd = app.add_subcommand(
         "lab", "Cause one exhaustion pattern for real in a throw-away namespace, then diagnose it");
     std::string names;
+    std::vector<std::string> words;
     for (const auto& p : lab::patterns()) {
         names += (names.empty() ? "" : ", ") + std::string(p.name);
+        words.emplace_back(p.name);
     }
-    cmd->add_option("pattern", a.pattern, "one of: " + names);
+    complete_words(cmd->add_option("pattern", a.pattern, "one of: " + names), words);
     cmd->add_flag("--list", a.list, "list the patterns and what each does");
     cmd->add_flag("--json", a.json, "the diagnose report as JSON (the lab's story goes to stderr)");
     cmd->add_flag("--hold", a.hold,

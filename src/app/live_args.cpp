@@ -1,11 +1,17 @@
 #include "app/live_args.h"
 
+#include "app/value_hints.h"
+
 namespace portwatch::app {
 
 void add_live_options(CLI::App& cmd, LiveArgs& a) {
-    cmd.add_option("--owners", a.owners, "how to find owning processes: auto, proc, bpf, none")
+    complete_words(
+        cmd.add_option("--owners", a.owners, "how to find owning processes: auto, proc, bpf, none"),
+        {"auto", "proc", "bpf", "none"})
         ->capture_default_str();
-    cmd.add_option("--source", a.source, "where to read sockets: auto, netlink, procfs")
+    complete_words(
+        cmd.add_option("--source", a.source, "where to read sockets: auto, netlink, procfs"),
+        {"auto", "netlink", "procfs"})
         ->capture_default_str();
 }
 

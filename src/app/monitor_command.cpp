@@ -205,7 +205,7 @@ Result<MonitorCommandOptions> finish_monitor_args(const MonitorArgs& a) {
     m.on_alert = a.on_alert;
     m.alert_json = alert_json;
     m.safe_text = [](std::string_view text) { return render::terminal_safe(text); };
-    m.version = kVersion;
+    m.version = "portwatch " + std::string(build_info().version);
     return o;
 }
 

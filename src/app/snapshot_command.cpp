@@ -1,6 +1,7 @@
 #include "app/snapshot_command.h"
 
 #include "app/exit_code.h"
+#include "app/value_hints.h"
 #include "render/utf8.h"
 
 namespace portwatch::app {
@@ -14,22 +15,26 @@ CLI::App* add_snapshot_command(CLI::App& app, SnapshotArgs& a) {
     cmd->add_flag("-4,--ipv4", a.ipv4, "IPv4 only");
     cmd->add_flag("-6,--ipv6", a.ipv6, "IPv6 only");
     cmd->add_flag("-l,--listening", a.listening, "listening TCP and unconnected UDP sockets only");
-    cmd->add_option("-s,--state", a.states,
-                    "only these states: LISTEN, ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, "
-                    "FIN_WAIT2, TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSING, BOUND, UNCONN")
+    complete_words(cmd->add_option("-s,--state", a.states,
+                                   "only these states: LISTEN, ESTABLISHED, SYN_SENT, SYN_RECV, "
+                                   "FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE_WAIT, LAST_ACK, "
+                                   "CLOSING, BOUND, UNCONN"),
+                   state_words())
         ->delimiter(',');
     cmd->add_option("-p,--pid", a.pids, "sockets owned by this process id")->delimiter(',');
     cmd->add_option("--process", a.processes, "sockets owned by a process of this name")
         ->delimiter(',');
     cmd->add_option("--port", a.ports, "local or remote port")->delimiter(',');
     cmd->add_option("--remote", a.remote, "remote ADDR, ADDR:PORT, [ADDR]:PORT or :PORT");
-    cmd->add_option("--sort", a.sort, "proto, local, remote, state, pid, process or none")
+    complete_words(
+        cmd->add_option("--sort", a.sort, "proto, local, remote, state, pid, process or none"),
+        {"proto", "local", "remote", "state", "pid", "process", "none"})
         ->capture_default_str();
     auto* json = cmd->add_flag("--json", a.json, "JSON document (schema: docs/cli.md)");
     auto* csv = cmd->add_flag("--csv", a.csv, "CSV with a header row");
     json->excludes(csv);
-    cmd->add_option("--netns", a.netns,
-                    "network namespace: a name from `ip netns`, a pid, or a path");
+    complete_netns(cmd->add_option("--netns", a.netns,
+                                   "network namespace: a name from `ip netns`, a pid, or a path"));
     add_live_options(*cmd, a.live);
     cmd->footer(R"(EXAMPLES:
   portwatch snapshot                          all sockets, netstat -anob style

@@ -98,6 +98,8 @@ std::string_view attribution_name(Attribution attribution) {
             return "inferred-history";
         case Attribution::InferredEndpoint:
             return "inferred-endpoint";
+        case Attribution::Recorded:
+            return "exact";
         case Attribution::Unknown:
             break;
     }

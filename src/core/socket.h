@@ -50,6 +50,9 @@ enum class Attribution : std::uint8_t {
     Owned,             // an open file descriptor refers to the socket
     InferredHistory,   // the process that held the same tuple earlier (monitor history)
     InferredEndpoint,  // the owner of other sockets to the same remote endpoint
+    // The process that made the socket, recorded in its own context by a running monitor's
+    // eBPF event source (TIME_WAIT and orphans, which no descriptor refers to): exact.
+    Recorded,
 };
 
 struct Socket {

@@ -45,6 +45,8 @@ std::string process_names(const core::Socket& s, const core::Snapshot& snapshot)
     if (s.attribution == core::Attribution::InferredEndpoint ||
         s.attribution == core::Attribution::InferredHistory) {
         out += " (inferred)";
+    } else if (s.attribution == core::Attribution::Recorded) {
+        out += " (exact)";
     }
     return out;
 }

@@ -27,7 +27,8 @@ struct RunInfo {
 // One pool at the end of one minute (the monitor's rollup).
 struct PoolSample {
     core::TimePoint at;
-    std::string pool;  // stable key, as the report prints it: "tcp-connect 10.0.0.1 -> 10.0.0.2:443"
+    // Stable key, as the report prints it: "tcp-connect 10.0.0.1 -> 10.0.0.2:443".
+    std::string pool;
     std::string kind;  // "tcp-connect", "tcp-local", "udp-local"
     std::uint64_t netns = 0;
     std::uint32_t size = 0;
@@ -42,12 +43,12 @@ struct ProcessSample {
     core::TimePoint at;
     std::int32_t pid = 0;
     std::string name;
-    std::string unit;  // cgroup path or systemd unit
+    std::string unit;         // cgroup path or systemd unit
     std::uint32_t ports = 0;  // local ports held, TIME_WAIT it made included
     std::uint32_t established = 0, time_wait = 0, close_wait = 0, other = 0;
     std::uint32_t time_wait_exact = 0;  // of time_wait, makers recorded rather than inferred
     std::uint32_t opened = 0, closed = 0, failures = 0;  // during the minute
-    std::string top_destination;  // "10.0.0.2:443"
+    std::string top_destination;                         // "10.0.0.2:443"
 };
 
 struct ProcessLife {
@@ -84,6 +85,14 @@ class HistoryStore {
                                        std::span<const ProcessSample> processes) = 0;
     virtual Result<void> record_crossing(const Crossing& crossing) = 0;
     virtual Result<void> apply_retention(const Retention& retention, core::TimePoint now) = 0;
+    // Commits what was recorded so far (a store may batch writes; SqliteStore commits at least
+    // once a second on its own while it is written to, and flush() ends a quiet spell's wait).
+    virtual Result<void> flush() { return {}; }
+    // The run ends (the monitor stops): stamps its end and commits.
+    virtual Result<void> end_run(core::TimePoint at) {
+        (void)at;
+        return flush();
+    }
 };
 
 }  // namespace portwatch::store

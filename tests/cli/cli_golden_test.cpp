@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,10 +36,25 @@ TEST(CliGolden, NoCommandIsAUsageError) {
     EXPECT_NE(r.err.find("snapshot"), std::string::npos) << r.err;
 }
 
+// The version, the commit built (a commit of this checkout; "unknown" without git is
+// version_without_git's case) and the optional parts, as the build configured them.
 TEST(CliGolden, Version) {
     auto r = sh(kBin + " --version");
     EXPECT_EQ(r.code, 0);
-    EXPECT_EQ(r.out, "portwatch 0.1.0\n");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(
+        r.out, m,
+        std::regex("portwatch " PORTWATCH_VERSION "\ncommit: ([0-9a-f]{40}|unknown \\(not built "
+                   "from a git checkout\\))(, with uncommitted changes)?\nfeatures:(( "
+                   "[+-][a-z0-9]+)+)\n")))
+        << r.out;
+    EXPECT_NE(m[3].str().find(PORTWATCH_HAVE_BPF_BUILT ? "+bpf" : "-bpf"), std::string::npos);
+    const std::string commit = m[1];
+    if (sh("git -C " PORTWATCH_SOURCE_DIR " rev-parse --show-toplevel").code == 0 &&
+        commit != "unknown (not built from a git checkout)") {
+        EXPECT_EQ(sh("git -C " PORTWATCH_SOURCE_DIR " cat-file -e " + commit + "^{commit}").code, 0)
+            << commit << " is not a commit of this checkout";
+    }
 }
 
 TEST(CliGolden, SnapshotHelpHasUsageOptionsExamples) {

@@ -132,7 +132,11 @@ std::vector<Row> parse_portwatch(const nlohmann::json& doc) {
         rows.emplace_back(s.at("proto").get<std::string>(), v6 ? 6 : 4,
                           address(s.at("local").at("address"), v6), s.at("local").at("port"),
                           address(s.at("remote").at("address"), v6), s.at("remote").at("port"),
-                          state.value_or(TcpState::Unknown), s.at("pids").get<std::vector<int>>());
+                          state.value_or(TcpState::Unknown),
+                          // ss names descriptor holders only: a maker recorded by a running
+                          // monitor ("exact", for TIME_WAIT) is beyond the oracle.
+                          s.at("attribution") == "exact" ? std::vector<int>{}
+                                                         : s.at("pids").get<std::vector<int>>());
     }
     return rows;
 }

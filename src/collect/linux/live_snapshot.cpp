@@ -13,10 +13,15 @@
 #include "collect/linux/netns.h"
 #include "collect/linux/owner_source.h"
 #include "collect/linux/procfs/process_reader.h"
+#include "collect/linux/recorded_makers.h"
 #include "collect/live_source.h"
 #include "formats/procfs/kernel_counters.h"
 #include "formats/procfs/proc_net.h"
 #include "sys/read_file.h"
+#ifdef PORTWATCH_HAVE_BPF
+#include "collect/linux/bpf/events.h"
+#include "collect/linux/bpf/pinned_makers.h"
+#endif
 
 namespace portwatch::collect {
 
@@ -275,6 +280,27 @@ std::optional<core::PortRange> read_port_range(const std::string& proc_root) {
     return range ? std::optional(*range) : std::nullopt;
 }
 
+// Exact makers for sockets no descriptor refers to, from the map a running monitor pinned
+// (collect/linux/bpf/events.h: PW_MAKERS_PIN); nothing when none runs or eBPF is not built.
+std::vector<core::Maker> attach_pinned_makers(
+    [[maybe_unused]] std::vector<core::Socket>& sockets,
+    [[maybe_unused]] std::vector<core::Warning>& warnings) {
+#ifdef PORTWATCH_HAVE_BPF
+    auto pinned = bpf::PinnedMakers::open(PW_MAKERS_PIN);
+    if (!pinned) {
+        warnings.push_back({"TIME_WAIT owners not exact: " + pinned.error().message});
+        return {};
+    }
+    if (!*pinned) {
+        return {};
+    }
+    const bpf::PinnedMakers& map = **pinned;
+    return attach_recorded_makers(sockets, [&](std::uint64_t cookie) { return map.find(cookie); });
+#else
+    return {};
+#endif
+}
+
 }  // namespace
 
 Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
@@ -355,13 +381,23 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     if (locks_from_owners && snap.source.sockets == "netlink") {
         resolve_port_binding(options, snap.sockets, snap.warnings);
     }
-    if (scan == nullptr) {
+    // Owners of sockets no descriptor refers to, recorded by a running monitor. Its pids are
+    // the host's: only where /proc is the host's too.
+    std::vector<core::Maker> recorded;
+    if (owner_mode(options.owners, options.platform.owner_method) != OwnerMode::None &&
+        snap.source.sockets == "netlink" && options.platform.proc_root == "/proc") {
+        recorded = attach_pinned_makers(snap.sockets, snap.warnings);
+    }
+    if (scan == nullptr && recorded.empty()) {
         return snap;
     }
     // Owners of this namespace's sockets. Neighbouring sockets mostly share their owner:
     // skipping repeats keeps the list to sort short.
     std::vector<std::int32_t> pids;
     for (const auto& s : snap.sockets) {
+        if (s.attribution == core::Attribution::Recorded) {
+            continue;
+        }
         for (std::int32_t pid : s.owners) {
             if (pids.empty() || pids.back() != pid) {
                 pids.push_back(pid);
@@ -370,9 +406,30 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     }
     std::sort(pids.begin(), pids.end());
     pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
+    static const std::vector<FdCount> kNoCounts;
+    const auto& fd_counts = scan != nullptr ? scan->fd_counts : kNoCounts;
     snap.processes =
-        procfs::read_processes(options.platform.proc_root, pids, scan->fd_counts, snap.warnings);
-    snap.warnings.insert(snap.warnings.end(), scan->warnings.begin(), scan->warnings.end());
+        procfs::read_processes(options.platform.proc_root, pids, fd_counts, snap.warnings);
+    // The makers not among the holders: many have exited (settle_recorded_makers names them).
+    std::vector<std::int32_t> maker_pids;
+    for (const auto& m : recorded) {
+        if (!std::binary_search(pids.begin(), pids.end(), m.pid)) {
+            maker_pids.push_back(m.pid);
+        }
+    }
+    std::sort(maker_pids.begin(), maker_pids.end());
+    std::vector<core::Warning> exited;  // not a warning: a maker may exit, its TIME_WAIT stays
+    auto makers = procfs::read_processes(options.platform.proc_root, maker_pids, fd_counts, exited);
+    snap.processes.insert(snap.processes.end(), std::make_move_iterator(makers.begin()),
+                          std::make_move_iterator(makers.end()));
+    if (std::size_t given_back = settle_recorded_makers(snap.sockets, recorded, snap.processes)) {
+        snap.warnings.push_back({std::to_string(given_back) +
+                                 " sockets recorded by the monitor belong to processes whose "
+                                 "pid is now another process's: left without owner"});
+    }
+    if (scan != nullptr) {
+        snap.warnings.insert(snap.warnings.end(), scan->warnings.begin(), scan->warnings.end());
+    }
     return snap;
 }
 

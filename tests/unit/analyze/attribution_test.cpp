@@ -46,5 +46,22 @@ TEST(Attribution, AttributeTimeWaitLabelsTheSnapshot) {
     EXPECT_EQ(tw.attribution, core::Attribution::InferredEndpoint);
 }
 
+TEST(Attribution, TimeWaitRecordedByTheMonitorKeepsItsExactOwner) {
+    test::SnapshotBuilder b(40000, 40099);
+    b.tcp(TcpState::Established, ep("10.0.0.1", 40001), ep("10.0.0.9", 443), 42)
+        .tcp(TcpState::TimeWait, ep("10.0.0.1", 40002), ep("10.0.0.9", 443));
+    auto& tw = b.snapshot().sockets[1];
+    tw.owners = {77};  // the process that made it, which talks to nobody now
+    tw.attribution = core::Attribution::Recorded;
+    auto owners = EffectiveOwners::build(b.snapshot());
+    EXPECT_FALSE(owners.inferred(1));
+    EXPECT_EQ(owners.of(1)[0], 77);
+    EXPECT_EQ(owners.inferred_count(), 0u);
+    EXPECT_EQ(owners.unowned_time_wait(), 0u);
+    EXPECT_EQ(attribute_time_wait(b.snapshot()), 0u);
+    EXPECT_EQ(tw.owners, std::vector<std::int32_t>{77});
+    EXPECT_EQ(tw.attribution, core::Attribution::Recorded);
+}
+
 }  // namespace
 }  // namespace portwatch::analyze

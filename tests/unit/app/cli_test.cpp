@@ -236,7 +236,8 @@ TEST(Cli, UnknownCommandSaysSo) {
     ASSERT_FALSE(p.cli);
     EXPECT_EQ(p.cli.error(), kExitUsage);
     EXPECT_EQ(p.err,
-              "portwatch: unknown command 'frobnicate' (snapshot, diagnose, analyze, lab or monitor)\n"
+              "portwatch: unknown command 'frobnicate' (snapshot, diagnose, analyze, lab, monitor, "
+              "exporter or history)\n"
               "Run `portwatch --help` for usage.\n");
     auto none = parse({});
     ASSERT_FALSE(none.cli);

@@ -77,6 +77,16 @@ TEST(TableRenderer, LooksLikeNetstatAndIsTerminalSafe) {
               "evil\\n\\x1b[31m\\x2c\"x\"\n");  // the ',' inside the name is not a separator
 }
 
+TEST(TableRenderer, RecordedMakersAreMarkedExact) {
+    auto snap = sample();
+    snap.sockets[1].owners = {100};
+    snap.sockets[1].attribution = core::Attribution::Recorded;
+    auto text = render(Format::Table, snap);
+    EXPECT_NE(text.find("TIME_WAIT  100      nginx (exact)\n"), std::string::npos) << text;
+    auto json = nlohmann::json::parse(render(Format::Json, snap));
+    EXPECT_EQ(json["sockets"][1]["attribution"], "exact");
+}
+
 // A process list in one cell: a name holding the separator stays one name, and a name that
 // already looks escaped cannot pass for another ("a\x2cb" the text vs "a,b" the name).
 TEST(TableRenderer, ProcessListSeparatorCannotBeForged) {

@@ -2,17 +2,12 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <linux/capability.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdarg>
-#include <cstdio>
-#include <cstring>
 #include <string>
-#include <system_error>
 
+#include "collect/linux/bpf/libbpf_support.h"
 #include "owners.skel.h"
 #include "sys/unique_fd.h"
 
@@ -20,69 +15,7 @@ namespace portwatch::collect::bpf {
 
 namespace {
 
-constexpr const char* kBtfPath = "/sys/kernel/btf/vmlinux";
 constexpr std::size_t kFirstReadRecords = std::size_t{1} << 16;  // 1 MiB
-
-// libbpf reports through one process-wide print callback. While a CaptureLibbpf is alive on a
-// thread, that thread's warnings are kept (the last one goes into our error message) instead
-// of being printed: a failed probe under --owners=auto must not spray stderr.
-thread_local std::string* libbpf_sink = nullptr;
-
-int libbpf_print(libbpf_print_level level, const char* format, va_list args) {
-    if (level != LIBBPF_WARN || libbpf_sink == nullptr) {
-        return 0;
-    }
-    char line[512];
-    int n = std::vsnprintf(line, sizeof line, format, args);
-    if (n > 0) {
-        *libbpf_sink = line;
-        while (!libbpf_sink->empty() &&
-               (libbpf_sink->back() == '\n' || libbpf_sink->back() == ' ')) {
-            libbpf_sink->pop_back();
-        }
-    }
-    return 0;
-}
-
-class CaptureLibbpf {
-  public:
-    CaptureLibbpf() {
-        libbpf_set_print(libbpf_print);
-        libbpf_sink = &last_;
-    }
-    CaptureLibbpf(const CaptureLibbpf&) = delete;
-    CaptureLibbpf& operator=(const CaptureLibbpf&) = delete;
-    ~CaptureLibbpf() { libbpf_sink = nullptr; }
-    std::string detail() const { return last_.empty() ? "" : " (libbpf: " + last_ + ")"; }
-
-  private:
-    std::string last_;
-};
-
-Error with_detail(Error error, const std::string& detail) {
-    error.message += detail;
-    return error;
-}
-
-// Loading a tracing program needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN, which implies
-// both on older kernels). Asking first turns a bare EPERM into an actionable message.
-Result<void> check_privileges() {
-    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-    if (::syscall(SYS_capget, &header, data) != 0) {
-        return make_errno_error(errno, "cannot read this process's capabilities");
-    }
-    auto has = [&](int cap) { return (data[cap / 32].effective & (1u << (cap % 32))) != 0; };
-    constexpr int kCapBpf = 39;
-    constexpr int kCapPerfmon = 38;
-    if (has(CAP_SYS_ADMIN) || (has(kCapBpf) && has(kCapPerfmon))) {
-        return {};
-    }
-    return make_error(ErrorKind::PermissionDenied,
-                      ::geteuid() == 0
-                          ? "needs CAP_BPF and CAP_PERFMON, which this root process lacks"
-                          : "needs root (CAP_BPF and CAP_PERFMON)");
-}
 
 }  // namespace
 
@@ -91,18 +24,15 @@ void TaskFileIterator::Destroy::operator()(owners_bpf* skeleton) const {
 }
 
 bool TaskFileIterator::likely_available() {
-    return check_privileges().has_value() && ::access(kBtfPath, R_OK) == 0;
+    return check_bpf_privileges().has_value() && check_kernel_btf().has_value();
 }
 
 Result<TaskFileIterator> TaskFileIterator::create() {
-    if (auto privileged = check_privileges(); !privileged) {
+    if (auto privileged = check_bpf_privileges(); !privileged) {
         return std::unexpected(privileged.error());
     }
-    if (::access(kBtfPath, R_OK) != 0) {
-        int e = errno;
-        return std::unexpected(Error{
-            ErrorKind::Unsupported, e,
-            std::string("the kernel exposes no BTF (") + kBtfPath + ": " + errno_text(e) + ")"});
+    if (auto btf = check_kernel_btf(); !btf) {
+        return std::unexpected(btf.error());
     }
     CaptureLibbpf capture;
     std::unique_ptr<owners_bpf, Destroy> skeleton(owners_bpf__open());
