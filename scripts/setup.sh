@@ -9,7 +9,7 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang llvm libbpf-dev bpftool clang-16 libclang-rt-16-dev clang-format-16 clang-tidy-16
-  python3
+  python3 libncurses-dev tmux
   dpkg-dev lintian man-db
   iproute2 net-tools procps time
 )

@@ -104,6 +104,14 @@ Forecast ForecastSeries::forecast(core::TimePoint now, double capacity) const {
         return f;
     }
     f.level = points_.back().value;
+    // A flat series (most processes, most of the time) is not growing: no fit needed.
+    const auto [lo, hi] = std::minmax_element(points_.begin(), points_.end(),
+                                              [](const Point& a, const Point& b) {
+                                                  return a.value < b.value;
+                                              });
+    if (hi->value - lo->value < options_.min_rise) {
+        return f;
+    }
     const double tw = static_cast<double>(options_.time_wait.count());
     std::vector<XY> raw;
     raw.reserve(points_.size());

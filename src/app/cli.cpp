@@ -70,17 +70,19 @@ CliTree::CliTree() : app("portwatch: find and explain ephemeral port exhaustion"
   portwatch analyze netstat.txt             the same on a saved netstat -anobq / ss -tanp
   sudo portwatch lab churn                  watch portwatch catch a real exhaustion
   sudo portwatch monitor                    watch continuously: rates, forecasts, alerts
-  sudo portwatch exporter                   metrics for Prometheus on 127.0.0.1:10130
   portwatch history --since 1h              what the monitor recorded in the last hour
+  sudo portwatch top                        pools and processes live, like top
+  sudo portwatch exporter                   metrics for Prometheus on 127.0.0.1:10130
 
 Run `portwatch COMMAND --help` for a command's options.)");
     snapshot = add_snapshot_command(app, snapshot_args);
     diagnose = add_diagnose_command(app, diagnose_args);
     analyze = add_analyze_command(app, analyze_args);
     lab = add_lab_command(app, lab_args);
-    monitor = add_monitor_command(app, monitor_args);
-    exporter = add_exporter_command(app, exporter_args);
     history = add_history_command(app, history_args);
+    monitor = add_monitor_command(app, monitor_args);
+    top = add_top_command(app, top_args);
+    exporter = add_exporter_command(app, exporter_args);
     check_every_value(app);
 }
 
@@ -92,16 +94,18 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     CLI::App* const diagnose = tree.diagnose;
     CLI::App* const analyze = tree.analyze;
     CLI::App* const lab = tree.lab;
-    CLI::App* const monitor = tree.monitor;
-    CLI::App* const exporter = tree.exporter;
     CLI::App* const history = tree.history;
+    CLI::App* const monitor = tree.monitor;
+    CLI::App* const top = tree.top;
+    CLI::App* const exporter = tree.exporter;
     SnapshotArgs& snapshot_args = tree.snapshot_args;
     DiagnoseArgs& diagnose_args = tree.diagnose_args;
     AnalyzeArgs& analyze_args = tree.analyze_args;
     LabArgs& lab_args = tree.lab_args;
-    MonitorArgs& monitor_args = tree.monitor_args;
-    ExporterArgs& exporter_args = tree.exporter_args;
     HistoryArgs& history_args = tree.history_args;
+    MonitorArgs& monitor_args = tree.monitor_args;
+    TopArgs& top_args = tree.top_args;
+    ExporterArgs& exporter_args = tree.exporter_args;
 
     // diagnose and analyze are monitoring checks: bad arguments are UNKNOWN (3), as the
     // Nagios plugin guidelines ask, so a misconfigured check does not page as CRITICAL (2).
@@ -116,14 +120,14 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     auto word = std::find_if(args.begin() + (args.empty() ? 0 : 1), args.end(),
                              [](const std::string& a) { return !a.starts_with('-'); });
     if (word != args.end()) {
-        for (CLI::App* c : {snapshot, diagnose, analyze, lab, monitor, exporter, history}) {
+        for (CLI::App* c : {snapshot, diagnose, analyze, lab, history, monitor, top, exporter}) {
             if (c->check_name(*word)) {
                 command = c;
             }
         }
         if (command == nullptr) {
             return fail("unknown command '" + *word +
-                        "' (snapshot, diagnose, analyze, lab, monitor, exporter or history)");
+                        "' (snapshot, diagnose, analyze, lab, history, monitor, top or exporter)");
         }
     }
     // CLI11 reads `--opt=` as `--opt`, and a list of only commas (`--state ,`) as no value:
@@ -143,7 +147,8 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
         }
     }
     if (args.size() <= 1) {
-        return fail("which command? snapshot, diagnose, analyze, lab, monitor, exporter or history");
+        return fail(
+            "which command? snapshot, diagnose, analyze, lab, history, monitor, top or exporter");
     }
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     try {
@@ -178,23 +183,28 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     if (lab->parsed()) {
         return finish(finish_lab_args(lab_args));
     }
+    if (history->parsed()) {
+        return finish(finish_history_args(history_args));
+    }
     if (monitor->parsed()) {
         return finish(finish_monitor_args(monitor_args));
+    }
+    if (top->parsed()) {
+        return finish(finish_top_args(top_args));
     }
     if (exporter->parsed()) {
         return finish(finish_exporter_args(exporter_args));
     }
-    if (history->parsed()) {
-        return finish(finish_history_args(history_args));
-    }
-    return fail("which command? snapshot, diagnose, analyze, lab, monitor, exporter or history");
+    return fail(
+        "which command? snapshot, diagnose, analyze, lab, history, monitor, top or exporter");
 }
 
 int write_error_code(const Cli& cli) {
     return std::holds_alternative<SnapshotOptions>(cli.command) ||
+                   std::holds_alternative<HistoryOptions>(cli.command) ||
                    std::holds_alternative<MonitorCommandOptions>(cli.command) ||
-                   std::holds_alternative<ExporterOptions>(cli.command) ||
-                   std::holds_alternative<HistoryOptions>(cli.command)
+                   std::holds_alternative<TopOptions>(cli.command) ||
+                   std::holds_alternative<ExporterOptions>(cli.command)
                ? kExitFailure
                : kExitUnknown;
 }
@@ -211,12 +221,14 @@ int run(const Cli& cli, std::ostream& out, std::ostream& err) {
                 return run_analyze(options, std::cin, out, err);
             } else if constexpr (std::is_same_v<T, LabCommandOptions>) {
                 return run_lab(options, out, err);
-            } else if constexpr (std::is_same_v<T, MonitorCommandOptions>) {
-                return run_monitor(options, out, err);
-            } else if constexpr (std::is_same_v<T, ExporterOptions>) {
-                return run_exporter(options, out, err);
             } else if constexpr (std::is_same_v<T, HistoryOptions>) {
                 return run_history(options, out, err);
+            } else if constexpr (std::is_same_v<T, MonitorCommandOptions>) {
+                return run_monitor(options, out, err);
+            } else if constexpr (std::is_same_v<T, TopOptions>) {
+                return run_top(options, out, err);
+            } else if constexpr (std::is_same_v<T, ExporterOptions>) {
+                return run_exporter(options, out, err);
             }
         },
         cli.command);

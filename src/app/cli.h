@@ -14,11 +14,12 @@
 #include "app/lab_command.h"
 #include "app/monitor_command.h"
 #include "app/snapshot_command.h"
+#include "app/top_command.h"
 
 namespace portwatch::app {
 
 using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions, AnalyzeOptions,
-                             MonitorCommandOptions, ExporterOptions, HistoryOptions>;
+                             HistoryOptions, MonitorCommandOptions, TopOptions, ExporterOptions>;
 
 struct Cli {
     Command command;
@@ -33,7 +34,7 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
 int run(const Cli& cli, std::ostream& out, std::ostream& err);
 
 // The exit status when standard output could not be written: kExitFailure for snapshot,
-// kExitUnknown for the checks (diagnose, analyze) and lab.
+// kExitUnknown for the checks (diagnose, analyze) and lab, kExitFailure for top.
 int write_error_code(const Cli& cli);
 
 }  // namespace portwatch::app

@@ -12,6 +12,7 @@
 #include "app/lab_command.h"
 #include "app/monitor_command.h"
 #include "app/snapshot_command.h"
+#include "app/top_command.h"
 
 namespace portwatch::app {
 
@@ -26,17 +27,19 @@ struct CliTree {
     DiagnoseArgs diagnose_args;
     AnalyzeArgs analyze_args;
     LabArgs lab_args;
-    MonitorArgs monitor_args;
-    ExporterArgs exporter_args;
     HistoryArgs history_args;
+    MonitorArgs monitor_args;
+    TopArgs top_args;
+    ExporterArgs exporter_args;
     CLI::App app;
     CLI::App* snapshot = nullptr;
     CLI::App* diagnose = nullptr;
     CLI::App* analyze = nullptr;
     CLI::App* lab = nullptr;
-    CLI::App* monitor = nullptr;
-    CLI::App* exporter = nullptr;
     CLI::App* history = nullptr;
+    CLI::App* monitor = nullptr;
+    CLI::App* top = nullptr;
+    CLI::App* exporter = nullptr;
 };
 
 }  // namespace portwatch::app

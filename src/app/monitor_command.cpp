@@ -10,6 +10,8 @@
 #include "app/monitor_output.h"
 #include "app/version.h"
 #include "render/utf8.h"
+#include "store/paths.h"
+#include "store/sqlite_store.h"
 
 namespace portwatch::app {
 
@@ -72,19 +74,6 @@ Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
     return std::chrono::milliseconds(static_cast<std::int64_t>(n * ms_per));
 }
 
-std::string default_history_path() {
-    if (geteuid() == 0) {
-        return "/var/lib/portwatch/history.db";
-    }
-    if (const char* state = std::getenv("XDG_STATE_HOME"); state != nullptr && *state == '/') {
-        return std::string(state) + "/portwatch/history.db";
-    }
-    if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') {
-        return std::string(home) + "/.local/state/portwatch/history.db";
-    }
-    return "portwatch-history.db";
-}
-
 CLI::App* add_monitor_command(CLI::App& app, MonitorArgs& a) {
     CLI::App* cmd = app.add_subcommand(
         "monitor",
@@ -104,7 +93,9 @@ CLI::App* add_monitor_command(CLI::App& app, MonitorArgs& a) {
     cmd->add_option("--alert-timeout", a.alert_timeout,
                     "an --on-alert command still running after this is killed")
         ->capture_default_str();
-    cmd->add_option("--db", a.db, "history database (default: " + default_history_path() + ")");
+    cmd->add_option("--db", a.db,
+                    "history database (default: " +
+                        store::default_history_path().value_or("see docs/history.md") + ")");
     cmd->add_flag("--no-db", a.no_db, "record no history");
     cmd->add_option("--duration", a.duration,
                     "stop after this long (default: until SIGINT/SIGTERM)");
@@ -212,17 +203,23 @@ Result<MonitorCommandOptions> finish_monitor_args(const MonitorArgs& a) {
 int run_monitor(const MonitorCommandOptions& o, std::ostream& out, std::ostream& err) {
     StopSignals stop;
     const core::Clock& clock = core::system_clock();
+    // The history (docs/history.md): opened here, kept for the whole run. Failing to open it
+    // is a warning: the monitor watches without recording.
+    std::optional<store::SqliteStore> sqlite;
     store::HistoryStore* history = nullptr;
     if (!o.no_db) {
-        const std::string path = o.db.empty() ? default_history_path() : o.db;
-        // ---- COORDINATOR: plug the SQLite history store in here (branch mon-store) -------
-        // auto opened = store::open_history(path, ...);   // Result<std::unique_ptr<...>>
-        // if (!opened) { err << "portwatch: history: " << terminal_safe(message) << '\n'; }
-        // else { history = opened->get(); }  (keep the unique_ptr alive past the loop)
-        // Until then the monitor runs without a store, and says so:
-        err << "portwatch: monitor: history not recorded (" << render::terminal_safe(path)
-            << "): this build has no history store yet\n";
-        // ----------------------------------------------------------------------------------
+        auto path = o.db.empty() ? store::default_history_path() : Result<std::string>(o.db);
+        auto db = path ? store::open_history(*path, store::OpenMode::ReadWrite)
+                       : Result<store::Db>(std::unexpected(path.error()));
+        auto opened = db ? store::SqliteStore::create(std::move(*db), clock)
+                         : Result<store::SqliteStore>(std::unexpected(db.error()));
+        if (opened) {
+            sqlite.emplace(std::move(*opened));
+            history = &*sqlite;
+        } else {
+            err << "portwatch: history: " << render::terminal_safe(opened.error().message)
+                << "; not recording, still watching\n";
+        }
     }
     auto created = monitor::Monitor::create(o.monitor, clock, history, err);
     if (!created) {

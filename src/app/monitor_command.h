@@ -17,13 +17,12 @@ namespace portwatch::app {
 
 struct MonitorCommandOptions {
     monitor::MonitorOptions monitor;
-    std::string db;  // --db, else the default place (default_history_path)
+    std::string db;  // --db, else the default place (store::default_history_path)
     bool no_db = false;
     std::optional<std::chrono::milliseconds> duration;  // unset: until SIGINT/SIGTERM
     bool json = false;
     std::size_t top = 5;  // processes in each JSON status line
-    // A status line at most this often (the first sample and the last always); zero: every
-    // sample.
+    // A status line at most this often (the first sample's always); zero: every sample.
     std::chrono::milliseconds status_every{0};
 };
 
@@ -51,9 +50,5 @@ int run_monitor(const MonitorCommandOptions& options, std::ostream& out, std::os
 
 // "1s", "500ms", "2m", "1h", "1d"; a bare number is seconds. Whole numbers only.
 Result<std::chrono::milliseconds> parse_duration(std::string_view text);
-
-// Where the history lives by default: /var/lib/portwatch/history.db as root,
-// $XDG_STATE_HOME/portwatch/history.db (or ~/.local/state/portwatch/history.db) otherwise.
-std::string default_history_path();
 
 }  // namespace portwatch::app

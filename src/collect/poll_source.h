@@ -59,7 +59,7 @@ class SnapshotDiffer {
     // Every change since the previous snapshot, appended to `out`.
     void diff(const core::Snapshot& next, core::EventBatch& out);
     bool has_baseline() const { return has_baseline_; }
-    std::size_t tracked() const { return known_.size(); }
+    std::size_t tracked() const { return known_.size() + by_cookie_.size(); }
 
   private:
     struct Known {
@@ -75,12 +75,21 @@ class SnapshotDiffer {
     };
     std::uint32_t maker_of(const core::Snapshot& snapshot, const core::Socket& socket);
     void apply(const core::Snapshot& next, core::EventBatch* out);
+    // One socket of `next`, new (`added`) or known as `k`.
+    void seen(const core::Snapshot& next, const core::Socket& s, Known& k, bool added,
+              core::EventBatch* out);
+    // A known socket `next` no longer has.
+    void vanished(const core::Snapshot& next, std::uint64_t cookie, const Known& k,
+                  core::EventBatch* out);
+    void event(core::PortEventKind kind, const core::Snapshot& next, const core::Socket& s,
+               core::TcpState from, const Known& k, core::EventBatch& out) const;
     void prune_makers();
 
     std::chrono::seconds remember_;
     bool has_baseline_ = false;
     std::uint64_t generation_ = 0;
-    std::unordered_map<SocketKey, Known, SocketKeyHash> known_;
+    std::vector<std::pair<std::uint64_t, Known>> by_cookie_;     // sockets with a cookie, sorted
+    std::unordered_map<SocketKey, Known, SocketKeyHash> known_;  // those without one
     std::unordered_map<SocketKey, Gone, SocketKeyHash> gone_;
     // Makers are few and sockets many: each socket refers to one by index.
     std::vector<core::Maker> makers_;

@@ -111,6 +111,14 @@ class MonitorImpl final : public Monitor {
 
     const MonitorState& state() const override { return state_; }
 
+    ~MonitorImpl() override {
+        // The run ends: what waits is written and the store stamps the end (a store that still
+        // refuses says so once more; the monitor is stopping anyway).
+        const auto now = clock_.now();
+        store_.push([now](store::HistoryStore& s) { return s.end_run(now); });
+        store_.flush(now, log_, true);
+    }
+
   private:
     struct PoolTrack {
         explicit PoolTrack(const analyze::ForecastOptions& f) : series(f) {}
@@ -144,7 +152,7 @@ class MonitorImpl final : public Monitor {
         return it->second;
     }
 
-    void absorb_events(core::TimePoint now) {
+    void absorb_events() {
         for (const auto& e : batch_.ports) {
             makers_.learn(e);
             if (e.maker.pid == 0) {
@@ -175,7 +183,6 @@ class MonitorImpl final : public Monitor {
             store_.push([copy](store::HistoryStore& s) { return s.record(*copy); }, n);
         }
         batch_.clear();
-        (void)now;
     }
 
     void take_sample(bool first) {
@@ -199,15 +206,20 @@ class MonitorImpl final : public Monitor {
             source_->offer(*sample.snapshot);
             (void)source_->poll(milliseconds(0), batch_);  // the events of that snapshot's diff
         }
-        absorb_events(now);
+        absorb_events();
         const analyze::Report& report = sample.report;
         state_.at = now;
         state_.verdict = report.verdict;
         state_.summary = report.summary;
         state_.events_lost = source_->lost();
-        remember_states(report);
-        update_pools(report, now);
-        update_processes(sample, report, now);
+        // A sample whose sockets could not be read says nothing about the pools: the views
+        // keep the last sample's (no pool "vanishes", no crossing is made up); the report's
+        // summary is a warning.
+        if (sample.snapshot) {
+            remember_states(report);
+            update_pools(report, now);
+            update_processes(sample, report, now);
+        }
         rollup(now);
         if (now - last_retention_ >= std::chrono::hours(1)) {
             last_retention_ = now;
@@ -216,6 +228,8 @@ class MonitorImpl final : public Monitor {
                 return s.apply_retention(retention, now);
             });
         }
+        // The store commits at most a second after a write; flush() ends a quiet spell's wait.
+        store_.push([](store::HistoryStore& s) { return s.flush(); });
         store_.flush(now, log_);
         state_.warnings.clear();
         if (auto w = store_.warning()) {

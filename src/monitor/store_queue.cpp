@@ -15,8 +15,8 @@ void StoreQueue::push(Write write, std::size_t events) {
     }
 }
 
-void StoreQueue::flush(core::TimePoint now, std::ostream& log) {
-    if (store_ == nullptr || queue_.empty() || (failing_ && now < retry_at_)) {
+void StoreQueue::flush(core::TimePoint now, std::ostream& log, bool now_anyway) {
+    if (store_ == nullptr || queue_.empty() || (failing_ && now < retry_at_ && !now_anyway)) {
         return;
     }
     const std::size_t before = queue_.size();

@@ -34,8 +34,8 @@ class StoreQueue {
     // `events`: how many port events and failures the write carries (for the bound).
     void push(Write write, std::size_t events = 0);
     // Writes what waits, oldest first, until one fails; after a failure, not before
-    // `retry_after` has passed.
-    void flush(core::TimePoint now, std::ostream& log);
+    // `retry_after` has passed (unless `now_anyway`: the monitor is stopping).
+    void flush(core::TimePoint now, std::ostream& log, bool now_anyway = false);
     // "history: <why>; N writes waiting" while failing; unset when writing.
     std::optional<std::string> warning() const;
     std::size_t waiting() const { return queue_.size(); }

@@ -19,6 +19,21 @@ collect::SocketKey maker_key(const core::Socket& s, std::uint64_t netns) {
     return k;
 }
 
+// 64 bits of an endpoint (address, scope, port): a collision would only merge two
+// destinations' counts for the top-destination guess.
+std::uint64_t endpoint_hash(const core::Endpoint& e) {
+    const auto& b = e.address.bytes();
+    std::uint64_t hi = 0, lo = 0;
+    for (int i = 0; i < 8; ++i) {
+        hi = hi << 8 | b[static_cast<std::size_t>(i)];
+        lo = lo << 8 | b[static_cast<std::size_t>(8 + i)];
+    }
+    std::uint64_t h = hi * 0x9e3779b97f4a7c15ull ^ lo;
+    h ^= (std::uint64_t{e.address.scope_id()} << 16 | e.port) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+    return h;
+}
+
 }  // namespace
 
 void MakerMap::learn(const core::PortEvent& e) {
@@ -69,7 +84,7 @@ Tallies tally_processes(const core::Snapshot& snapshot, const MakerMap& makers) 
     };
     struct Acc {
         ProcessTally t;
-        std::unordered_map<collect::SocketKey, Destination, collect::SocketKeyHash> destinations;
+        std::unordered_map<std::uint64_t, Destination> destinations;  // by endpoint_hash
     };
     std::unordered_map<std::int32_t, Acc> acc;
     auto add = [](Acc& a, const core::Socket& s, bool exact) {
@@ -89,12 +104,7 @@ Tallies tally_processes(const core::Snapshot& snapshot, const MakerMap& makers) 
                 ++a.t.other;
         }
         if (s.remote.port != 0) {
-            collect::SocketKey k;
-            k.remote = s.remote.address.bytes();
-            k.remote_scope = s.remote.address.scope_id();
-            k.remote_port = s.remote.port;
-            k.family = s.family();
-            Destination& d = a.destinations[k];
+            Destination& d = a.destinations[endpoint_hash(s.remote)];
             ++d.sockets;
             d.remote = &s.remote;
         }

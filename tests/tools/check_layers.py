@@ -33,6 +33,7 @@ HEADER = {
     "monitor": "monitor/monitor.h",
     "export": "export/exposition.h",
     "lab": "lab/lab.h",
+    "tui": "tui/layout.h",
     "app": "app/cli.h",
 }
 

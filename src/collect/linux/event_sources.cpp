@@ -6,7 +6,7 @@
 #include "collect/event_source.h"
 #include "collect/poll_source.h"
 
-#ifdef PORTWATCH_HAVE_BPF_EVENTS
+#ifdef PORTWATCH_HAVE_BPF
 #include "collect/linux/bpf/bpf_event_source.h"
 #endif
 
@@ -27,8 +27,8 @@ Result<OpenedSource> open_event_source(EventSourceKind kind, const LiveOptions& 
                                        std::chrono::milliseconds poll_interval) {
     std::string why_not_bpf;
     if (kind != EventSourceKind::Poll) {
-#ifdef PORTWATCH_HAVE_BPF_EVENTS
-        auto bpf = open_bpf_event_source(options);
+#ifdef PORTWATCH_HAVE_BPF
+        auto bpf = bpf::open_bpf_event_source(options);
         if (bpf) {
             return OpenedSource{std::move(*bpf),
                                 "ebpf: tracepoints attached (exact makers, failed allocations)"};
@@ -41,7 +41,7 @@ Result<OpenedSource> open_event_source(EventSourceKind kind, const LiveOptions& 
         if (kind == EventSourceKind::Ebpf) {
             return make_error(ErrorKind::Unsupported,
                               "--source ebpf: this build has no eBPF event source "
-                              "(built without PORTWATCH_HAVE_BPF_EVENTS)");
+                              "(built without eBPF: clang, bpftool, libbpf or BTF missing)");
         }
         why_not_bpf = "this build has no eBPF event source";
 #endif

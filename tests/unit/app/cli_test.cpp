@@ -123,8 +123,8 @@ TEST(Cli, EmptyValuesAreRefusedForEveryOption) {
         {"lab", {"--range"}},
         {"monitor",
          {"--source", "--interval", "--netns", "--alert-below", "--on-alert", "--alert-timeout",
-          "--db", "--duration", "--status-every", "--warning", "--critical", "--top",
-          "--owners"}},
+          "--db", "--duration", "--status-every", "--warning", "--critical", "--top", "--owners"}},
+        {"top", {"--interval", "--netns", "--source", "--owners", "--sort", "--iterations"}},
     };
     for (const auto& [command, names] : options) {
         for (const auto& name : names) {
@@ -231,13 +231,80 @@ TEST(Cli, UsageErrorIsOneLineAndAPointerToHelp) {
     }
 }
 
+TEST(Cli, TopOptions) {
+    auto p = parse({"top"});
+    ASSERT_TRUE(p.cli) << p.err;
+    const auto& d = std::get<TopOptions>(p.cli->command);
+    EXPECT_EQ(d.monitor.interval, std::chrono::milliseconds(1000));
+    EXPECT_EQ(d.monitor.source, collect::EventSourceKind::Auto);
+    EXPECT_EQ(d.view.sort, tui::SortKey::Ports);
+    EXPECT_FALSE(d.iterations);
+    EXPECT_FALSE(d.batch);
+
+    p = parse({"top", "-d", "0.5", "--netns", "blue", "--source", "poll", "--sort", "time-wait",
+               "-n", "3"});
+    ASSERT_TRUE(p.cli) << p.err;
+    const auto& o = std::get<TopOptions>(p.cli->command);
+    EXPECT_EQ(o.monitor.interval, std::chrono::milliseconds(500));
+    EXPECT_EQ(o.view.interval, std::chrono::milliseconds(500));
+    EXPECT_EQ(o.monitor.live.platform.netns, "blue");
+    EXPECT_EQ(o.monitor.source, collect::EventSourceKind::Poll);
+    EXPECT_EQ(o.view.sort, tui::SortKey::TimeWait);
+    EXPECT_EQ(o.iterations, 3u);
+    EXPECT_FALSE(o.batch);
+
+    for (const auto& [text, ms] : std::vector<std::pair<std::string, int>>{
+             {"2", 2000}, {"0.25", 250}, {"500ms", 500}, {"2s", 2000}, {"1m", 60000}}) {
+        auto i = parse({"top", "--interval", text});
+        ASSERT_TRUE(i.cli) << text << ": " << i.err;
+        EXPECT_EQ(std::get<TopOptions>(i.cli->command).monitor.interval,
+                  std::chrono::milliseconds(ms))
+            << text;
+    }
+    for (const char* bad : {"50ms", "2h", "3601"}) {
+        auto i = parse({"top", "--interval", bad});
+        EXPECT_FALSE(i.cli) << bad;
+    }
+
+    p = parse({"top", "--once"});
+    ASSERT_TRUE(p.cli) << p.err;
+    EXPECT_EQ(std::get<TopOptions>(p.cli->command).iterations, 1u);
+    EXPECT_TRUE(std::get<TopOptions>(p.cli->command).batch);
+
+    for (const auto& [args, says] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"top", "--interval", "0.05"}, "--interval: 0.1 to 3600 seconds"},
+             {{"top", "--interval", "1e3"}, "--interval: 0.1 to 3600 seconds"},
+             {{"top", "--interval", "nan"}, "--interval: 0.1 to 3600 seconds"},
+             {{"top", "--source", "kprobe"}, "--source must be auto, ebpf or poll"},
+             {{"top", "--sort", "size"}, "--sort must be ports, time-wait, failures, name or pid"},
+             {{"top", "-n", "0"}, "-n/--iterations: at least 1"},
+             {{"top", "-n", "-1"}, "expected a whole number"},
+             {{"top", "--once", "-n", "2"}, "--once and -n 2 disagree"},
+             {{"top", "--owners", "maybe"}, "--owners must be auto, proc, bpf or none"},
+         }) {
+        auto bad = parse(args);
+        ASSERT_FALSE(bad.cli) << testing::PrintToString(args);
+        EXPECT_EQ(bad.cli.error(), kExitUsage);
+        EXPECT_NE(bad.err.find(says), std::string::npos) << bad.err;
+        EXPECT_NE(bad.err.find("Run `portwatch top --help` for usage."), std::string::npos)
+            << bad.err;
+    }
+    auto help = parse({"top", "--help"});
+    ASSERT_FALSE(help.cli);
+    EXPECT_EQ(help.cli.error(), kExitOk);
+    for (const char* part : {"Usage: portwatch top", "--interval", "--netns", "--source",
+                             "--iterations", "--once", "--sort", "KEYS", "EXAMPLES:"}) {
+        EXPECT_NE(help.out.find(part), std::string::npos) << part;
+    }
+}
+
 TEST(Cli, UnknownCommandSaysSo) {
     auto p = parse({"frobnicate", "--json"});
     ASSERT_FALSE(p.cli);
     EXPECT_EQ(p.cli.error(), kExitUsage);
     EXPECT_EQ(p.err,
-              "portwatch: unknown command 'frobnicate' (snapshot, diagnose, analyze, lab, monitor, "
-              "exporter or history)\n"
+              "portwatch: unknown command 'frobnicate' (snapshot, diagnose, analyze, lab, history, "
+              "monitor, top or exporter)\n"
               "Run `portwatch --help` for usage.\n");
     auto none = parse({});
     ASSERT_FALSE(none.cli);
@@ -311,7 +378,8 @@ TEST(Cli, MonitorOptions) {
     EXPECT_EQ(def.monitor.alert_below, std::chrono::seconds(3600));
     EXPECT_FALSE(def.duration.has_value());
 
-    for (const auto& [args, message] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+    for (const auto& [args, message] :
+         std::vector<std::pair<std::vector<std::string>, std::string>>{
              {{"monitor", "--source", "dtrace"}, "--source must be auto, ebpf or poll"},
              {{"monitor", "--interval", "10ms"}, "--interval must be at least 100ms"},
              {{"monitor", "--interval", "1x"}, "--interval: unknown unit 'x' in '1x'"},

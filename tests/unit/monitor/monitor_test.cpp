@@ -132,6 +132,7 @@ struct Scene {
     std::function<int(double)> held = [](double) { return 10; };
     std::function<void(core::Snapshot&, double)> extra;
     bool owner_alive = true;
+    bool unreadable = false;  // the sample's sockets cannot be read
 
     core::Snapshot snapshot() const {
         const double t = std::chrono::duration<double>(clock.now() - kT0).count();
@@ -185,6 +186,11 @@ struct Scene {
         MonitorInputs in{collect::OpenedSource{std::move(src), "scripted: for the test"},
                          [this, o] {
                              live::ScopeSample s;
+                             if (unreadable) {
+                                 s.report.unknown = true;
+                                 s.report.summary = "UNKNOWN: sock_diag: Permission denied";
+                                 return s;
+                             }
                              s.snapshot = snapshot();
                              s.report = analyze::diagnose(*s.snapshot, nullptr, o.thresholds);
                              return s;
@@ -463,6 +469,24 @@ TEST(Monitor, FailuresPerSecondOverTheLastInterval) {
     steps(*m, 1);
     EXPECT_DOUBLE_EQ(m->state().processes[0].failures_per_second, 0.0);
     EXPECT_EQ(m->state().processes[0].failures_total, 3u);
+}
+
+TEST(Monitor, UnreadableSampleKeepsTheViewsAndSaysWhy) {
+    Scene s;
+    s.held = [](double) { return 190; };  // CRITICAL
+    auto m = s.start(s.options());
+    steps(*m, 3);
+    ASSERT_EQ(s.store.crossings.size(), 1u);
+    s.unreadable = true;
+    steps(*m, 3);
+    EXPECT_EQ(s.store.crossings.size(), 1u);  // no made-up crossing back to OK
+    EXPECT_EQ(pool_of(m->state()).used, 190u);
+    ASSERT_FALSE(m->state().warnings.empty());
+    EXPECT_EQ(m->state().warnings.back(), "UNKNOWN: sock_diag: Permission denied");
+    EXPECT_EQ(s.store.lives_exited, 0);
+    s.unreadable = false;
+    steps(*m, 1);
+    EXPECT_TRUE(m->state().warnings.empty());
 }
 
 TEST(Monitor, ProcessStartsAndExitsAreRecorded) {
