@@ -168,7 +168,7 @@ Result<std::string> decode_base64(std::string_view text) {
 }
 
 bool BasicAuth::check(std::string_view authorization) {
-    if (!authorization.starts_with("Basic ")) {
+    if (users_.empty() || !authorization.starts_with("Basic ")) {
         return false;
     }
     const std::string_view token = core::trim(authorization.substr(6));
@@ -189,13 +189,14 @@ bool BasicAuth::check(std::string_view authorization) {
     const std::string user = decoded->substr(0, colon);
     const std::string password = decoded->substr(colon + 1);
     auto it = users_.find(user);
-    if (it == users_.end()) {
-        return false;
-    }
+    // An unknown user costs a bcrypt too (against a configured hash, so at its cost): the
+    // answer's time does not tell which user names exist.
+    const std::string& hash = it != users_.end() ? it->second : users_.begin()->second;
     // crypt_r's state is large: on the heap, one per call (checks run on several threads).
     auto data = std::make_unique<crypt_data>();
-    const char* hashed = crypt_r(password.c_str(), it->second.c_str(), data.get());
-    if (hashed == nullptr || hashed[0] == '*' || !equal_constant_time(hashed, it->second)) {
+    const char* hashed = crypt_r(password.c_str(), hash.c_str(), data.get());
+    if (it == users_.end() || hashed == nullptr || hashed[0] == '*' ||
+        !equal_constant_time(hashed, hash)) {
         return false;
     }
     std::lock_guard lock(mutex_);
