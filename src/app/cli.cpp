@@ -72,6 +72,7 @@ CliTree::CliTree() : app("portwatch: find and explain ephemeral port exhaustion"
   sudo portwatch monitor                    watch continuously: rates, forecasts, alerts
   portwatch history --since 1h              what the monitor recorded in the last hour
   sudo portwatch top                        pools and processes live, like top
+  sudo portwatch exporter                   metrics for Prometheus on 127.0.0.1:10130
 
 Run `portwatch COMMAND --help` for a command's options.)");
     snapshot = add_snapshot_command(app, snapshot_args);
@@ -81,6 +82,7 @@ Run `portwatch COMMAND --help` for a command's options.)");
     history = add_history_command(app, history_args);
     monitor = add_monitor_command(app, monitor_args);
     top = add_top_command(app, top_args);
+    exporter = add_exporter_command(app, exporter_args);
     check_every_value(app);
 }
 
@@ -95,6 +97,7 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     CLI::App* const history = tree.history;
     CLI::App* const monitor = tree.monitor;
     CLI::App* const top = tree.top;
+    CLI::App* const exporter = tree.exporter;
     SnapshotArgs& snapshot_args = tree.snapshot_args;
     DiagnoseArgs& diagnose_args = tree.diagnose_args;
     AnalyzeArgs& analyze_args = tree.analyze_args;
@@ -102,6 +105,7 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     HistoryArgs& history_args = tree.history_args;
     MonitorArgs& monitor_args = tree.monitor_args;
     TopArgs& top_args = tree.top_args;
+    ExporterArgs& exporter_args = tree.exporter_args;
 
     // diagnose and analyze are monitoring checks: bad arguments are UNKNOWN (3), as the
     // Nagios plugin guidelines ask, so a misconfigured check does not page as CRITICAL (2).
@@ -116,14 +120,14 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     auto word = std::find_if(args.begin() + (args.empty() ? 0 : 1), args.end(),
                              [](const std::string& a) { return !a.starts_with('-'); });
     if (word != args.end()) {
-        for (CLI::App* c : {snapshot, diagnose, analyze, lab, history, monitor, top}) {
+        for (CLI::App* c : {snapshot, diagnose, analyze, lab, history, monitor, top, exporter}) {
             if (c->check_name(*word)) {
                 command = c;
             }
         }
         if (command == nullptr) {
             return fail("unknown command '" + *word +
-                        "' (snapshot, diagnose, analyze, lab, history, monitor or top)");
+                        "' (snapshot, diagnose, analyze, lab, history, monitor, top or exporter)");
         }
     }
     // CLI11 reads `--opt=` as `--opt`, and a list of only commas (`--state ,`) as no value:
@@ -143,7 +147,8 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
         }
     }
     if (args.size() <= 1) {
-        return fail("which command? snapshot, diagnose, analyze, lab, history, monitor or top");
+        return fail(
+            "which command? snapshot, diagnose, analyze, lab, history, monitor, top or exporter");
     }
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     try {
@@ -187,14 +192,19 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     if (top->parsed()) {
         return finish(finish_top_args(top_args));
     }
-    return fail("which command? snapshot, diagnose, analyze, lab, history, monitor or top");
+    if (exporter->parsed()) {
+        return finish(finish_exporter_args(exporter_args));
+    }
+    return fail(
+        "which command? snapshot, diagnose, analyze, lab, history, monitor, top or exporter");
 }
 
 int write_error_code(const Cli& cli) {
     return std::holds_alternative<SnapshotOptions>(cli.command) ||
                    std::holds_alternative<HistoryOptions>(cli.command) ||
                    std::holds_alternative<MonitorCommandOptions>(cli.command) ||
-                   std::holds_alternative<TopOptions>(cli.command)
+                   std::holds_alternative<TopOptions>(cli.command) ||
+                   std::holds_alternative<ExporterOptions>(cli.command)
                ? kExitFailure
                : kExitUnknown;
 }
@@ -217,6 +227,8 @@ int run(const Cli& cli, std::ostream& out, std::ostream& err) {
                 return run_monitor(options, out, err);
             } else if constexpr (std::is_same_v<T, TopOptions>) {
                 return run_top(options, out, err);
+            } else if constexpr (std::is_same_v<T, ExporterOptions>) {
+                return run_exporter(options, out, err);
             }
         },
         cli.command);

@@ -9,6 +9,7 @@
 
 #include "app/analyze_command.h"
 #include "app/diagnose_command.h"
+#include "app/exporter_command.h"
 #include "app/history_command.h"
 #include "app/lab_command.h"
 #include "app/monitor_command.h"
@@ -18,7 +19,7 @@
 namespace portwatch::app {
 
 using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions, AnalyzeOptions,
-                             HistoryOptions, MonitorCommandOptions, TopOptions>;
+                             HistoryOptions, MonitorCommandOptions, TopOptions, ExporterOptions>;
 
 struct Cli {
     Command command;

@@ -7,6 +7,7 @@
 
 #include "app/analyze_command.h"
 #include "app/diagnose_command.h"
+#include "app/exporter_command.h"
 #include "app/history_command.h"
 #include "app/lab_command.h"
 #include "app/monitor_command.h"
@@ -29,6 +30,7 @@ struct CliTree {
     HistoryArgs history_args;
     MonitorArgs monitor_args;
     TopArgs top_args;
+    ExporterArgs exporter_args;
     CLI::App app;
     CLI::App* snapshot = nullptr;
     CLI::App* diagnose = nullptr;
@@ -37,6 +39,7 @@ struct CliTree {
     CLI::App* history = nullptr;
     CLI::App* monitor = nullptr;
     CLI::App* top = nullptr;
+    CLI::App* exporter = nullptr;
 };
 
 }  // namespace portwatch::app

@@ -137,6 +137,7 @@ class MonitorImpl final : public Monitor {
         bool holding = false;  // held ports at the last sample
         std::uint32_t ports = 0;
         std::uint64_t failures_total = 0;
+        std::vector<std::pair<int, std::uint64_t>> failures_by_errno;
         std::uint32_t failures_since_sample = 0;
         std::uint32_t minute_opened = 0, minute_closed = 0, minute_failures = 0;
         core::TimePoint seen;
@@ -164,6 +165,13 @@ class MonitorImpl final : public Monitor {
         for (const auto& f : batch_.failures) {
             ProcTrack& p = track(f.maker.pid, f.maker.comm);
             ++p.failures_total;
+            auto e = std::find_if(p.failures_by_errno.begin(), p.failures_by_errno.end(),
+                                  [&](const auto& c) { return c.first == f.error; });
+            if (e == p.failures_by_errno.end()) {
+                p.failures_by_errno.emplace_back(f.error, 1);
+            } else {
+                ++e->second;
+            }
             ++p.failures_since_sample;
             ++p.minute_failures;
         }
@@ -452,6 +460,7 @@ class MonitorImpl final : public Monitor {
             ProcessView& v = p.view;
             v.recent_ports.assign(p.recent.begin(), p.recent.end());
             v.failures_total = p.failures_total;
+            v.failures_by_errno = p.failures_by_errno;
             v.failures_per_second = since > 0 ? p.failures_since_sample / since : 0;
             p.failures_since_sample = 0;
             auto tight = tightest.find(pid);

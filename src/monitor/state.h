@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analyze/severity.h"
@@ -32,6 +33,7 @@ struct ProcessView {
     std::uint32_t time_wait_exact = 0;
     double failures_per_second = 0;
     std::uint64_t failures_total = 0;
+    std::vector<std::pair<int, std::uint64_t>> failures_by_errno;  // errno -> failures, as seen
     std::string top_destination;
     std::vector<std::uint32_t> recent_ports;  // one per sample, oldest first
     double ports_per_minute = 0;              // the forecast's rate estimate of `ports`

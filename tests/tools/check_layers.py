@@ -31,6 +31,7 @@ HEADER = {
     "render": "render/report_renderer.h",
     "live": "live/live_diagnosis.h",
     "monitor": "monitor/monitor.h",
+    "export": "export/exposition.h",
     "lab": "lab/lab.h",
     "tui": "tui/layout.h",
     "app": "app/cli.h",

@@ -1,0 +1,49 @@
+#pragma once
+// The exporter's HTTP(S) server: cpp-httplib's routing with portwatch's own connection
+// handling, so that no client can hold the server:
+//  - each request (its head, body and the response) has one deadline (`request_timeout`):
+//    a slowloris client trickling a byte a second is cut off there, not at the per-read
+//    timeout cpp-httplib 0.11 would restart on every byte;
+//  - a connection waits at most `idle_timeout` for its next request, `keep_alive_max` at most;
+//  - request heads over 8 KiB a line and bodies over `max_body` are refused;
+//  - `workers` threads serve connections, newest first (LIFO): a scrape that arrives after a
+//    flood of idle or slow connections waits for one worker to free up (at most one deadline),
+//    not for the whole flood; the listen backlog is raised from cpp-httplib's 5;
+//  - TLS (OpenSSL) with the handshake under the same deadline.
+
+#include <httplib.h>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "app/exporter_web.h"
+#include "core/result.h"
+
+namespace portwatch::app {
+
+struct ServerLimits {
+    std::size_t workers = 16;
+    std::chrono::milliseconds request_timeout{10000};
+    std::chrono::milliseconds idle_timeout{2000};
+    std::size_t keep_alive_max = 20;
+    std::size_t max_body = 4096;
+    int backlog = 1024;
+};
+
+class ExporterServer {
+  public:
+    // Binds host:port (port 0: any free one) and sets the server up (TLS when `web` has a
+    // certificate); `routes` adds the handlers.
+    static Result<std::unique_ptr<ExporterServer>> create(
+        const std::string& host, int port, const WebConfig& web, const ServerLimits& limits,
+        const std::function<void(httplib::Server&)>& routes);
+    virtual ~ExporterServer() = default;
+    virtual int port() const = 0;
+    virtual bool serve() = 0;  // until stop(); false when the listener failed
+    virtual void stop() = 0;   // from any thread
+};
+
+}  // namespace portwatch::app
