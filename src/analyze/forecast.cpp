@@ -105,10 +105,9 @@ Forecast ForecastSeries::forecast(core::TimePoint now, double capacity) const {
     }
     f.level = points_.back().value;
     // A flat series (most processes, most of the time) is not growing: no fit needed.
-    const auto [lo, hi] = std::minmax_element(points_.begin(), points_.end(),
-                                              [](const Point& a, const Point& b) {
-                                                  return a.value < b.value;
-                                              });
+    const auto [lo, hi] =
+        std::minmax_element(points_.begin(), points_.end(),
+                            [](const Point& a, const Point& b) { return a.value < b.value; });
     if (hi->value - lo->value < options_.min_rise) {
         return f;
     }
