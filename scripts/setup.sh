@@ -10,6 +10,8 @@ packages=(
   clang llvm libbpf-dev bpftool clang-16 libclang-rt-16-dev clang-format-16 clang-tidy-16
   python3
   iproute2 net-tools procps time
+  # the Windows build (scripts/build-windows.sh) and its tests under wine
+  mingw-w64 g++-mingw-w64-x86-64-posix wine wine64
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "app/command_table.h"
 #include "app/exit_code.h"
 #include "render/utf8.h"
 
@@ -65,29 +66,19 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     CLI::App app("portwatch: find and explain ephemeral port exhaustion", "portwatch");
     app.set_version_flag("--version", kVersion);
     app.require_subcommand(1);
-    app.footer(R"(EXAMPLES:
-  portwatch snapshot --state TIME_WAIT      every TIME_WAIT socket
-  portwatch snapshot --json > sockets.json
-  portwatch diagnose                        verdict, culprit and remedy
-  portwatch analyze netstat.txt             the same on a saved netstat -anobq / ss -tanp
-  sudo portwatch lab churn                  watch portwatch catch a real exhaustion
-
-Run `portwatch COMMAND --help` for a command's options.)");
-    SnapshotArgs snapshot_args;
-    CLI::App* snapshot = add_snapshot_command(app, snapshot_args);
-    DiagnoseArgs diagnose_args;
-    CLI::App* diagnose = add_diagnose_command(app, diagnose_args);
-    AnalyzeArgs analyze_args;
-    CLI::App* analyze = add_analyze_command(app, analyze_args);
-    LabArgs lab_args;
-    CLI::App* lab = add_lab_command(app, lab_args);
+    CommandTable commands = add_commands(app);
     check_every_value(app);
 
     // diagnose and analyze are monitoring checks: bad arguments are UNKNOWN (3), as the
     // Nagios plugin guidelines ask, so a misconfigured check does not page as CRITICAL (2).
     CLI::App* command = nullptr;
     auto usage_code = [&] {
-        return command == diagnose || command == analyze ? kExitUnknown : kExitUsage;
+        for (const auto& c : commands.entries) {
+            if (c.cmd == command && c.check) {
+                return kExitUnknown;
+            }
+        }
+        return kExitUsage;
     };
     auto fail = [&](std::string_view message) {
         return std::unexpected(usage_error(err, message, command, usage_code()));
@@ -96,13 +87,13 @@ Run `portwatch COMMAND --help` for a command's options.)");
     auto word = std::find_if(args.begin() + (args.empty() ? 0 : 1), args.end(),
                              [](const std::string& a) { return !a.starts_with('-'); });
     if (word != args.end()) {
-        for (CLI::App* c : {snapshot, diagnose, analyze, lab}) {
-            if (c->check_name(*word)) {
-                command = c;
+        for (const auto& c : commands.entries) {
+            if (c.cmd->check_name(*word)) {
+                command = c.cmd;
             }
         }
         if (command == nullptr) {
-            return fail("unknown command '" + *word + "' (snapshot, diagnose, analyze or lab)");
+            return fail("unknown command '" + *word + "' (" + commands.names + ")");
         }
     }
     // CLI11 reads `--opt=` as `--opt`, and a list of only commas (`--state ,`) as no value:
@@ -122,7 +113,7 @@ Run `portwatch COMMAND --help` for a command's options.)");
         }
     }
     if (args.size() <= 1) {
-        return fail("which command? snapshot, diagnose, analyze or lab");
+        return fail("which command? " + commands.names);
     }
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     try {
@@ -139,46 +130,40 @@ Run `portwatch COMMAND --help` for a command's options.)");
     } catch (const CLI::ParseError& e) {
         return fail(e.what());
     }
-    auto finish = [&](auto&& options) -> std::expected<Cli, int> {
-        if (!options) {
-            return fail(options.error().message);
+    for (const auto& c : commands.entries) {
+        if (c.cmd->parsed()) {
+            auto options = c.finish();
+            if (!options) {
+                return fail(options.error().message);
+            }
+            return Cli{std::move(*options)};
         }
-        return Cli{*options};
-    };
-    if (snapshot->parsed()) {
-        return finish(finish_snapshot_args(snapshot_args));
     }
-    if (diagnose->parsed()) {
-        return finish(finish_diagnose_args(diagnose_args));
-    }
-    if (analyze->parsed()) {
-        return finish(finish_analyze_args(analyze_args));
-    }
-    if (lab->parsed()) {
-        return finish(finish_lab_args(lab_args));
-    }
-    return fail("which command? snapshot, diagnose, analyze or lab");
+    return fail("which command? " + commands.names);
 }
 
 int write_error_code(const Cli& cli) {
     return std::holds_alternative<SnapshotOptions>(cli.command) ? kExitFailure : kExitUnknown;
 }
 
+namespace {
+
+int run_command(const SnapshotOptions& options, std::ostream& out, std::ostream& err) {
+    return run_snapshot(options, out, err);
+}
+int run_command(const DiagnoseOptions& options, std::ostream& out, std::ostream& err) {
+    return run_diagnose(options, out, err);
+}
+int run_command(const AnalyzeOptions& options, std::ostream& out, std::ostream& err) {
+    return run_analyze(options, std::cin, out, err);
+}
+
+}  // namespace
+
 int run(const Cli& cli, std::ostream& out, std::ostream& err) {
-    return std::visit(
-        [&](const auto& options) -> int {
-            using T = std::decay_t<decltype(options)>;
-            if constexpr (std::is_same_v<T, SnapshotOptions>) {
-                return run_snapshot(options, out, err);
-            } else if constexpr (std::is_same_v<T, DiagnoseOptions>) {
-                return run_diagnose(options, out, err);
-            } else if constexpr (std::is_same_v<T, AnalyzeOptions>) {
-                return run_analyze(options, std::cin, out, err);
-            } else if constexpr (std::is_same_v<T, LabCommandOptions>) {
-                return run_lab(options, out, err);
-            }
-        },
-        cli.command);
+    // The commands every build has are above; an OS's own (lab) in its commands.h.
+    return std::visit([&](const auto& options) { return run_command(options, out, err); },
+                      cli.command);
 }
 
 }  // namespace portwatch::app

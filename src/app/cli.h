@@ -7,14 +7,11 @@
 #include <variant>
 #include <vector>
 
-#include "app/analyze_command.h"
-#include "app/diagnose_command.h"
-#include "app/lab_command.h"
-#include "app/snapshot_command.h"
+// This OS's commands: `Command`, the variant of their options (app/linux/commands.h,
+// app/windows/commands.h).
+#include PORTWATCH_APP_COMMANDS_H
 
 namespace portwatch::app {
-
-using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions, AnalyzeOptions>;
 
 struct Cli {
     Command command;
