@@ -75,86 +75,147 @@ bool holds_port(const core::Socket& s, core::Platform platform) {
     return s.state != TcpState::Close && s.state != TcpState::Unknown;
 }
 
-// Tallies sockets by owner, then keeps the top ones with their names. Every step is O(1) or
-// O(log n) per socket: a pool may have as many owners as sockets (100,000 rows with 100,000
-// pids), and a linear search of the rows made that quadratic.
+// Tallies sockets by owner, then keeps the top ones with their names. Every step is O(log n)
+// per socket: a pool may have as many owners as sockets (100,000 rows with 100,000 pids), and
+// a linear search of the rows made that quadratic. Memory is 8 bytes per (socket, owner)
+// until top(), which keeps only the n best while it sums the runs: a row per owner of the
+// whole pool (an OwnerShare of 128 bytes, 200,000 of them for 200,000 pids, doubled while the
+// vector grew) was the largest thing a capture of distinct processes allocated.
 class OwnerTally {
   public:
     void add(std::span<const std::int32_t> pids, bool inferred, TcpState state) {
         if (pids.empty()) {
-            bump(0, false, state);
+            entries_.push_back({0, false, state});
         }
         for (auto pid : pids) {
-            bump(pid, inferred, state);
+            entries_.push_back({pid, inferred, state});
         }
     }
-    // Sorts the rows best first, so this tally can serve as the `base` of top().
+    // Sums the entries per owner, so this tally can serve as the `base` of top().
     void rank() {
-        std::sort(rows_.begin(), rows_.end(), better);
-        for (std::size_t i = 0; i < rows_.size(); ++i) {
-            index_[rows_[i].pid] = i;
+        sort_entries();
+        for_each_row([&](const Row& row) { rows_.push_back(row); });
+        entries_ = {};
+        ranked_.resize(rows_.size());
+        for (std::size_t i = 0; i < ranked_.size(); ++i) {
+            ranked_[i] = static_cast<std::uint32_t>(i);
         }
+        std::sort(ranked_.begin(), ranked_.end(),
+                  [&](std::uint32_t a, std::uint32_t b) { return better(rows_[a], rows_[b]); });
     }
     // The `n` owners with most sockets, named. With `base` (ranked), of this tally and `base`
-    // together, in O(rows + n) rather than O(rows of base): the wildcard sockets that every
-    // local-address pool holds are tallied once.
+    // together, in O(entries log entries + n log base) rather than O(rows of base): the
+    // wildcard sockets that every local-address pool holds are tallied once.
     std::vector<OwnerShare> top(const core::Snapshot& snapshot, std::size_t n,
                                 const OwnerTally* base = nullptr) {
-        std::vector<OwnerShare> rows = std::move(rows_);
-        if (base) {
-            for (auto& row : rows) {
-                if (auto it = base->index_.find(row.pid); it != base->index_.end()) {
-                    const auto& b = base->rows_[it->second];
-                    row.sockets += b.sockets;
-                    row.inferred += b.inferred;
-                    for (std::size_t k = 0; k < row.states.by_state.size(); ++k) {
-                        row.states.by_state[k] += b.states.by_state[k];
-                    }
+        sort_entries();
+        std::vector<Row> best;  // a heap: its front is the worst of the n best so far
+        best.reserve(n + 1);
+        auto offer = [&](const Row& row) {
+            if (n == 0) {
+                return;
+            }
+            if (best.size() < n) {
+                best.push_back(row);
+                std::push_heap(best.begin(), best.end(), better);
+            } else if (better(row, best.front())) {
+                std::pop_heap(best.begin(), best.end(), better);
+                best.back() = row;
+                std::push_heap(best.begin(), best.end(), better);
+            }
+        };
+        for_each_row([&](Row row) {
+            if (const Row* b = base ? base->find(row.pid) : nullptr) {
+                row.sockets += b->sockets;
+                row.inferred += b->inferred;
+                for (std::size_t k = 0; k < row.states.by_state.size(); ++k) {
+                    row.states.by_state[k] += b->states.by_state[k];
                 }
             }
+            offer(row);
+        });
+        if (base) {
             // Owners only in `base` keep their count there: its first n not already merged.
             std::size_t taken = 0;
-            for (const auto& row : base->rows_) {
-                if (taken == n) {
-                    break;
-                }
-                if (!index_.contains(row.pid)) {
-                    rows.push_back(row);
+            for (std::size_t k = 0; k < base->ranked_.size() && taken < n; ++k) {
+                const Row& row = base->rows_[base->ranked_[k]];
+                if (!holds(row.pid)) {
+                    offer(row);
                     ++taken;
                 }
             }
         }
-        auto keep = std::min(n, rows.size());
-        std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep),
-                          rows.end(), better);
-        rows.resize(keep);
-        rows.shrink_to_fit();  // one per pool, and a capture may have 200,000 pools
-        for (auto& row : rows) {
-            if (const auto* p = row.pid != 0 ? snapshot.find_process(row.pid) : nullptr) {
-                row.name = p->name;
+        std::sort_heap(best.begin(), best.end(), better);
+        std::vector<OwnerShare> rows;
+        rows.reserve(best.size());  // one per pool, and a capture may have 200,000 pools
+        for (const auto& b : best) {
+            rows.push_back({b.pid, {}, b.sockets, b.inferred, b.states, {}});
+            if (const auto* p = b.pid != 0 ? snapshot.find_process(b.pid) : nullptr) {
+                rows.back().name = p->name;
             }
         }
-        rows_.clear();
-        index_.clear();
+        entries_.clear();
         return rows;
     }
 
   private:
-    static bool better(const OwnerShare& a, const OwnerShare& b) {
+    struct Entry {
+        std::int32_t pid;
+        bool inferred;
+        TcpState state;
+    };
+    struct Row {
+        std::int32_t pid = 0;
+        std::uint32_t sockets = 0;
+        std::uint32_t inferred = 0;
+        StateCounts states;
+    };
+    static bool better(const Row& a, const Row& b) {
         return std::tie(b.sockets, a.pid) < std::tie(a.sockets, b.pid);
     }
-    void bump(std::int32_t pid, bool inferred, TcpState state) {
-        auto [it, inserted] = index_.try_emplace(pid, rows_.size());
-        if (inserted) {
-            rows_.push_back({pid, {}, 0, 0, {}, {}});
-        }
-        auto& row = rows_[it->second];
-        ++row.sockets;
-        row.inferred += inferred;
-        row.states.add(state);
+    void sort_entries() {
+        std::sort(entries_.begin(), entries_.end(),
+                  [](const Entry& a, const Entry& b) { return a.pid < b.pid; });
     }
-    std::vector<OwnerShare> rows_;
-    std::unordered_map<std::int32_t, std::size_t> index_;  // pid -> rows_ slot
+    // Calls `visit` with each owner's sums, in order of pid (entries sorted).
+    template <typename Visit>
+    void for_each_row(Visit&& visit) const {
+        for (std::size_t a = 0; a < entries_.size();) {
+            Row row;
+            row.pid = entries_[a].pid;
+            std::size_t b = a;
+            for (; b < entries_.size() && entries_[b].pid == row.pid; ++b) {
+                ++row.sockets;
+                row.inferred += entries_[b].inferred;
+                row.states.add(entries_[b].state);
+            }
+            visit(row);
+            a = b;
+        }
+    }
+    bool holds(std::int32_t pid) const {  // entries sorted
+        auto it = std::lower_bound(entries_.begin(), entries_.end(), pid,
+                                   [](const Entry& e, std::int32_t p) { return e.pid < p; });
+        return it != entries_.end() && it->pid == pid;
+    }
+    const Row* find(std::int32_t pid) const {  // ranked: rows_ by pid
+        auto it = std::lower_bound(rows_.begin(), rows_.end(), pid,
+                                   [](const Row& r, std::int32_t p) { return r.pid < p; });
+        return it != rows_.end() && it->pid == pid ? &*it : nullptr;
+    }
+    std::vector<Entry> entries_;
+    std::vector<Row> rows_;              // after rank(): one per owner, by pid
+    std::vector<std::uint32_t> ranked_;  // after rank(): rows_ best first
+};
+
+// Destination counts of a set of sockets, kept to be added to other counts (DestinationIndex).
+struct DestinationBase {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> counts;  // (id, sockets), by id
+    std::vector<std::uint32_t> ranked;                            // ids, most sockets first
+    std::uint32_t of(std::uint32_t id) const {
+        auto it = std::lower_bound(counts.begin(), counts.end(), std::make_pair(id, 0u));
+        return it != counts.end() && it->first == id ? it->second : 0;
+    }
 };
 
 // Remote endpoints numbered once per protocol, so each pool counts its destinations in one
@@ -190,30 +251,35 @@ class DestinationIndex {
             touched_.push_back(id);
         }
     }
-    // The counts since the last call become the base that every later take_top() adds to
-    // (the wildcard sockets of the local-address pools); resets the counts.
-    void keep_as_base() {
-        base_counts_ = counts_;
-        base_ranked_ = touched_;
-        std::sort(base_ranked_.begin(), base_ranked_.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return std::tie(base_counts_[b], a) < std::tie(base_counts_[a], b);
-        });
+    // The counts since the last call, kept apart as a base that take_top() can add to (the
+    // wildcard sockets that every local-address pool holds); resets the counts.
+    DestinationBase take_base() {
+        DestinationBase base;
+        std::sort(touched_.begin(), touched_.end());
+        base.counts.reserve(touched_.size());
         for (auto id : touched_) {
+            base.counts.push_back({id, counts_[id]});
             counts_[id] = 0;
         }
         touched_.clear();
+        auto by_count = base.counts;
+        std::sort(by_count.begin(), by_count.end(), [](const auto& a, const auto& b) {
+            return std::tie(b.second, a.first) < std::tie(a.second, b.first);
+        });
+        base.ranked.reserve(by_count.size());
+        for (const auto& [id, sockets] : by_count) {
+            base.ranked.push_back(id);
+        }
+        return base;
     }
-    // The `n` most used destinations since the last call (plus the base); resets the counts.
-    std::vector<DestinationShare> take_top(std::size_t n) {
+    // The `n` most used destinations since the last call, plus `base` when given; resets the
+    // counts. O(destinations counted + n), times log(base) for the lookups.
+    std::vector<DestinationShare> take_top(std::size_t n, const DestinationBase* base = nullptr) {
         std::vector<std::uint32_t> candidates = touched_;
-        auto total = [&](std::uint32_t id) {
-            return counts_[id] + (base_counts_.empty() ? 0 : base_counts_[id]);
-        };
+        auto total = [&](std::uint32_t id) { return counts_[id] + (base ? base->of(id) : 0); };
         std::size_t taken = 0;
-        for (auto id : base_ranked_) {  // only in the base: its first n not counted here
-            if (taken == n) {
-                break;
-            }
+        for (std::size_t k = 0; base && k < base->ranked.size() && taken < n; ++k) {
+            auto id = base->ranked[k];  // only in the base: its first n not counted here
             if (counts_[id] == 0) {
                 candidates.push_back(id);
                 ++taken;
@@ -246,8 +312,6 @@ class DestinationIndex {
     std::vector<std::uint32_t> representative_;  // destination id -> a socket
     std::vector<std::uint32_t> counts_;
     std::vector<std::uint32_t> touched_;
-    std::vector<std::uint32_t> base_counts_;  // empty, or counts_ of keep_as_base()
-    std::vector<std::uint32_t> base_ranked_;  // ids counted in the base, most first
 };
 
 // Sets `port`; true when it was not set before. Sets are counted as they fill: counting a
@@ -305,39 +369,46 @@ struct ConnectKey {
     }
 };
 
-void connect_pools(const Context& c, PoolModel& model) {
+// `more`: the local pools that follow, reserved at once with these.
+void connect_pools(const Context& c, PoolModel& model, std::size_t more) {
     const auto& sockets = c.snap.sockets;
-    std::vector<std::pair<ConnectKey, std::uint32_t>> members;  // key, socket index
+    // Socket indices sorted by key, the keys made when compared: 4 bytes per socket rather
+    // than a 72-byte (key, index) record held beside 200,000 sockets.
+    auto key = [&](std::uint32_t i) {
+        const auto& s = sockets[i];
+        return ConnectKey{c.netns(s), detail::addr_key(s.local.address),
+                          detail::addr_key(s.remote.address), s.remote.port, s.local.port};
+    };
+    std::vector<std::uint32_t> members;
     for (std::size_t i = 0; i < sockets.size(); ++i) {
         const auto& s = sockets[i];
         if (s.protocol == Protocol::Tcp && !c.passive[i] && core::occupies_four_tuple(s.state) &&
             s.remote.port != 0 && s.remote.name.empty()) {
-            members.push_back(
-                {ConnectKey{c.netns(s), detail::addr_key(s.local.address),
-                            detail::addr_key(s.remote.address), s.remote.port, s.local.port},
-                 static_cast<std::uint32_t>(i)});
+            members.push_back(static_cast<std::uint32_t>(i));
         }
     }
-    std::sort(members.begin(), members.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(members.begin(), members.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return std::make_pair(key(a), a) < std::make_pair(key(b), b);
+    });
     std::size_t pools = 0;
     for (std::size_t a = 0; a < members.size(); ++a) {
-        pools += a == 0 || !members[a].first.same_pool(members[a - 1].first);
+        pools += a == 0 || !key(members[a]).same_pool(key(members[a - 1]));
     }
-    model.pools.reserve(model.pools.size() + pools + 16);  // + the local pools, usually few
+    model.pools.reserve(model.pools.size() + pools + more);
     bool reuse_on = model.tcp_tw_reuse == 1;
     bool timestamps = c.snap.config.tcp_timestamps.value_or(true);
 
     for (std::size_t a = 0; a < members.size();) {
         std::size_t b = a;
-        while (b < members.size() && members[b].first.same_pool(members[a].first)) {
+        const ConnectKey pool_key = key(members[a]);
+        while (b < members.size() && key(members[b]).same_pool(pool_key)) {
             ++b;
         }
-        const auto& first = sockets[members[a].second];
+        const auto& first = sockets[members[a]];
         auto src = first.local.address.normalized();
         auto dst = first.remote.address.normalized();
         Pool pool;
-        pool.key = {PoolKind::TcpConnect, members[a].first.netns, src.family(), src,
+        pool.key = {PoolKind::TcpConnect, pool_key.netns, src.family(), src,
                     core::Endpoint{dst, first.remote.port, {}, {}, false}};
         pool.size = model.tcp_size;
         pool.taxed = model.bind_owned;
@@ -345,11 +416,11 @@ void connect_pools(const Context& c, PoolModel& model) {
         bool reusable_here = timestamps && (reuse_on || (model.tcp_tw_reuse == 2 && loopback));
         OwnerTally tally;
         for (std::size_t p = a; p < b;) {  // one local port at a time
-            std::uint16_t port = members[p].first.lport;
+            std::uint16_t port = sockets[members[p]].local.port;
             std::size_t q = p;
             bool all_old_tw = true;
-            for (; q < b && members[q].first.lport == port; ++q) {
-                std::uint32_t i = members[q].second;
+            for (; q < b && sockets[members[q]].local.port == port; ++q) {
+                std::uint32_t i = members[q];
                 const auto& s = sockets[i];
                 ++pool.sockets;
                 pool.states.add(s.state);
@@ -370,15 +441,21 @@ void connect_pools(const Context& c, PoolModel& model) {
     }
 }
 
-// Steps 5-7: one pool per local address plus the wildcard pool.
-void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
+// The sockets of one protocol's local pools, by address; how many pools they make.
+struct LocalMembers {
+    std::vector<std::uint32_t> specific;  // sockets, by address (then index)
+    std::vector<std::uint32_t> wildcard;
+    std::size_t pools = 1;  // the wildcard pool, and one per address
+};
+
+LocalMembers local_members(const Context& c, Protocol protocol) {
     const auto& sockets = c.snap.sockets;
     const PortSet& candidates = protocol == Protocol::Tcp && c.platform == core::Platform::Linux
                                     ? c.tcp_candidates
                                     : c.udp_candidates;
-    PoolKind kind = protocol == Protocol::Tcp ? PoolKind::TcpLocal : PoolKind::UdpLocal;
-    std::vector<std::pair<detail::AddrKey, std::uint32_t>> specific;  // address, socket
-    std::vector<std::uint32_t> wildcard;
+    LocalMembers m;
+    auto& specific = m.specific;
+    auto& wildcard = m.wildcard;
     for (std::size_t i = 0; i < sockets.size(); ++i) {
         const auto& s = sockets[i];
         if (s.protocol != protocol || !holds_port(s, c.platform) || !s.local.name.empty() ||
@@ -391,48 +468,126 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
         if (any) {
             wildcard.push_back(static_cast<std::uint32_t>(i));
         } else {
-            specific.push_back({key, static_cast<std::uint32_t>(i)});
+            specific.push_back(static_cast<std::uint32_t>(i));
         }
     }
-    std::sort(specific.begin(), specific.end());
-    std::size_t pools = 1;  // the wildcard pool
+    auto address = [&](std::uint32_t i) { return detail::addr_key(sockets[i].local.address); };
+    std::sort(specific.begin(), specific.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return std::make_pair(address(a), a) < std::make_pair(address(b), b);
+    });
     for (std::size_t a = 0; a < specific.size(); ++a) {
-        pools += a == 0 || specific[a].first != specific[a - 1].first;
+        m.pools += a == 0 || address(specific[a]) != address(specific[a - 1]);
     }
-    if (model.pools.capacity() < model.pools.size() + pools) {
-        // Room for this protocol's pools and the other's wildcard pool, at once: growing by
-        // doubling leaves up to half of 200,000 pools' room unused.
-        model.pools.reserve(model.pools.size() + pools + 1);
-    }
+    return m;
+}
+
+// Steps 5-7: one pool per local address plus the wildcard pool.
+void local_pools(const Context& c, Protocol protocol, const LocalMembers& members,
+                 PoolModel& model) {
+    const auto& sockets = c.snap.sockets;
+    const auto& specific = members.specific;
+    const auto& wildcard = members.wildcard;
+    PoolKind kind = protocol == Protocol::Tcp ? PoolKind::TcpLocal : PoolKind::UdpLocal;
+    // build_pools reserved room for every pool once: a vector of 200,000 pools (312 bytes
+    // each) that grows copies itself into one twice its size.
+    model.pools.reserve(model.pools.size() + members.pools);
     std::uint32_t size = protocol == Protocol::Tcp && c.platform == core::Platform::Linux
                              ? model.tcp_size
                              : model.udp_size;
 
+    // Every local-address pool holds the wildcard sockets too (a wildcard bind overlaps every
+    // address): they are tallied once, as a base that each address's own sockets add to, so
+    // a pool costs O(its own sockets), not O(wildcard sockets) (100,000 addresses x 1,000
+    // wildcard listeners was 10^8 visits). The wildcard pool itself has an empty base.
     DestinationIndex destinations(c.snap, protocol);
-    auto build = [&](const core::IpAddress& local, auto&& for_each_member) {
+    auto owned_by = [&](std::uint32_t i, std::int32_t pid) {
+        auto pids = c.owners.of(i);
+        return pid == 0 ? pids.empty() : std::find(pids.begin(), pids.end(), pid) != pids.end();
+    };
+    struct Base {
+        PortSet used, prebound;
+        std::uint32_t sockets = 0, occupied = 0, prebound_ports = 0, bound = 0;
+        StateCounts states;
+        OwnerTally owners;  // ranked
+        DestinationBase destinations;
+        std::vector<std::pair<std::int32_t, std::uint32_t>> by_owner;  // (pid, socket), sorted
+        std::unordered_map<std::int32_t, DestinationBase> owner_destinations;  // when asked
+    };
+    Base none, wild;
+    for (auto i : wildcard) {
+        const auto& s = sockets[i];
+        if (add_port(wild.used, s.local.port)) {
+            ++wild.occupied;
+            wild.bound += c.bind_owned.test(s.local.port);
+        }
+        if (c.prebound[i]) {
+            wild.prebound_ports += add_port(wild.prebound, s.local.port);
+        }
+        ++wild.sockets;
+        wild.states.add(s.state);
+        wild.owners.add(c.owners.of(i), c.owners.inferred(i), s.state);
+        destinations.count(i);
+        auto pids = c.owners.of(i);
+        if (pids.empty()) {
+            wild.by_owner.push_back({0, i});
+        }
+        for (auto pid : pids) {
+            wild.by_owner.push_back({pid, i});
+        }
+    }
+    wild.owners.rank();
+    wild.destinations = destinations.take_base();
+    std::sort(wild.by_owner.begin(), wild.by_owner.end());
+    // The destinations of one owner's sockets in the base, counted the first time asked.
+    auto owner_base = [&](Base& base, std::int32_t pid) -> const DestinationBase& {
+        auto [it, inserted] = base.owner_destinations.try_emplace(pid);
+        if (inserted) {
+            auto from = std::lower_bound(base.by_owner.begin(), base.by_owner.end(),
+                                         std::make_pair(pid, std::uint32_t{0}));
+            for (; from != base.by_owner.end() && from->first == pid; ++from) {
+                destinations.count(from->second);
+            }
+            it->second = destinations.take_base();
+        }
+        return it->second;
+    };
+
+    // Ports of a pool's own sockets that its base does not hold: counted as they are set,
+    // cleared after each pool (two 8 KiB sets for the run, not per pool).
+    PortSet extra, extra_prebound;
+    auto build = [&](const core::IpAddress& local, Base& base, auto&& for_each_member) {
         Pool pool;
         pool.key = {kind, c.snap.netns, local.family(), local, {}};
         pool.size = size;
-        PortSet used, prebound;
+        pool.sockets = base.sockets;
+        pool.states = base.states;
+        pool.occupied = base.occupied;
+        pool.prebound = base.prebound_ports;
+        std::uint32_t bound = base.bound;
         OwnerTally tally;
         for_each_member([&](std::uint32_t i) {
             const auto& s = sockets[i];
-            used.set(s.local.port);
-            if (c.prebound[i]) {
-                prebound.set(s.local.port);
+            if (!base.used.test(s.local.port) && add_port(extra, s.local.port)) {
+                ++pool.occupied;
+                bound += c.bind_owned.test(s.local.port);
+            }
+            if (c.prebound[i] && !base.prebound.test(s.local.port)) {
+                pool.prebound += add_port(extra_prebound, s.local.port);
             }
             ++pool.sockets;
             pool.states.add(s.state);
             tally.add(c.owners.of(i), c.owners.inferred(i), s.state);
             destinations.count(i);
         });
-        pool.occupied = static_cast<std::uint32_t>(used.count());
-        pool.prebound = static_cast<std::uint32_t>(prebound.count());
+        for_each_member([&](std::uint32_t i) {
+            extra.reset(sockets[i].local.port);
+            extra_prebound.reset(sockets[i].local.port);
+        });
         if (kind == PoolKind::TcpLocal) {
-            pool.bound = static_cast<std::uint32_t>((used & c.bind_owned).count());
+            pool.bound = bound;
         }
-        pool.owners = tally.top(c.snap, c.t.top);
-        pool.destinations = destinations.take_top(c.t.top);
+        pool.owners = tally.top(c.snap, c.t.top, &base.owners);
+        pool.destinations = destinations.take_top(c.t.top, &base.destinations);
         finish(pool, c.t);
         if (kind == PoolKind::TcpLocal && c.platform == core::Platform::Linux &&
             pool.bound * 2 < pool.occupied && pool.severity != Severity::Ok) {
@@ -441,36 +596,35 @@ void local_pools(const Context& c, Protocol protocol, PoolModel& model) {
         }
         if (pool.severity != Severity::Ok) {  // rare: a second pass for each owner's destinations
             for (auto& owner : pool.owners) {
+                const auto& owner_wild = owner_base(base, owner.pid);
                 for_each_member([&](std::uint32_t i) {
-                    auto pids = c.owners.of(i);
-                    if (owner.pid == 0
-                            ? pids.empty()
-                            : std::find(pids.begin(), pids.end(), owner.pid) != pids.end()) {
+                    if (owned_by(i, owner.pid)) {
                         destinations.count(i);
                     }
                 });
-                owner.destinations = destinations.take_top(c.t.top);
+                owner.destinations = destinations.take_top(c.t.top, &owner_wild);
             }
         }
         model.pools.push_back(std::move(pool));
     };
 
-    build(core::IpAddress{}, [&](auto&& visit) {
+    none.owners.rank();
+    build(core::IpAddress{}, none, [&](auto&& visit) {
         for (auto i : wildcard)
             visit(i);
-        for (const auto& e : specific)
-            visit(e.second);
+        for (auto i : specific)
+            visit(i);
     });
     for (std::size_t a = 0; a < specific.size();) {
         std::size_t b = a;
-        while (b < specific.size() && specific[b].first == specific[a].first) {
+        const auto address = detail::addr_key(sockets[specific[a]].local.address);
+        while (b < specific.size() &&
+               detail::addr_key(sockets[specific[b]].local.address) == address) {
             ++b;
         }
-        build(sockets[specific[a].second].local.address.normalized(), [&](auto&& visit) {
-            for (auto i : wildcard)
-                visit(i);
+        build(sockets[specific[a]].local.address.normalized(), wild, [&](auto&& visit) {
             for (std::size_t k = a; k < b; ++k)
-                visit(specific[k].second);
+                visit(specific[k]);
         });
         a = b;
     }
@@ -499,19 +653,20 @@ std::vector<BindOwner> bind_owners(const Context& c) {
     }
     std::vector<BindOwner> out;
     std::vector<std::vector<std::uint32_t>> prebound_members;
+    std::unordered_map<std::int32_t, std::size_t> index;  // pid -> out slot (a search was
+                                                          // quadratic in distinct holders)
     for (std::uint32_t p = 0; p < 65536; ++p) {
         if (reason[p] == kNone) {
             continue;
         }
         auto pids = c.owners.of(holder[p]);
         std::int32_t pid = pids.empty() ? 0 : pids.front();
-        auto it = std::find_if(out.begin(), out.end(),
-                               [pid](const BindOwner& o) { return o.pid == pid; });
-        if (it == out.end()) {
+        auto [slot, inserted] = index.try_emplace(pid, out.size());
+        if (inserted) {
             out.push_back({pid, {}, 0, 0, 0, 0, 0, 0, 0, {}, 0});
             prebound_members.emplace_back();
-            it = out.end() - 1;
         }
+        auto it = out.begin() + static_cast<std::ptrdiff_t>(slot->second);
         ++it->ports;
         if (reason[p] == kListening) {
             ++it->listening;
@@ -642,12 +797,18 @@ PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
         for (const auto& o : model.bind_owners) {
             model.prebound_ports += o.prebound;
         }
-        connect_pools(c, model);
+    }
+    auto tcp_local = local_members(c, Protocol::Tcp);
+    auto udp_local = local_members(c, Protocol::Udp);
+    if (linux_host) {
+        connect_pools(c, model, tcp_local.pools + udp_local.pools);
     } else {
         model.bind_owned = 0;
+        model.pools.reserve(tcp_local.pools + udp_local.pools);
     }
-    local_pools(c, Protocol::Tcp, model);
-    local_pools(c, Protocol::Udp, model);
+    local_pools(c, Protocol::Tcp, tcp_local, model);
+    tcp_local = {};
+    local_pools(c, Protocol::Udp, udp_local, model);
 
     // Worst first, ties in the order built: sorted as small (key, index) records and the pools
     // permuted in place, because std::stable_sort's buffer of 200,000 pools is 50 MiB.

@@ -18,8 +18,7 @@
 #include "app/exit_code.h"
 #include "app/report_spool.h"
 #include "core/socket_query.h"
-#include "render/json_writer.h"
-#include "render/trend_text.h"
+#include "render/analysis_renderer.h"
 #include "render/utf8.h"
 
 namespace portwatch::app {
@@ -27,10 +26,6 @@ namespace portwatch::app {
 namespace {
 
 using Clock = std::chrono::system_clock;
-
-constexpr std::array<std::string_view, 4> kTimeOrigins = {
-    "--at", "'# taken at' line", "file modification time",
-    "time of reading (standard input has no time)"};
 
 std::optional<Clock::time_point> file_mtime(const std::string& path) {
     std::error_code ec;
@@ -40,67 +35,6 @@ std::optional<Clock::time_point> file_mtime(const std::string& path) {
     }
     // file_clock and system_clock share their epoch offset through to_sys (C++20).
     return std::chrono::time_point_cast<Clock::duration>(std::chrono::file_clock::to_sys(t));
-}
-
-// What is kept of each capture once it is diagnosed: its line in the JSON "snapshots" and in
-// the trend's list. Its sockets and its report are gone by then.
-struct CaptureSummary {
-    Clock::time_point taken_at;
-    std::uint64_t first_line = 0;
-    std::uint32_t file = 0;   // index into the files
-    std::uint32_t index = 0;  // in its file
-    std::uint32_t sockets = 0;
-    std::uint32_t processes = 0;
-    std::uint16_t format = 0;  // index into Run::formats
-    std::uint8_t origin = 0;   // index into kTimeOrigins
-};
-
-// One file as read: the capture without its snapshots (they went to the run one by one).
-struct FileResult {
-    capture::Capture capture;
-    std::size_t snapshots = 0;
-};
-
-void write_capture_json(render::JsonWriter& j, const FileResult& f,
-                        std::span<const CaptureSummary> snapshots,
-                        const std::vector<std::string>& formats) {
-    const auto& c = f.capture;
-    j.begin_object();
-    j.key("file").value(c.name);
-    j.key("encoding").value(capture::encoding_name(c.encoding));
-    j.key("lines").value(c.stats.lines);
-    j.key("socket_rows").value(c.stats.socket_rows);
-    j.key("skipped_sockets").value(c.stats.skipped_sockets);
-    j.key("unrecognised_lines").value(c.stats.unrecognised);
-    j.key("legacy_code_page_lines").value(c.stats.transcoded);
-    j.key("netsh_ranges").begin_array();
-    for (const auto& n : c.netsh) {
-        j.begin_object();
-        j.key("protocol").value(core::protocol_name(n.protocol));
-        j.key("low").value(n.range.low);
-        j.key("high").value(n.range.high);
-        j.key("line").value(n.line);
-        j.end_object();
-    }
-    j.end_array();
-    j.key("snapshots").begin_array();
-    for (const auto& s : snapshots) {
-        j.begin_object();
-        j.key("first_line").value(s.first_line);
-        j.key("format").value(formats.at(s.format));
-        j.key("sockets").value(s.sockets);
-        j.key("processes").value(s.processes);
-        j.key("taken_at").value(render::iso_time(s.taken_at));
-        j.key("time_origin").value(kTimeOrigins.at(s.origin));
-        j.end_object();
-    }
-    j.end_array();
-    j.key("warnings").begin_array();
-    for (const auto& w : c.warnings) {
-        j.value(w.message);
-    }
-    j.end_array();
-    j.end_object();
 }
 
 // "16M", "64K", "1G", "1048576": bytes.
@@ -143,7 +77,14 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
 class Run {
   public:
     Run(const AnalyzeOptions& options, std::ostream& out, std::ostream& err)
-        : o_(options), out_(out), err_(err) {}
+        : o_(options),
+          out_(out),
+          err_(err),
+          renderer_(render::make_analysis_renderer(
+              options.json ? render::ReportFormat::Json : render::ReportFormat::Text,
+              options.report)) {
+        summary_.each = options.each;
+    }
 
     int run(std::istream& stdin_stream);
 
@@ -152,9 +93,8 @@ class Run {
     Result<void> prescan(std::size_t i);
     Result<void> take(capture::CaptureSnapshot&& cs, std::size_t file, std::size_t index,
                       bool several, bool file_chains);
-    Result<void> show(analyze::Report report, const CaptureSummary& summary);
+    Result<void> show(analyze::Report report, const render::CaptureSummary& summary);
     int finish();
-    std::string label(const CaptureSummary& s) const;
 
     const AnalyzeOptions& o_;
     std::ostream& out_;
@@ -173,25 +113,19 @@ class Run {
     // other inputs so far. 8 KiB however long the run.
     capture::OutboundPorts outbound_;
 
-    std::vector<FileResult> files_;
-    std::vector<CaptureSummary> captures_;
-    std::vector<std::string> formats_;
+    // What the output shows, filled as the captures come (render/analysis_renderer.h).
+    std::unique_ptr<render::AnalysisRenderer> renderer_;
+    render::AnalysisSummary summary_;
 
     // The reports.
     std::size_t not_ok_ = 0;
     analyze::OverallVerdict verdict_;
     bool any_unknown_ = false;
-    std::optional<analyze::Report> latest_;
     analyze::TrendBuilder trend_;
     std::optional<Clock::time_point> one_time_;  // while every capture so far has one time
     bool several_times_ = false;
     std::optional<ReportSpool> spool_;  // every report, while they may all be shown
 };
-
-std::string Run::label(const CaptureSummary& s) const {
-    const auto& f = files_.at(s.file);
-    return f.snapshots > 1 ? f.capture.name + " #" + std::to_string(s.index + 1) : f.capture.name;
-}
 
 // Reads a regular file once ahead of the real pass, keeping nothing of its snapshots but their
 // outbound ports: its netsh ranges, -v chains and outbound ports decide the range of captures
@@ -246,8 +180,8 @@ Result<void> Run::read_file(std::size_t i, std::istream* injected_stdin) {
     std::istream& in = injected_stdin ? *injected_stdin : input->stream();
     capture::CaptureOptions copt = o_.capture;
     copt.max_sockets = budget_;
-    files_.emplace_back();
-    files_.back().capture.name = path;
+    summary_.files.emplace_back();
+    summary_.files.back().name = path;
     // The first snapshot waits for the second (or the end of the file) to know its label:
     // "file" alone, or "file #1".
     std::optional<capture::CaptureSnapshot> held;
@@ -260,7 +194,7 @@ Result<void> Run::read_file(std::size_t i, std::istream* injected_stdin) {
                               " holds several captures; their times come from its '# taken at' "
                               "lines");
         }
-        files_.back().snapshots = count;
+        summary_.files.back().captures = count;
         if (index == 0) {
             held = std::move(cs);
             return {};
@@ -295,13 +229,23 @@ Result<void> Run::read_file(std::size_t i, std::istream* injected_stdin) {
             netsh_file_ = path;
         }
     }
-    files_.back().capture = std::move(*c);
-    for (const auto& w : files_.back().capture.warnings) {
+    auto& file = summary_.files.back();
+    file.encoding = capture::encoding_name(c->encoding);
+    file.lines = c->stats.lines;
+    file.socket_rows = c->stats.socket_rows;
+    file.skipped_sockets = c->stats.skipped_sockets;
+    file.unrecognised_lines = c->stats.unrecognised;
+    file.legacy_code_page_lines = c->stats.transcoded;
+    for (const auto& n : c->netsh) {
+        file.netsh_ranges.push_back({n.protocol, n.range.low, n.range.high, n.line});
+    }
+    for (const auto& w : c->warnings) {
+        file.warnings.push_back(w.message);
         err_ << "portwatch: warning: " << render::terminal_safe(path) << ": "
              << render::terminal_safe(w.message) << '\n';
     }
     if (held) {
-        return take(std::move(*held), i, 0, false, files_.back().capture.xp_component_chains);
+        return take(std::move(*held), i, 0, false, c->xp_component_chains);
     }
     return {};
 }
@@ -309,38 +253,39 @@ Result<void> Run::read_file(std::size_t i, std::istream* injected_stdin) {
 Result<void> Run::take(capture::CaptureSnapshot&& cs, std::size_t file, std::size_t index,
                        bool several, bool chains) {
     const std::string& path = o_.files[file];
-    CaptureSummary s;
+    render::CaptureSummary s;
     s.file = static_cast<std::uint32_t>(file);
     s.index = static_cast<std::uint32_t>(index);
     s.first_line = cs.first_line;
     if (!o_.at.empty()) {
         cs.snapshot.taken_at = o_.at[file];
-        s.origin = 0;
+        s.origin = render::TimeOrigin::At;
     } else if (cs.taken_at) {
         cs.snapshot.taken_at = *cs.taken_at;
-        s.origin = 1;
+        s.origin = render::TimeOrigin::TakenAtLine;
     } else if (auto mtime = path == "-" ? std::nullopt : file_mtime(path)) {
         cs.snapshot.taken_at = *mtime;
-        s.origin = 2;
+        s.origin = render::TimeOrigin::FileTime;
     } else {
         cs.snapshot.taken_at = o_.clock->now();
-        s.origin = 3;
+        s.origin = render::TimeOrigin::ReadTime;
     }
     s.taken_at = cs.snapshot.taken_at;
     s.sockets = static_cast<std::uint32_t>(cs.snapshot.sockets.size());
     s.processes = static_cast<std::uint32_t>(cs.snapshot.processes.size());
     const std::string& format = cs.snapshot.source.sockets;
-    auto known = std::find(formats_.begin(), formats_.end(), format);
-    s.format = static_cast<std::uint16_t>(known - formats_.begin());
-    if (known == formats_.end()) {
-        formats_.push_back(format);
+    auto& formats = summary_.formats;
+    auto known = std::find(formats.begin(), formats.end(), format);
+    s.format = static_cast<std::uint16_t>(known - formats.begin());
+    if (known == formats.end()) {
+        formats.push_back(format);
     }
     if (!prescanned_[file]) {
         outbound_.add(cs.snapshot);  // a pipe: the captures so far and this one
     }
     capture::apply_host_config(cs, prescanned_[file] ? bool(prescanned_chains_[file]) : chains,
                                o_.range, netsh_, netsh_file_, outbound_);
-    captures_.push_back(s);
+    summary_.captures.push_back(s);
 
     if (o_.sockets) {
         for (const auto& w : cs.snapshot.warnings) {
@@ -358,8 +303,8 @@ Result<void> Run::take(capture::CaptureSnapshot&& cs, std::size_t file, std::siz
 }
 
 // Folds one report into the verdict, the trend and the reports that may be shown.
-Result<void> Run::show(analyze::Report report, const CaptureSummary& s) {
-    const std::uint64_t order = captures_.size() - 1;
+Result<void> Run::show(analyze::Report report, const render::CaptureSummary& s) {
+    const std::uint64_t order = summary_.captures.size() - 1;
     if (report.unknown) {
         any_unknown_ = true;
     } else {
@@ -374,7 +319,7 @@ Result<void> Run::show(analyze::Report report, const CaptureSummary& s) {
     // The trend's sums start with the second capture (a single capture has no trend, and
     // may have 100,000 pools): the first report is still the latest one then.
     if (order == 1) {
-        trend_.add(*latest_);
+        trend_.add(*summary_.latest);
     }
     if (order >= 1) {
         trend_.add(report);
@@ -390,20 +335,16 @@ Result<void> Run::show(analyze::Report report, const CaptureSummary& s) {
             spool_.emplace(std::move(*spool));
         }
         std::ostringstream text;
-        if (o_.json) {
-            render::JsonWriter j(text);
-            render::write_report_json(j, report, o_.report);
-        } else {
-            render::render_report_text_section(text, report, o_.report);
-        }
+        renderer_->render_shown_report(text, report);
         if (auto ok = spool_->append(s.taken_at, order, text.str()); !ok) {
             return ok;
         }
     } else if (spool_) {
         spool_.reset();  // two times: a trend, and only the latest report is shown
     }
-    if (!latest_ || s.taken_at >= latest_->taken_at) {
-        latest_ = std::move(report);
+    auto& latest = summary_.latest;
+    if (!latest || s.taken_at >= latest->taken_at) {
+        latest = std::move(report);
     }
     return {};
 }
@@ -446,7 +387,7 @@ int Run::finish() {
              << " captures were judged before the netsh dynamicport output that follows them in "
                 "the same stream; put it first, or give --range\n";
     }
-    if (captures_.empty()) {
+    if (summary_.captures.empty()) {
         bool range_only = !netsh_.empty();
         err_ << "portwatch: no socket rows in the given files"
              << (range_only ? " (only a port range); add the netstat or ss capture\n"
@@ -459,94 +400,27 @@ int Run::finish() {
         return out_ ? kExitOk : kExitFailure;
     }
 
-    std::optional<analyze::Trend> trend;
-    if (!o_.each && captures_.size() > 1) {
-        trend = trend_.finish(*latest_);
+    auto& s = summary_;
+    if (!o_.each && s.captures.size() > 1) {
+        s.trend = trend_.finish(*s.latest);
     }
-    const bool all_shown = !trend && captures_.size() > 1;
-    analyze::OverallVerdict verdict;
-    std::size_t shown = 1;
-    if (all_shown) {
-        verdict = verdict_;
-        verdict.unknown = any_unknown_ && verdict_.severity == analyze::Severity::Ok;
-        shown = captures_.size();
+    s.all_shown = !s.trend && s.captures.size() > 1;
+    if (s.all_shown) {
+        s.verdict = verdict_;
+        s.verdict.unknown = any_unknown_ && verdict_.severity == analyze::Severity::Ok;
+        s.not_ok = not_ok_;
+        s.shown_reports = [this](const std::function<void(std::string_view)>& visit) {
+            return spool_ ? spool_->replay(visit) : Result<void>{};
+        };
     } else {
-        verdict = analyze::overall_verdict(std::span<const analyze::Report>(&*latest_, 1));
+        s.verdict = analyze::overall_verdict(std::span<const analyze::Report>(&*s.latest, 1));
     }
-    int code = static_cast<int>(analyze::nagios_status(verdict));
-    if (trend && trend->hours_left && *trend->hours_left < 1.0 && code != kExitUnknown) {
+    int code = static_cast<int>(analyze::nagios_status(s.verdict));
+    if (s.trend && s.trend->hours_left && *s.trend->hours_left < 1.0 && code != kExitUnknown) {
         code = kExitCritical;
     }
-    // The captures in time order (input order among equal times), for the trend's list.
-    std::vector<std::uint32_t> by_time(captures_.size());
-    for (std::size_t i = 0; i < by_time.size(); ++i) {
-        by_time[i] = static_cast<std::uint32_t>(i);
-    }
-    std::stable_sort(by_time.begin(), by_time.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return captures_[a].taken_at < captures_[b].taken_at;
-    });
-    Result<void> replayed = {};
-    if (o_.json) {
-        render::JsonWriter j(out_);
-        j.begin_object();
-        j.key("schema").value("portwatch.analyze/1");
-        j.key("captures").begin_array();
-        std::size_t from = 0;
-        for (std::size_t f = 0; f < files_.size(); ++f) {
-            j.newline();
-            write_capture_json(
-                j, files_[f],
-                std::span<const CaptureSummary>(captures_).subspan(from, files_[f].snapshots),
-                formats_);
-            from += files_[f].snapshots;
-        }
-        j.end_array();
-        j.key("trend");
-        if (trend) {
-            render::write_trend_json(j, *trend);
-        } else {
-            j.null();
-        }
-        // The portwatch.diagnose/1 document of the reports shown.
-        j.key("diagnose").begin_object();
-        j.key("schema").value("portwatch.diagnose/1");
-        j.key("verdict").value(verdict.unknown ? "UNKNOWN"
-                                               : analyze::severity_name(verdict.severity));
-        j.key("reports").begin_array();
-        if (all_shown) {
-            replayed = spool_->replay([&](std::string_view text) {
-                j.newline();
-                j.written_value(text);
-            });
-        } else {
-            j.newline();
-            render::write_report_json(j, *latest_, o_.report);
-        }
-        j.end_array();
-        j.end_object();
-        j.newline();
-        j.end_object();
-        j.newline();
-    } else if (all_shown) {
-        render::render_reports_text_heading(out_, verdict, shown, not_ok_);
-        replayed = spool_->replay([&](std::string_view text) { out_ << text; });
-        if (!o_.each && captures_[by_time.front()].taken_at == captures_[by_time.back()].taken_at) {
-            out_ << "\nNo trend: the " << captures_.size()
-                 << " captures carry the same time (add '# taken at' lines or --at).\n";
-        }
-    } else {
-        render::render_reports_text(out_, std::span<const analyze::Report>(&*latest_, 1),
-                                    o_.report);
-        if (trend) {
-            out_ << '\n';
-            render::render_trend_text(out_, *trend, by_time.size(), [&](std::size_t i) {
-                const auto& s = captures_[by_time[i]];
-                return render::TrendCapture{s.taken_at, label(s), kTimeOrigins.at(s.origin)};
-            });
-        }
-    }
-    if (!replayed) {
-        err_ << "portwatch: " << replayed.error().message << '\n';
+    if (auto rendered = renderer_->render(out_, s); !rendered) {
+        err_ << "portwatch: " << rendered.error().message << '\n';
         return kExitUnknown;
     }
     out_.flush();

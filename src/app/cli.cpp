@@ -136,14 +136,14 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
             if (!options) {
                 return fail(options.error().message);
             }
-            return Cli{std::move(*options)};
+            return Cli{std::move(*options), c.write_error};
         }
     }
     return fail("which command? " + commands.names);
 }
 
 int write_error_code(const Cli& cli) {
-    return std::holds_alternative<SnapshotOptions>(cli.command) ? kExitFailure : kExitUnknown;
+    return cli.write_error;
 }
 
 namespace {

@@ -15,6 +15,7 @@ namespace portwatch::app {
 
 struct Cli {
     Command command;
+    int write_error = 3;  // write_error_code(): kExitFailure or kExitUnknown, by command
 };
 
 // args[0] is the program name. On --help or --version the text goes to `out` and the result
@@ -25,8 +26,8 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
 
 int run(const Cli& cli, std::ostream& out, std::ostream& err);
 
-// The exit status when standard output could not be written: kExitFailure for snapshot,
-// kExitUnknown for the checks (diagnose, analyze) and lab.
+// The exit status when standard output could not be written: kExitFailure for snapshot and
+// history, kExitUnknown for the checks (diagnose, analyze) and lab.
 int write_error_code(const Cli& cli);
 
 }  // namespace portwatch::app

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/cli.h"
+#include "app/exit_code.h"
 #include "core/result.h"
 
 namespace portwatch::app {

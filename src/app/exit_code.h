@@ -5,8 +5,8 @@ namespace portwatch::app {
 
 enum ExitCode : int {
     kExitOk = 0,
-    kExitFailure = 1,  // snapshot: the data could not be read (message on stderr)
-    kExitUsage = 2,    // bad arguments to snapshot/lab: usage message on stderr
+    kExitFailure = 1,  // snapshot, history: the data could not be read (message on stderr)
+    kExitUsage = 2,    // bad arguments to snapshot/lab/history: usage message on stderr
     // diagnose / analyze follow the Nagios plugin convention:
     kExitWarning = 1,
     kExitCritical = 2,

@@ -76,12 +76,28 @@ CaptureParser::CaptureParser(std::string name, const CaptureOptions& options, Sn
     capture_.name = name_;
 }
 
+core::Process* CaptureParser::find_process(std::int32_t pid) {
+    auto it = process_slot_.find(pid);
+    return it == process_slot_.end() ? nullptr : &processes_[it->second];
+}
+
+std::pair<core::Process*, bool> CaptureParser::process_for(std::int32_t pid) {
+    auto [it, inserted] =
+        process_slot_.try_emplace(pid, static_cast<std::uint32_t>(processes_.size()));
+    if (inserted) {
+        processes_.emplace_back();
+        processes_.back().pid = pid;
+    }
+    return {&processes_[it->second], inserted};
+}
+
 void CaptureParser::start_snapshot(std::uint64_t line_no) {
     current_ = CaptureSnapshot{};
     current_.first_line = line_no;
     current_.taken_at = pending_time_;
     pending_time_.reset();
     processes_.clear();
+    process_slot_.clear();
     nettools_wide_ = false;
     current_open_ = true;
 }
@@ -115,15 +131,13 @@ Result<void> CaptureParser::end_snapshot() {
     if (current_.formats &
         ~((1u << static_cast<int>(Format::NetTools)) | (1u << static_cast<int>(Format::Ss)) |
           (1u << static_cast<int>(Format::ProcNet)))) {
-        if (auto it = processes_.find(4); it != processes_.end() && it->second.name.empty()) {
-            it->second.name = "System";
+        if (auto* p = find_process(4); p && p->name.empty()) {
+            p->name = "System";
         }
     }
-    snap.processes.reserve(processes_.size());
-    for (auto& [pid, process] : processes_) {
-        snap.processes.push_back(std::move(process));
-    }
-    processes_.clear();
+    snap.processes = std::move(processes_);
+    processes_ = {};
+    process_slot_ = {};
     std::sort(snap.processes.begin(), snap.processes.end(),
               [](const core::Process& a, const core::Process& b) { return a.pid < b.pid; });
 
@@ -293,12 +307,9 @@ Result<void> CaptureParser::add_row(Row& row, Format format, std::uint64_t line_
     for (std::size_t i = 0; i < row.owner_count; ++i) {
         const auto& owner = row.owners[i];
         s.owners.push_back(owner.pid);
-        auto [it, inserted] = processes_.try_emplace(owner.pid);
-        if (inserted) {
-            it->second.pid = owner.pid;
-        }
-        if (it->second.name.empty() && !owner.name.empty()) {
-            it->second.name = capped(owner.name);
+        auto* process = process_for(owner.pid).first;
+        if (process->name.empty() && !owner.name.empty()) {
+            process->name = capped(owner.name);
         }
     }
     if (s.owners.size() > 1) {
@@ -326,9 +337,8 @@ void CaptureParser::owner_line(std::string_view text) {
                 ++tally_.orphan_system;
                 return;
             }
-            if (auto it = processes_.find(*block_pid_);
-                it != processes_.end() && it->second.name.empty()) {
-                it->second.name = capped(o.text);
+            if (auto* p = find_process(*block_pid_); p && p->name.empty()) {
+                p->name = capped(o.text);
             }
             return;
         case OwnerLineKind::Service:
@@ -339,8 +349,8 @@ void CaptureParser::owner_line(std::string_view text) {
                 return;
             }
             if (block_pid_) {
-                if (auto it = processes_.find(*block_pid_); it != processes_.end()) {
-                    auto& services = it->second.services;
+                if (auto* p = find_process(*block_pid_)) {
+                    auto& services = p->services;
                     auto service = capped(o.text);
                     if (services.size() < kMaxServicesPerProcess &&
                         std::find(services.begin(), services.end(), service) == services.end()) {
@@ -378,10 +388,9 @@ void CaptureParser::attribute_by_name(std::string_view exe) {
     std::int32_t pid =
         local_pids_.try_emplace(std::move(key), -static_cast<std::int32_t>(local_pids_.size() + 1))
             .first->second;
-    if (auto [p, fresh] = processes_.try_emplace(pid); fresh) {
-        p->second.pid = pid;
-        p->second.name = capped(exe);
-        p->second.services = std::move(block_services_);
+    if (auto [p, fresh] = process_for(pid); fresh) {
+        p->name = capped(exe);
+        p->services = std::move(block_services_);
     }
     block_services_.clear();
     sockets[index].owners.push_back(pid);

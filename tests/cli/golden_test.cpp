@@ -38,6 +38,7 @@ std::vector<Case> cases() {
         {"diagnose-help", {"diagnose", "--help"}, 0},
         {"analyze-help", {"analyze", "--help"}, 0},
         {"lab-help", {"lab", "--help"}, 0},
+        {"history-help", {"history", "--help"}, 0},
         {"lab-list", {"lab", "--list"}, 0},
         {"analyze-windows-anobq", {"analyze", kFixtures + "windows-en-anobq.txt", kAt}, -1},
         {"analyze-windows-anobq-json",

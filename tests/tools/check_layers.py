@@ -27,6 +27,7 @@ HEADER = {
     "collect": "collect/live_source.h",
     "capture": "capture/capture.h",
     "analyze": "analyze/report.h",
+    "store": "store/history_store.h",
     "render": "render/report_renderer.h",
     "live": "live/live_diagnosis.h",
     "lab": "lab/lab.h",

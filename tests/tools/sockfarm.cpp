@@ -10,7 +10,11 @@
 //   1 CLOSE_WAIT client (server closed first; its side goes FIN_WAIT2)
 //   1 TCP socket bound to 127.0.0.1:7050 that neither listens nor connects (BOUND, 6.8+)
 //   UDP: 127.0.0.1:7100 bound, one connected to it, [::1]:7101 bound
-// Every step checks its result; any failure exits 1 with a message.
+// Every step checks its result; any failure exits 1 with a message. READY_FILE is written only
+// once the kernel shows every socket in its final state: closing handshakes finish in softirq
+// context after close() returns, and on a loaded machine a FIN or its ACK may still be queued
+// (a client in FIN_WAIT2 instead of TIME_WAIT, a server in FIN_WAIT1 or LAST_ACK), so a reader
+// started on "ready" would see states that change under it.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -103,6 +107,63 @@ void wait_eof(int fd) {
     char buf[16];
     while (::read(fd, buf, sizeof buf) > 0) {
     }
+}
+
+// TCP sockets by state (the hex `st` column of /proc/net/tcp and tcp6, this namespace's).
+std::vector<int> tcp_states() {
+    std::vector<int> count(16, 0);
+    for (const char* path : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+        FILE* f = std::fopen(path, "r");
+        if (f == nullptr) {
+            continue;
+        }
+        char line[512];
+        bool header = true;
+        while (std::fgets(line, sizeof line, f) != nullptr) {
+            unsigned st = 0;
+            char local[64], remote[64];
+            if (!header && std::sscanf(line, " %*d: %63s %63s %x", local, remote, &st) == 3) {
+                ++count[st & 15];
+            }
+            header = false;
+        }
+        std::fclose(f);
+    }
+    return count;
+}
+
+// Waits (at most `seconds`) until the sockets built above are all in the states the header
+// lists, with none still in a state it passes through.
+void wait_settled(int seconds) {
+    enum {
+        kEstablished = 1,
+        kSynSent,
+        kSynRecv,
+        kFinWait1,
+        kFinWait2,
+        kTimeWait,
+        kClose,
+        kCloseWait,
+        kLastAck,
+        kListen,
+        kClosing
+    };
+    std::vector<int> c;
+    for (int i = 0; i < seconds * 100; ++i) {
+        c = tcp_states();
+        if (c[kEstablished] == 12 && c[kTimeWait] == 2 && c[kCloseWait] == 1 && c[kFinWait2] == 1 &&
+            c[kListen] == 3 && c[kSynSent] == 0 && c[kSynRecv] == 0 && c[kFinWait1] == 0 &&
+            c[kLastAck] == 0 && c[kClosing] == 0) {
+            return;
+        }
+        ::usleep(10000);
+    }
+    std::fprintf(stderr,
+                 "sockfarm: sockets not settled after %d s: ESTABLISHED %d TIME_WAIT %d "
+                 "CLOSE_WAIT %d FIN_WAIT2 %d FIN_WAIT1 %d LAST_ACK %d\n",
+                 seconds, c[kEstablished], c[kTimeWait], c[kCloseWait], c[kFinWait2], c[kFinWait1],
+                 c[kLastAck]);
+    std::exit(1);
 }
 
 volatile sig_atomic_t g_stop = 0;
@@ -206,6 +267,7 @@ int main(int argc, char** argv) {
     while (::read(done[0], &byte, 1) > 0) {
     }
     ::close(done[0]);
+    wait_settled(30);
 
     FILE* ready = std::fopen(argv[1], "w");
     if (ready == nullptr) {

@@ -1,4 +1,4 @@
-// The Linux build's commands: snapshot, diagnose, analyze and lab.
+// The Linux build's commands: snapshot, diagnose, analyze, lab and history.
 #include "app/command_table.h"
 
 namespace portwatch::app {
@@ -10,6 +10,7 @@ CommandTable add_commands(CLI::App& app) {
   portwatch diagnose                        verdict, culprit and remedy
   portwatch analyze netstat.txt             the same on a saved netstat -anobq / ss -tanp
   sudo portwatch lab churn                  watch portwatch catch a real exhaustion
+  portwatch history --since 1h              what the monitor recorded in the last hour
 
 Run `portwatch COMMAND --help` for a command's options.)");
     struct Args {
@@ -17,19 +18,22 @@ Run `portwatch COMMAND --help` for a command's options.)");
         DiagnoseArgs diagnose;
         AnalyzeArgs analyze;
         LabArgs lab;
+        HistoryArgs history;
     };
     auto args = std::make_shared<Args>();
     Args* a = args.get();
     CommandTable t;
-    t.names = "snapshot, diagnose, analyze or lab";
-    t.entries.push_back({add_snapshot_command(app, a->snapshot), false,
+    t.names = "snapshot, diagnose, analyze, lab or history";
+    t.entries.push_back({add_snapshot_command(app, a->snapshot), false, kExitFailure,
                          [a]() -> Result<Command> { return finish_snapshot_args(a->snapshot); }});
-    t.entries.push_back({add_diagnose_command(app, a->diagnose), true,
+    t.entries.push_back({add_diagnose_command(app, a->diagnose), true, kExitUnknown,
                          [a]() -> Result<Command> { return finish_diagnose_args(a->diagnose); }});
-    t.entries.push_back({add_analyze_command(app, a->analyze), true,
+    t.entries.push_back({add_analyze_command(app, a->analyze), true, kExitUnknown,
                          [a]() -> Result<Command> { return finish_analyze_args(a->analyze); }});
-    t.entries.push_back({add_lab_command(app, a->lab), false,
+    t.entries.push_back({add_lab_command(app, a->lab), false, kExitUnknown,
                          [a]() -> Result<Command> { return finish_lab_args(a->lab); }});
+    t.entries.push_back({add_history_command(app, a->history), false, kExitFailure,
+                         [a]() -> Result<Command> { return finish_history_args(a->history); }});
     t.args = std::move(args);
     return t;
 }

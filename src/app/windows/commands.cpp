@@ -21,11 +21,11 @@ Run `portwatch COMMAND --help` for a command's options.)");
     Args* a = args.get();
     CommandTable t;
     t.names = "snapshot, diagnose or analyze";
-    t.entries.push_back({add_snapshot_command(app, a->snapshot), false,
+    t.entries.push_back({add_snapshot_command(app, a->snapshot), false, kExitFailure,
                          [a]() -> Result<Command> { return finish_snapshot_args(a->snapshot); }});
-    t.entries.push_back({add_diagnose_command(app, a->diagnose), true,
+    t.entries.push_back({add_diagnose_command(app, a->diagnose), true, kExitUnknown,
                          [a]() -> Result<Command> { return finish_diagnose_args(a->diagnose); }});
-    t.entries.push_back({add_analyze_command(app, a->analyze), true,
+    t.entries.push_back({add_analyze_command(app, a->analyze), true, kExitUnknown,
                          [a]() -> Result<Command> { return finish_analyze_args(a->analyze); }});
     t.args = std::move(args);
     return t;

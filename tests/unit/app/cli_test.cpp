@@ -231,9 +231,10 @@ TEST(Cli, UnknownCommandSaysSo) {
     auto p = parse({"frobnicate", "--json"});
     ASSERT_FALSE(p.cli);
     EXPECT_EQ(p.cli.error(), kExitUsage);
-    EXPECT_EQ(p.err,
-              "portwatch: unknown command 'frobnicate' (snapshot, diagnose, analyze or lab)\n"
-              "Run `portwatch --help` for usage.\n");
+    EXPECT_EQ(
+        p.err,
+        "portwatch: unknown command 'frobnicate' (snapshot, diagnose, analyze, lab or history)\n"
+        "Run `portwatch --help` for usage.\n");
     auto none = parse({});
     ASSERT_FALSE(none.cli);
     EXPECT_EQ(none.cli.error(), kExitUsage);

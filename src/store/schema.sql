@@ -1,0 +1,148 @@
+-- The history database's schema: the one source of truth. It is embedded into the binary at
+-- build time (src/store/CMakeLists.txt generates schema_sql.h from this file) and applied as
+-- numbered migrations: each `-- version N` block takes a database at user_version N-1 to N, in
+-- one transaction. Never edit a released block; add the next one.
+--
+-- Times are milliseconds since the Unix epoch (UTC). Addresses (columns *_addr, declared BLOB
+-- so SQLite converts nothing) are an IPv4 address as an integer (10.0.0.1 = 167772161: 4 bytes
+-- instead of 9-16 of text, the commonest case at a row per port), anything else as text as
+-- core::Endpoint::address_text prints it (IPv6, zones, names); ports are numbers; protocol 0 = TCP, 1 = UDP; states are core::TcpState numbers
+-- (the kernel's). A row's maker is the process that made the socket, as recorded (makers).
+
+-- version 1
+-- Port Reporter's log: runs, the state at each start, every port taken and released, process
+-- starts and exits, failed allocations.
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    started INTEGER NOT NULL,
+    ended INTEGER,
+    hostname TEXT NOT NULL,
+    source TEXT NOT NULL,   -- the event source: "ebpf", "poll"
+    scope TEXT NOT NULL,    -- the namespace watched, '' for the monitor's own
+    version TEXT NOT NULL,
+    lost INTEGER NOT NULL DEFAULT 0  -- events the source dropped (ring buffer full)
+);
+
+-- One process as an event source saw it; rows share it instead of repeating the names.
+CREATE TABLE makers (
+    id INTEGER PRIMARY KEY,
+    pid INTEGER NOT NULL,      -- 0 when unknown
+    name TEXT NOT NULL,        -- comm
+    unit TEXT NOT NULL,        -- cgroup path or systemd unit, '' when unknown
+    cgroup_id INTEGER NOT NULL,
+    start_time INTEGER NOT NULL  -- process start, seconds since the epoch; 0 when unknown
+);
+CREATE INDEX makers_name ON makers (name);
+
+-- Every socket at the start of a run, with its first owner and how many it had.
+CREATE TABLE start_sockets (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    protocol INTEGER NOT NULL,
+    state INTEGER NOT NULL,
+    local_addr BLOB NOT NULL,
+    local_port INTEGER NOT NULL,
+    remote_addr BLOB NOT NULL,
+    remote_port INTEGER NOT NULL,
+    cookie INTEGER NOT NULL,
+    netns INTEGER NOT NULL,
+    maker_id INTEGER REFERENCES makers (id),  -- NULL when ownerless
+    owners INTEGER NOT NULL
+);
+CREATE INDEX start_sockets_run ON start_sockets (run_id);
+
+-- Every port taken (kind 0), every state change (1), every port released (2).
+CREATE TABLE port_events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    run_id INTEGER,
+    kind INTEGER NOT NULL,
+    protocol INTEGER NOT NULL,
+    from_state INTEGER NOT NULL,
+    to_state INTEGER NOT NULL,
+    local_addr BLOB NOT NULL,
+    local_port INTEGER NOT NULL,
+    remote_addr BLOB NOT NULL,
+    remote_port INTEGER NOT NULL,
+    cookie INTEGER NOT NULL,
+    netns INTEGER NOT NULL,
+    maker_id INTEGER REFERENCES makers (id),
+    exact INTEGER NOT NULL  -- 1: the maker was recorded in its own context; 0: inferred
+);
+CREATE INDEX port_events_at ON port_events (at);
+
+CREATE TABLE process_events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    run_id INTEGER,
+    started INTEGER NOT NULL,  -- 1: started, 0: exited
+    pid INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    ports INTEGER NOT NULL     -- ports held at that moment
+);
+CREATE INDEX process_events_at ON process_events (at);
+
+-- A connect() or bind() the kernel refused a port, once per call.
+CREATE TABLE failures (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    run_id INTEGER,
+    protocol INTEGER NOT NULL,
+    call TEXT NOT NULL,   -- "connect", "bind"
+    error INTEGER NOT NULL,  -- errno
+    local_addr BLOB NOT NULL,
+    local_port INTEGER NOT NULL,
+    remote_addr BLOB NOT NULL,
+    remote_port INTEGER NOT NULL,
+    netns INTEGER NOT NULL,
+    maker_id INTEGER REFERENCES makers (id)
+);
+CREATE INDEX failures_at ON failures (at);
+
+-- version 2
+-- The monitor's per-minute rollups and the moments pools crossed a severity.
+CREATE TABLE pool_minutes (
+    at INTEGER NOT NULL,
+    run_id INTEGER,
+    pool TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    netns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    used INTEGER NOT NULL,
+    established INTEGER NOT NULL,
+    time_wait INTEGER NOT NULL,
+    close_wait INTEGER NOT NULL,
+    other INTEGER NOT NULL,
+    severity TEXT NOT NULL,
+    seconds_left REAL  -- NULL when not growing
+);
+CREATE INDEX pool_minutes_at ON pool_minutes (at);
+
+CREATE TABLE process_minutes (
+    at INTEGER NOT NULL,
+    run_id INTEGER,
+    pid INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    ports INTEGER NOT NULL,
+    established INTEGER NOT NULL,
+    time_wait INTEGER NOT NULL,
+    close_wait INTEGER NOT NULL,
+    other INTEGER NOT NULL,
+    time_wait_exact INTEGER NOT NULL,
+    opened INTEGER NOT NULL,
+    closed INTEGER NOT NULL,
+    failures INTEGER NOT NULL,
+    top_destination TEXT NOT NULL
+);
+CREATE INDEX process_minutes_at ON process_minutes (at);
+
+CREATE TABLE crossings (
+    at INTEGER NOT NULL,
+    run_id INTEGER,
+    pool TEXT NOT NULL,
+    from_severity TEXT NOT NULL,
+    to_severity TEXT NOT NULL,
+    utilisation REAL NOT NULL
+);
+CREATE INDEX crossings_at ON crossings (at);
