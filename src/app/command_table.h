@@ -18,6 +18,7 @@ namespace portwatch::app {
 struct CommandEntry {
     CLI::App* cmd = nullptr;
     bool check = false;                       // a monitoring check: bad arguments are UNKNOWN
+    int write_error = kExitUnknown;           // the exit status when standard output fails
     std::function<Result<Command>()> finish;  // after parsing: the command's options
 };
 

@@ -229,11 +229,16 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
                      "from an elevated prompt to see them)"});
             }
         }
-        std::size_t unowned = 0;
+        // TIME_WAIT rows have owning PID 0 on every Windows; any other row without one says
+        // the tables gave no owners at all (wine reports PID 0 for Linux processes' sockets).
+        std::size_t unowned = 0, counted = 0;
         for (const auto& s : snap.sockets) {
-            unowned += s.owners.empty() && s.state != core::TcpState::TimeWait ? 1 : 0;
+            if (s.state != core::TcpState::TimeWait) {
+                ++counted;
+                unowned += s.owners.empty() ? 1 : 0;
+            }
         }
-        if (unowned > 0 && unowned == snap.sockets.size()) {
+        if (unowned > 0 && unowned == counted) {
             snap.warnings.push_back(
                 {"Windows gave no owning process for any socket (owning PID 0 on every row)"});
         }
