@@ -2,12 +2,13 @@
 # The whole test suite: installs what is missing, checks formatting, builds and runs every
 # tier, then builds the asan preset (AddressSanitizer + UBSan) and runs the suite under it.
 # Arguments go to both ctest runs. Kernel tests need root; with CI set they fail rather than
-# skip.
+# skip. The Windows test (label windows) runs build/mingw/portwatch.exe under wine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/format.sh --check
 ./scripts/build.sh
+./scripts/build-windows.sh >/dev/null   # portwatch.exe, which tests/windows runs under wine
 (cd build/release && ctest --output-on-failure --timeout 600 "$@")
 
 # Sanitizers: a debug build without benchmarks and fuzzers (those are sanitized already).

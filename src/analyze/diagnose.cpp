@@ -8,6 +8,7 @@
 #include "analyze/pool_model.h"
 #include "analyze/report.h"
 #include "analyze/what_breaks.h"
+#include "analyze/windows_evidence.h"
 #include "core/plural.h"
 
 namespace portwatch::analyze {
@@ -90,6 +91,14 @@ Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
     auto limit = limit_findings(r.limits, facts);
     r.findings.insert(r.findings.end(), std::make_move_iterator(limit.begin()),
                       std::make_move_iterator(limit.end()));
+    if (facts && facts->windows) {
+        bool ports_short = std::any_of(r.findings.begin(), r.findings.end(),
+                                       [](const Finding& f) { return f.severity != Severity::Ok; });
+        auto evidence =
+            windows_evidence_findings(*facts->windows, ports_short, snapshot.taken_at, thresholds);
+        r.findings.insert(r.findings.end(), std::make_move_iterator(evidence.begin()),
+                          std::make_move_iterator(evidence.end()));
+    }
     std::stable_sort(r.findings.begin(), r.findings.end(),
                      [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
     r.pools = std::move(model.pools);

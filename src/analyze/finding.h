@@ -31,6 +31,8 @@ enum class Mechanism : std::uint8_t {
     TimeWaitBuckets,    // tcp_max_tw_buckets reached (TIME_WAIT dropped early)
     Orphans,            // tcp_max_orphans (connections reset)
     TcpMemory,          // tcp_mem pressure/max (socket memory)
+    LoggedExhaustion,   // Windows logged Tcpip 4227/4231: exhaustion already happened
+    NonPagedPool,       // Windows non-paged pool near its ceiling: fails like exhaustion
 };
 
 std::string_view mechanism_name(Mechanism mechanism);  // "time-wait-churn", ...

@@ -631,6 +631,11 @@ TimeWaitLength time_wait_length(const core::HostConfig& config) {
     if (config.platform != core::Platform::Windows) {
         return {60, "Linux: TCP_TIMEWAIT_LEN, fixed in the kernel"};
     }
+    if (config.time_wait_delay) {
+        return {*config.time_wait_delay,
+                "TcpTimedWaitDelay, set in the registry of this host "
+                "(HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters)"};
+    }
     std::string why = config.windows_origin.empty() ? std::string() : ": " + config.windows_origin;
     switch (config.windows) {
         case core::WindowsGeneration::UpTo2003:

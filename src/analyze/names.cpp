@@ -87,6 +87,10 @@ std::string_view mechanism_name(Mechanism m) {
             return "orphans";
         case Mechanism::TcpMemory:
             return "tcp-memory";
+        case Mechanism::LoggedExhaustion:
+            return "logged-exhaustion";
+        case Mechanism::NonPagedPool:
+            return "nonpaged-pool";
     }
     return "mixed";
 }

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "app/cli_tree.h"
+#include "app/command_table.h"
 #include "app/exit_code.h"
 #include "app/version.h"
 #include "render/utf8.h"
@@ -63,26 +64,7 @@ int usage_error(std::ostream& err, std::string_view message, const CLI::App* cmd
 CliTree::CliTree() : app("portwatch: find and explain ephemeral port exhaustion", "portwatch") {
     app.set_version_flag("--version", std::string(version_text()));
     app.require_subcommand(1);
-    app.footer(R"(EXAMPLES:
-  portwatch snapshot --state TIME_WAIT      every TIME_WAIT socket
-  portwatch snapshot --json > sockets.json
-  portwatch diagnose                        verdict, culprit and remedy
-  portwatch analyze netstat.txt             the same on a saved netstat -anobq / ss -tanp
-  sudo portwatch lab churn                  watch portwatch catch a real exhaustion
-  sudo portwatch monitor                    watch continuously: rates, forecasts, alerts
-  portwatch history --since 1h              what the monitor recorded in the last hour
-  sudo portwatch top                        pools and processes live, like top
-  sudo portwatch exporter                   metrics for Prometheus on 127.0.0.1:10130
-
-Run `portwatch COMMAND --help` for a command's options.)");
-    snapshot = add_snapshot_command(app, snapshot_args);
-    diagnose = add_diagnose_command(app, diagnose_args);
-    analyze = add_analyze_command(app, analyze_args);
-    lab = add_lab_command(app, lab_args);
-    history = add_history_command(app, history_args);
-    monitor = add_monitor_command(app, monitor_args);
-    top = add_top_command(app, top_args);
-    exporter = add_exporter_command(app, exporter_args);
+    commands = add_commands(app);
     check_every_value(app);
 }
 
@@ -90,28 +72,18 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
                                   std::ostream& err) {
     CliTree tree;
     CLI::App& app = tree.app;
-    CLI::App* const snapshot = tree.snapshot;
-    CLI::App* const diagnose = tree.diagnose;
-    CLI::App* const analyze = tree.analyze;
-    CLI::App* const lab = tree.lab;
-    CLI::App* const history = tree.history;
-    CLI::App* const monitor = tree.monitor;
-    CLI::App* const top = tree.top;
-    CLI::App* const exporter = tree.exporter;
-    SnapshotArgs& snapshot_args = tree.snapshot_args;
-    DiagnoseArgs& diagnose_args = tree.diagnose_args;
-    AnalyzeArgs& analyze_args = tree.analyze_args;
-    LabArgs& lab_args = tree.lab_args;
-    HistoryArgs& history_args = tree.history_args;
-    MonitorArgs& monitor_args = tree.monitor_args;
-    TopArgs& top_args = tree.top_args;
-    ExporterArgs& exporter_args = tree.exporter_args;
+    const CommandTable& commands = tree.commands;
 
     // diagnose and analyze are monitoring checks: bad arguments are UNKNOWN (3), as the
     // Nagios plugin guidelines ask, so a misconfigured check does not page as CRITICAL (2).
     CLI::App* command = nullptr;
     auto usage_code = [&] {
-        return command == diagnose || command == analyze ? kExitUnknown : kExitUsage;
+        for (const auto& c : commands.entries) {
+            if (c.cmd == command && c.check) {
+                return kExitUnknown;
+            }
+        }
+        return kExitUsage;
     };
     auto fail = [&](std::string_view message) {
         return std::unexpected(usage_error(err, message, command, usage_code()));
@@ -120,14 +92,13 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     auto word = std::find_if(args.begin() + (args.empty() ? 0 : 1), args.end(),
                              [](const std::string& a) { return !a.starts_with('-'); });
     if (word != args.end()) {
-        for (CLI::App* c : {snapshot, diagnose, analyze, lab, history, monitor, top, exporter}) {
-            if (c->check_name(*word)) {
-                command = c;
+        for (const auto& c : commands.entries) {
+            if (c.cmd->check_name(*word)) {
+                command = c.cmd;
             }
         }
         if (command == nullptr) {
-            return fail("unknown command '" + *word +
-                        "' (snapshot, diagnose, analyze, lab, history, monitor, top or exporter)");
+            return fail("unknown command '" + *word + "' (" + commands.names + ")");
         }
     }
     // CLI11 reads `--opt=` as `--opt`, and a list of only commas (`--state ,`) as no value:
@@ -147,8 +118,7 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
         }
     }
     if (args.size() <= 1) {
-        return fail(
-            "which command? snapshot, diagnose, analyze, lab, history, monitor, top or exporter");
+        return fail("which command? " + commands.names);
     }
     std::vector<std::string> reversed(args.rbegin(), args.rend() - 1);
     try {
@@ -165,73 +135,40 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
     } catch (const CLI::ParseError& e) {
         return fail(e.what());
     }
-    auto finish = [&](auto&& options) -> std::expected<Cli, int> {
-        if (!options) {
-            return fail(options.error().message);
+    for (const auto& c : commands.entries) {
+        if (c.cmd->parsed()) {
+            auto options = c.finish();
+            if (!options) {
+                return fail(options.error().message);
+            }
+            return Cli{std::move(*options), c.write_error};
         }
-        return Cli{*options};
-    };
-    if (snapshot->parsed()) {
-        return finish(finish_snapshot_args(snapshot_args));
     }
-    if (diagnose->parsed()) {
-        return finish(finish_diagnose_args(diagnose_args));
-    }
-    if (analyze->parsed()) {
-        return finish(finish_analyze_args(analyze_args));
-    }
-    if (lab->parsed()) {
-        return finish(finish_lab_args(lab_args));
-    }
-    if (history->parsed()) {
-        return finish(finish_history_args(history_args));
-    }
-    if (monitor->parsed()) {
-        return finish(finish_monitor_args(monitor_args));
-    }
-    if (top->parsed()) {
-        return finish(finish_top_args(top_args));
-    }
-    if (exporter->parsed()) {
-        return finish(finish_exporter_args(exporter_args));
-    }
-    return fail(
-        "which command? snapshot, diagnose, analyze, lab, history, monitor, top or exporter");
+    return fail("which command? " + commands.names);
 }
 
 int write_error_code(const Cli& cli) {
-    return std::holds_alternative<SnapshotOptions>(cli.command) ||
-                   std::holds_alternative<HistoryOptions>(cli.command) ||
-                   std::holds_alternative<MonitorCommandOptions>(cli.command) ||
-                   std::holds_alternative<TopOptions>(cli.command) ||
-                   std::holds_alternative<ExporterOptions>(cli.command)
-               ? kExitFailure
-               : kExitUnknown;
+    return cli.write_error;
 }
 
+namespace {
+
+int run_command(const SnapshotOptions& options, std::ostream& out, std::ostream& err) {
+    return run_snapshot(options, out, err);
+}
+int run_command(const DiagnoseOptions& options, std::ostream& out, std::ostream& err) {
+    return run_diagnose(options, out, err);
+}
+int run_command(const AnalyzeOptions& options, std::ostream& out, std::ostream& err) {
+    return run_analyze(options, std::cin, out, err);
+}
+
+}  // namespace
+
 int run(const Cli& cli, std::ostream& out, std::ostream& err) {
-    return std::visit(
-        [&](const auto& options) -> int {
-            using T = std::decay_t<decltype(options)>;
-            if constexpr (std::is_same_v<T, SnapshotOptions>) {
-                return run_snapshot(options, out, err);
-            } else if constexpr (std::is_same_v<T, DiagnoseOptions>) {
-                return run_diagnose(options, out, err);
-            } else if constexpr (std::is_same_v<T, AnalyzeOptions>) {
-                return run_analyze(options, std::cin, out, err);
-            } else if constexpr (std::is_same_v<T, LabCommandOptions>) {
-                return run_lab(options, out, err);
-            } else if constexpr (std::is_same_v<T, HistoryOptions>) {
-                return run_history(options, out, err);
-            } else if constexpr (std::is_same_v<T, MonitorCommandOptions>) {
-                return run_monitor(options, out, err);
-            } else if constexpr (std::is_same_v<T, TopOptions>) {
-                return run_top(options, out, err);
-            } else if constexpr (std::is_same_v<T, ExporterOptions>) {
-                return run_exporter(options, out, err);
-            }
-        },
-        cli.command);
+    // The commands every build has are above; an OS's own (lab) in its commands.h.
+    return std::visit([&](const auto& options) { return run_command(options, out, err); },
+                      cli.command);
 }
 
 }  // namespace portwatch::app

@@ -7,22 +7,15 @@
 #include <variant>
 #include <vector>
 
-#include "app/analyze_command.h"
-#include "app/diagnose_command.h"
-#include "app/exporter_command.h"
-#include "app/history_command.h"
-#include "app/lab_command.h"
-#include "app/monitor_command.h"
-#include "app/snapshot_command.h"
-#include "app/top_command.h"
+// This OS's commands: `Command`, the variant of their options (app/linux/commands.h,
+// app/windows/commands.h).
+#include PORTWATCH_APP_COMMANDS_H
 
 namespace portwatch::app {
 
-using Command = std::variant<SnapshotOptions, DiagnoseOptions, LabCommandOptions, AnalyzeOptions,
-                             HistoryOptions, MonitorCommandOptions, TopOptions, ExporterOptions>;
-
 struct Cli {
     Command command;
+    int write_error = 3;  // write_error_code(): kExitFailure or kExitUnknown, by command
 };
 
 // args[0] is the program name. On --help or --version the text goes to `out` and the result
@@ -34,7 +27,7 @@ std::expected<Cli, int> parse_cli(const std::vector<std::string>& args, std::ost
 int run(const Cli& cli, std::ostream& out, std::ostream& err);
 
 // The exit status when standard output could not be written: kExitFailure for snapshot,
-// kExitUnknown for the checks (diagnose, analyze) and lab, kExitFailure for top.
+// history, monitor, top and exporter, kExitUnknown for the checks (diagnose, analyze) and lab.
 int write_error_code(const Cli& cli);
 
 }  // namespace portwatch::app

@@ -13,23 +13,10 @@ CLI::App* add_diagnose_command(CLI::App& app, DiagnoseArgs& a) {
         "diagnose",
         "Which port pool is running dry, who drains it, and what to do (verdict first)");
     cmd->add_flag("--json", a.json, "JSON document (schema: docs/diagnose.md)");
-    complete_netns(cmd->add_option("--netns", a.netns,
-                                   "network namespace: a name from `ip netns`, a pid, a path, or "
-                                   "`all` for every namespace on the host (each container)"),
-                   {"all"});
+    add_scope_option(*cmd, a.live, LiveCommand::Diagnose);
     add_report_options(*cmd, a.report);
     add_live_options(*cmd, a.live);
-    cmd->footer(R"(EXIT STATUS (Nagios plugin convention):
-  0 OK, 1 WARNING, 2 CRITICAL or EXHAUSTED, 3 UNKNOWN (the sockets could not be read)
-
-EXAMPLES:
-  portwatch diagnose                        this host (its own network namespace)
-  portwatch diagnose --netns all            every network namespace, each container
-  portwatch diagnose --netns 4242 --json    the namespace of pid 4242, as JSON
-  portwatch diagnose --warning 60 --critical 80
-
-diagnose opens no TCP/UDP port of its own: it works on a host whose ranges are exhausted.
-Run as root to see every process's sockets and other namespaces.)");
+    cmd->footer(live_footer(LiveCommand::Diagnose));
     return cmd;
 }
 
@@ -39,11 +26,7 @@ Result<DiagnoseOptions> finish_diagnose_args(const DiagnoseArgs& a) {
         return std::unexpected(ok.error());
     }
     o.json = a.json;
-    if (a.netns == "all") {
-        o.all_netns = true;
-    } else {
-        o.live.platform.netns = a.netns;
-    }
+    o.all_netns = every_scope(a.live);
     if (auto ok = finish_live_args(a.live, o.live); !ok) {
         return std::unexpected(ok.error());
     }
@@ -67,10 +50,8 @@ int run_diagnose(const DiagnoseOptions& options, std::ostream& out, std::ostream
         }
         reports = std::move(every->reports);
     } else {
-        const auto& spec = options.live.platform.netns;
-        bool pid = !spec.empty() && spec.find_first_not_of("0123456789") == std::string::npos;
         reports.push_back(
-            live::diagnose_scope(options.live, pid ? "pid " + spec : spec, options.thresholds));
+            live::diagnose_scope(options.live, scope_label(options.live), options.thresholds));
     }
     for (const auto& r : reports) {
         if (r.unknown) {

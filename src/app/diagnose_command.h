@@ -17,8 +17,8 @@
 namespace portwatch::app {
 
 struct DiagnoseOptions {
-    collect::LiveOptions live;  // live.platform.netns: one namespace; see all_netns
-    bool all_netns = false;
+    collect::LiveOptions live;  // one scope (Linux: live.platform.netns); see all_netns
+    bool all_netns = false;     // every scope of the host (Linux: --netns all)
     analyze::Thresholds thresholds;
     render::ReportOptions report;
     bool json = false;
@@ -27,7 +27,6 @@ struct DiagnoseOptions {
 // Raw option text as CLI11 fills it.
 struct DiagnoseArgs {
     bool json = false;
-    std::string netns;
     LiveArgs live;
     ReportArgs report;
 };

@@ -33,17 +33,9 @@ CLI::App* add_snapshot_command(CLI::App& app, SnapshotArgs& a) {
     auto* json = cmd->add_flag("--json", a.json, "JSON document (schema: docs/cli.md)");
     auto* csv = cmd->add_flag("--csv", a.csv, "CSV with a header row");
     json->excludes(csv);
-    complete_netns(cmd->add_option("--netns", a.netns,
-                                   "network namespace: a name from `ip netns`, a pid, or a path"));
+    add_scope_option(*cmd, a.live, LiveCommand::Snapshot);
     add_live_options(*cmd, a.live);
-    cmd->footer(R"(EXAMPLES:
-  portwatch snapshot                          all sockets, netstat -anob style
-  portwatch snapshot -t --state TIME_WAIT,CLOSE_WAIT --sort remote
-  portwatch snapshot --process nginx --json
-  portwatch snapshot --remote 10.0.0.5:445 --csv > smb.csv
-  portwatch snapshot --netns blue             sockets of `ip netns` namespace "blue"
-
-Without root, sockets of other users' processes show no owner; portwatch says so on stderr.)");
+    cmd->footer(live_footer(LiveCommand::Snapshot));
     return cmd;
 }
 
@@ -92,7 +84,6 @@ Result<SnapshotOptions> finish_snapshot_args(const SnapshotArgs& a) {
     o.format = a.json ? render::Format::Json : a.csv ? render::Format::Csv : render::Format::Table;
 
     auto& live = o.live;
-    live.platform.netns = a.netns;
     live.tcp = f.tcp;
     live.udp = f.udp;
     live.ipv4 = f.ipv4;

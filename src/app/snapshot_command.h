@@ -27,7 +27,7 @@ struct SnapshotArgs {
     std::vector<std::string> states, processes;
     std::vector<std::int32_t> pids;
     std::vector<std::uint16_t> ports;
-    std::string remote, sort = "none", netns;
+    std::string remote, sort = "none";
     LiveArgs live;
 };
 

@@ -2,6 +2,7 @@
 // What the host (one network namespace of it) says about its port allocation.
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -87,6 +88,39 @@ struct HostConfig {
     // when unknown (captures), and the pool model then assumes the kernel defaults (2, on).
     std::optional<std::uint8_t> tcp_tw_reuse;
     std::optional<bool> tcp_timestamps;
+    // Windows: the TcpTimedWaitDelay registry value in seconds, when the host sets one (unset:
+    // the generation's default applies).
+    std::optional<std::uint32_t> time_wait_delay;
+};
+
+// Windows: a Tcpip event of the System log that proves exhaustion happened (4227: a local
+// endpoint reused too soon; 4231: the global TCP port space used up).
+struct TcpipEvent {
+    std::uint32_t id = 0;
+    std::chrono::system_clock::time_point at;
+};
+
+// Windows: a process by its handle count (handle leaks drain non-paged pool).
+struct HandleHolder {
+    std::int32_t pid = 0;
+    std::string name;
+    std::uint32_t handles = 0;
+};
+
+// What a Windows host says about itself beyond its sockets, read live.
+struct WindowsFacts {
+    std::string version;  // "10.0.20348"
+    // Tcpip 4227/4231 events of the last `event_hours`, oldest first; unset when the System
+    // log could not be read (`events_error` says why).
+    std::optional<std::vector<TcpipEvent>> tcpip_events;
+    std::uint32_t event_hours = 24;
+    std::string events_error;
+    // GetPerformanceInfo: non-paged pool and physical memory, in bytes; the handles of all
+    // processes.
+    std::optional<std::uint64_t> nonpaged_pool_bytes;
+    std::optional<std::uint64_t> physical_memory_bytes;
+    std::optional<std::uint64_t> handle_count;
+    std::vector<HandleHolder> top_handles;  // most handles first
 };
 
 // Neighbouring limits and counters of one network namespace (some are host-wide), read live
@@ -112,6 +146,7 @@ struct HostFacts {
     std::optional<std::uint64_t> conntrack_count, conntrack_max;
     // fs.file-nr (allocated) and fs.file-max
     std::optional<std::uint64_t> files_allocated, file_max;
+    std::optional<WindowsFacts> windows;  // Windows hosts only
 };
 
 }  // namespace portwatch::core

@@ -146,6 +146,41 @@ void optional(JsonWriter& j, std::string_view name, const std::optional<std::uin
     }
 }
 
+// A live Windows host's own evidence: Tcpip events, non-paged pool, handles.
+void windows_host(JsonWriter& j, const core::WindowsFacts& w) {
+    j.begin_object();
+    j.key("version").value(w.version);
+    j.key("event_hours").value(static_cast<std::uint64_t>(w.event_hours));
+    j.key("tcpip_events");
+    if (w.tcpip_events) {
+        j.begin_array();
+        for (const auto& e : *w.tcpip_events) {
+            j.begin_object();
+            j.key("id").value(static_cast<std::uint64_t>(e.id));
+            j.key("time").value(static_cast<std::int64_t>(
+                std::chrono::duration_cast<std::chrono::seconds>(e.at.time_since_epoch()).count()));
+            j.end_object();
+        }
+        j.end_array();
+    } else {
+        j.null();
+    }
+    j.key("events_error").value(w.events_error);
+    optional(j, "nonpaged_pool_bytes", w.nonpaged_pool_bytes);
+    optional(j, "physical_memory_bytes", w.physical_memory_bytes);
+    optional(j, "handle_count", w.handle_count);
+    j.key("top_handles").begin_array();
+    for (const auto& h : w.top_handles) {
+        j.begin_object();
+        j.key("pid").value(static_cast<std::int64_t>(h.pid));
+        j.key("name").value(h.name);
+        j.key("handles").value(static_cast<std::uint64_t>(h.handles));
+        j.end_object();
+    }
+    j.end_array();
+    j.end_object();
+}
+
 // Host facts and counters as read (null: not readable there).
 void host(JsonWriter& j, const core::HostFacts& f) {
     j.begin_object();
@@ -188,6 +223,12 @@ void host(JsonWriter& j, const core::HostFacts& f) {
     optional(j, "conntrack_max", f.conntrack_max);
     optional(j, "files_allocated", f.files_allocated);
     optional(j, "file_max", f.file_max);
+    j.key("windows");
+    if (f.windows) {
+        windows_host(j, *f.windows);
+    } else {
+        j.null();
+    }
     j.end_object();
 }
 

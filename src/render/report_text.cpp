@@ -183,6 +183,35 @@ void render_pools(std::ostream& out, const Report& r, std::size_t max) {
     }
 }
 
+// A live Windows host in one paragraph: version, the Tcpip events, non-paged pool, handles.
+std::string windows_host_line(const core::WindowsFacts& w) {
+    std::string events;
+    if (!w.tcpip_events) {
+        events = "Tcpip events 4227/4231 not read";
+    } else {
+        std::uint32_t reused = 0, exhausted = 0;
+        for (const auto& e : *w.tcpip_events) {
+            reused += e.id == 4227 ? 1u : 0u;
+            exhausted += e.id == 4231 ? 1u : 0u;
+        }
+        events = fmt::format("System log, last {} h: {} x Tcpip 4231, {} x 4227", w.event_hours,
+                             exhausted, reused);
+    }
+    std::string memory = "non-paged pool not read";
+    if (w.nonpaged_pool_bytes && w.physical_memory_bytes) {
+        memory = fmt::format("non-paged pool {} MiB of {} MiB physical memory",
+                             *w.nonpaged_pool_bytes / (1024 * 1024),
+                             *w.physical_memory_bytes / (1024 * 1024));
+    }
+    std::string handles;
+    for (const auto& h : w.top_handles) {
+        handles += fmt::format("{}{} (pid {}) {}", handles.empty() ? "; most handles: " : ", ",
+                               terminal_safe(h.name), h.pid, h.handles);
+    }
+    return fmt::format("Windows {}; {}; {}{}.", w.version.empty() ? "?" : terminal_safe(w.version),
+                       events, memory, handles);
+}
+
 void render_limits(std::ostream& out, const Report& r) {
     if (r.limits.empty())
         return;
@@ -244,7 +273,9 @@ void render_one(std::ostream& out, const Report& r, const ReportOptions& o) {
     out << '\n';
     render_pools(out, r, o.max_pools);
     render_limits(out, r);
-    if (r.host) {
+    if (r.host && r.host->windows) {
+        wrap(out, windows_host_line(*r.host->windows), "Host: ", "  ", o.width);
+    } else if (r.host) {
         const auto& h = *r.host;
         auto n = [](const std::optional<std::uint64_t>& v) {
             return v ? std::to_string(*v) : std::string("?");
