@@ -109,11 +109,14 @@ TEST(TopTmux, KeysResizeAndQuit) {
     })) << t.screen();
     lines = t.capture();
     EXPECT_TRUE(lines[29].starts_with("q quit")) << t.screen();
+    // tmux shows the old frame's bottom lines, clipped to 60 columns, until top redraws: wait
+    // for the redrawn frame (its heading), not just for a key bar at the bottom.
     t.resize(60, 15);
     ASSERT_TRUE(t.wait_for([&](const std::string&) {
         auto l = t.capture();
+        const std::string s = t.screen();
         return l.size() == 15 && l[14].starts_with("q quit") &&
-               t.screen().find("ESTAB") == std::string::npos;
+               s.find("ESTAB") == std::string::npos && s.find("    PID NAME") != std::string::npos;
     })) << t.screen();
     for (const auto& l : t.capture()) {
         EXPECT_LE(l.size(), 60u * 3) << l;
