@@ -20,6 +20,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "collect/linux/bpf/bpf_event_source.h"
 #include "collect/linux/bpf/events.h"
@@ -166,17 +167,25 @@ TEST_F(EbpfEvents, ChurnTimeWaitIsAttributedExactlyToTheClient) {
     // The snapshot, with the pin there: TIME_WAIT owners exact, the client's.
     collect::LiveOptions scope;
     scope.platform.netns = o.netns;
-    auto snap = collect::take_live_snapshot(scope);
-    ASSERT_TRUE(snap) << snap.error().message;
+    // A dump of the host-wide hash can skip a socket when another namespace's leaves the
+    // bucket it is resuming in (see lab_test's LabHealthy): each dump is a lower bound, so
+    // take the first of up to three that sees every TIME_WAIT.
+    Result<core::Snapshot> snap = make_error("not taken");
     std::size_t tw = 0;
     std::size_t tw_exact = 0;
-    for (const auto& s : snap->sockets) {
-        if (s.state != core::TcpState::TimeWait) {
-            continue;
+    for (int attempt = 0; attempt < 3 && tw + 1 < o.succeeded; ++attempt) {
+        snap = collect::take_live_snapshot(scope);
+        ASSERT_TRUE(snap) << snap.error().message;
+        tw = 0;
+        tw_exact = 0;
+        for (const auto& s : snap->sockets) {
+            if (s.state != core::TcpState::TimeWait) {
+                continue;
+            }
+            ++tw;
+            tw_exact += s.attribution == core::Attribution::Recorded &&
+                        s.owners == std::vector<std::int32_t>{o.client_pid};
         }
-        ++tw;
-        tw_exact += s.attribution == core::Attribution::Recorded &&
-                    s.owners == std::vector<std::int32_t>{o.client_pid};
     }
     EXPECT_GE(tw, o.succeeded - 1);
     EXPECT_GE(tw_exact * 100, tw * 99) << tw_exact << " of " << tw;
@@ -204,7 +213,11 @@ TEST_F(EbpfEvents, SnapshotCommandMarksTimeWaitExact) {
         }
         return std::pair(total, exact);
     };
+    // Each dump is a lower bound (above): the first of up to three that sees them all.
     auto [total, exact] = exact_time_waits();
+    for (int retry = 0; retry < 2 && total + 1 < o.succeeded; ++retry) {
+        std::tie(total, exact) = exact_time_waits();
+    }
     EXPECT_GE(total, o.succeeded - 1);
     EXPECT_GE(exact * 100, total * 99) << exact << " of " << total;
     // Once the source is gone, so is its pin, and the owners are inferred again; unless

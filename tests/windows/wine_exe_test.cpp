@@ -168,7 +168,10 @@ bool have_wine_and_exe() {
     return false;
 }
 
-CommandResult wine(const std::vector<std::string>& args) {
+// Starts the prefix's server and services once, before the test opens any socket: whatever
+// wine starts inherits the caller's descriptors, and only portwatch.exe may own the test's UDP
+// socket.
+void start_wine() {
     // A prefix of the build tree's own (made on first use, ~25 s), quiet, without Mono/Gecko
     // installers; its wineserver stays up 30 s after the last run, so that each run takes
     // under a second instead of starting wine's services again (~5 s).
@@ -178,9 +181,18 @@ CommandResult wine(const std::vector<std::string>& args) {
         ::setenv("WINEDEBUG", "-all", 1);
         ::setenv("WINEDLLOVERRIDES", "mscoree,mshtml=", 1);
         // The server goes to the background: it must not hold the pipes run_argv reads.
-        return run_argv({"sh", "-c", "timeout 20 wineserver -p 30 </dev/null >/dev/null 2>&1"})
+        // Then wineboot, also on /dev/null: a cold prefix starts its services (winedevice.exe)
+        // from the first wine process, and they inherit its descriptors; started from a test
+        // run they held the pipes run_argv reads, and the test hung until ctest's timeout.
+        return run_argv({"sh", "-c",
+                         "timeout 20 wineserver -p 30 </dev/null >/dev/null 2>&1; "
+                         "timeout 120 wine wineboot </dev/null >/dev/null 2>&1"})
             .code;
     }();
+}
+
+CommandResult wine(const std::vector<std::string>& args) {
+    start_wine();
     std::vector<std::string> argv{"timeout", "180", "wine", exe_path()};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_argv(argv);
@@ -201,6 +213,7 @@ TEST(WineExe, SnapshotAndDiagnoseSeeTheTestsSockets) {
     if (!have_wine_and_exe()) {
         GTEST_SKIP() << "wine or " << exe_path() << " missing";
     }
+    start_wine();
     std::mt19937 rng(std::random_device{}());
     Farm farm(rng);
 
