@@ -134,6 +134,13 @@ Result<void> SqliteStore::write(Write&& body) {
     return commit_if_due();
 }
 
+Result<std::optional<std::int64_t>> SqliteStore::known_maker_id(const core::Maker& maker) {
+    if (maker.pid == 0 && maker.comm.empty()) {
+        return std::nullopt;  // nobody recorded: the row's maker is NULL
+    }
+    return maker_id(maker, "");
+}
+
 Result<std::int64_t> SqliteStore::maker_id(const core::Maker& maker, std::string_view unit) {
     auto key = std::make_tuple(maker.pid, maker.start_time, maker.cgroup_id, maker.comm);
     if (auto it = makers_.find(key); it != makers_.end()) {
@@ -254,13 +261,9 @@ Result<void> SqliteStore::record(const core::EventBatch& batch) {
     return write([&]() -> Result<void> {
         auto& p = sql_.insert_port;
         for (const auto& e : batch.ports) {
-            std::optional<std::int64_t> maker;
-            if (e.maker.pid != 0 || !e.maker.comm.empty()) {
-                auto made = maker_id(e.maker, "");
-                if (!made) {
-                    return std::unexpected(made.error());
-                }
-                maker = *made;
+            auto maker = known_maker_id(e.maker);
+            if (!maker) {
+                return std::unexpected(maker.error());
             }
             p.bind(1, to_ms(e.at));
             bind_run(p, 2, run_id_)
@@ -275,20 +278,16 @@ Result<void> SqliteStore::record(const core::EventBatch& batch) {
                 .bind(14, std::int64_t{e.maker_exact ? 1 : 0});
             bind_address(p, 7, e.local);
             bind_address(p, 9, e.remote);
-            maker ? p.bind(13, *maker) : p.bind_null(13);
+            *maker ? p.bind(13, **maker) : p.bind_null(13);
             if (auto done = p.run(); !done) {
                 return done;
             }
         }
         auto& f = sql_.insert_failure;
         for (const auto& e : batch.failures) {
-            std::optional<std::int64_t> maker;
-            if (e.maker.pid != 0 || !e.maker.comm.empty()) {
-                auto made = maker_id(e.maker, "");
-                if (!made) {
-                    return std::unexpected(made.error());
-                }
-                maker = *made;
+            auto maker = known_maker_id(e.maker);
+            if (!maker) {
+                return std::unexpected(maker.error());
             }
             f.bind(1, to_ms(e.at));
             bind_run(f, 2, run_id_)
@@ -300,7 +299,7 @@ Result<void> SqliteStore::record(const core::EventBatch& batch) {
                 .bind(10, u64(e.netns));
             bind_address(f, 6, e.local);
             bind_address(f, 8, e.remote);
-            maker ? f.bind(11, *maker) : f.bind_null(11);
+            *maker ? f.bind(11, **maker) : f.bind_null(11);
             if (auto done = f.run(); !done) {
                 return done;
             }

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 
@@ -69,6 +70,8 @@ class SqliteStore final : public HistoryStore {
     // Undoes the open transaction after a failure and forgets what only it held.
     Error abandon(Error error);
     Result<std::int64_t> maker_id(const core::Maker& maker, std::string_view unit);
+    // An event's maker: its id, or none when the source recorded nobody (pid 0, no name).
+    Result<std::optional<std::int64_t>> known_maker_id(const core::Maker& maker);
     template <typename Write>
     Result<void> write(Write&& body);
 
