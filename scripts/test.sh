@@ -5,17 +5,32 @@
 # skip. The Windows test (label windows) runs build/mingw/portwatch.exe under wine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
-./scripts/format.sh --check
-./scripts/build.sh
-./scripts/build-windows.sh >/dev/null   # portwatch.exe, which tests/windows runs under wine
-(cd build/release && ctest --output-on-failure --timeout 600 "$@")
 
-# Sanitizers: a debug build without benchmarks and fuzzers (those are sanitized already).
-if [ ! -f build/asan/build.ninja ]; then
-  cmake --preset asan -DPORTWATCH_BENCH=OFF -DPORTWATCH_FUZZ=OFF >/dev/null
-fi
-cmake --build build/asan
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# The package is built and installed once, from the release build (above).
-(cd build/asan && ctest --output-on-failure --timeout 600 -LE package "$@")
+# Each step says how long it took, so a slow CI run shows where its minutes went.
+step() {
+  local name=$1 start=$SECONDS
+  shift
+  "$@"
+  echo "test.sh: ${name}: $((SECONDS - start)) s (total ${SECONDS} s)" >&2
+}
+release_tests() { (cd build/release && ctest --output-on-failure --timeout 600 "$@"); }
+asan_build() {
+  # A debug build without benchmarks and fuzzers (those are sanitized already).
+  if [ ! -f build/asan/build.ninja ]; then
+    cmake --preset asan -DPORTWATCH_BENCH=OFF -DPORTWATCH_FUZZ=OFF >/dev/null
+  fi
+  cmake --build build/asan
+}
+asan_tests() {
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  # The package is built and installed once, from the release build.
+  (cd build/asan && ctest --output-on-failure --timeout 600 -LE package "$@")
+}
+
+step setup ./scripts/setup.sh
+step format ./scripts/format.sh --check
+step build ./scripts/build.sh
+step build-windows ./scripts/build-windows.sh >/dev/null # portwatch.exe, for tests/windows
+step tests release_tests "$@"
+step asan-build asan_build
+step asan-tests asan_tests "$@"
