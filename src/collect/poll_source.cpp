@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <tuple>
 
 namespace portwatch::collect {
 
@@ -95,6 +96,37 @@ std::uint32_t SnapshotDiffer::maker_of(const core::Snapshot& snapshot, const cor
     return it->second;
 }
 
+core::Direction SnapshotDiffer::direction_of(const core::Snapshot& next, const core::Socket& s) {
+    if (s.remote.port == 0) {
+        return core::Direction::Unknown;  // a listener, an unconnected or bound-only socket
+    }
+    auto key = [](const Listener& l) { return std::tuple(l.netns, l.protocol, l.port); };
+    if (!listeners_ready_) {
+        listeners_.clear();
+        for (const auto& l : next.sockets) {
+            const bool listening = l.protocol == core::Protocol::Tcp
+                                       ? l.state == core::TcpState::Listen
+                                       : l.remote.port == 0;
+            if (listening && l.local.port != 0) {
+                listeners_.push_back(Listener{l.netns, l.local.port, l.protocol, l.local.address});
+            }
+        }
+        std::sort(listeners_.begin(), listeners_.end(),
+                  [&](const Listener& a, const Listener& b) { return key(a) < key(b); });
+        listeners_ready_ = true;
+    }
+    const Listener wanted{s.netns, s.local.port, s.protocol, {}};
+    auto [first, last] =
+        std::equal_range(listeners_.begin(), listeners_.end(), wanted,
+                         [&](const Listener& a, const Listener& b) { return key(a) < key(b); });
+    for (auto l = first; l != last; ++l) {
+        if (l->address.is_unspecified() || l->address == s.local.address) {
+            return core::Direction::Inbound;
+        }
+    }
+    return core::Direction::Outbound;
+}
+
 void SnapshotDiffer::baseline(const core::Snapshot& snapshot) {
     known_.clear();
     by_cookie_.clear();
@@ -124,6 +156,7 @@ void SnapshotDiffer::event(core::PortEventKind kind, const core::Snapshot& next,
     e.remote = s.remote;
     e.cookie = s.cookie;
     e.netns = s.netns != 0 ? s.netns : next.netns;
+    e.direction = k.direction;
     if (k.maker != 0) {
         e.maker = makers_[k.maker - 1];
         e.maker_exact = k.exact;
@@ -141,6 +174,7 @@ void SnapshotDiffer::seen(const core::Snapshot& next, const core::Socket& s, Kno
     if (added) {
         k.state = s.state;
         k.tuple = tuple_key(s);
+        k.direction = direction_of(next, s);
         if (owner == 0) {
             // A socket seen for the first time without a descriptor (a TIME_WAIT of a
             // connection that lived less than an interval, or one known under another key):
@@ -184,6 +218,7 @@ void SnapshotDiffer::vanished(const core::Snapshot& next, std::uint64_t cookie, 
 }
 
 void SnapshotDiffer::apply(const core::Snapshot& next, core::EventBatch* out) {
+    listeners_ready_ = false;
     // Sockets with a cookie (sock_diag, nearly all): a sorted merge of the snapshot's cookies
     // with the known ones. 100k sockets a second through a hash map of 72-byte keys cost a
     // quarter of the monitor's CPU; sorting 8-byte keys and walking both lists in order does

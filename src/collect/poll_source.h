@@ -45,6 +45,10 @@ SocketKey tuple_key(const core::Socket& socket);
 //   Opened:       a socket not in the previous snapshot;
 //   StateChanged: the same socket in another TCP state;
 //   Closed:       a socket of the previous snapshot that is gone.
+// The direction of a socket with a peer: Inbound when a listener of the same snapshot
+// (TCP LISTEN, or unconnected UDP) holds its local port on its address or a wildcard one (an
+// accepted connection keeps the listener's port), else Outbound (the port was chosen for
+// this host's connect()).
 // The maker of a socket is its owning process where a descriptor was seen (maker_exact); a
 // socket seen without one (TIME_WAIT, orphans) keeps the maker seen earlier for the same key
 // (exact: an owner of that very socket), else the maker of a socket with the same 4-tuple that
@@ -66,6 +70,7 @@ class SnapshotDiffer {
         core::TcpState state = core::TcpState::Unknown;
         std::uint32_t maker = 0;  // index + 1 into makers_; 0: unknown
         bool exact = false;
+        core::Direction direction = core::Direction::Unknown;
         std::uint64_t generation = 0;
         SocketKey tuple;  // its endpoints, for the Closed event and the gone_ map
     };
@@ -74,6 +79,7 @@ class SnapshotDiffer {
         core::TimePoint at;
     };
     std::uint32_t maker_of(const core::Snapshot& snapshot, const core::Socket& socket);
+    core::Direction direction_of(const core::Snapshot& next, const core::Socket& socket);
     void apply(const core::Snapshot& next, core::EventBatch* out);
     // One socket of `next`, new (`added`) or known as `k`.
     void seen(const core::Snapshot& next, const core::Socket& s, Known& k, bool added,
@@ -91,6 +97,16 @@ class SnapshotDiffer {
     std::vector<std::pair<std::uint64_t, Known>> by_cookie_;     // sockets with a cookie, sorted
     std::unordered_map<SocketKey, Known, SocketKeyHash> known_;  // those without one
     std::unordered_map<SocketKey, Gone, SocketKeyHash> gone_;
+    // The listening ports of the snapshot being applied (netns, protocol, port, address;
+    // sorted), gathered when its first new socket with a peer asks.
+    struct Listener {
+        std::uint64_t netns = 0;
+        std::uint16_t port = 0;
+        core::Protocol protocol = core::Protocol::Tcp;
+        core::IpAddress address;
+    };
+    std::vector<Listener> listeners_;
+    bool listeners_ready_ = false;
     // Makers are few and sockets many: each socket refers to one by index.
     std::vector<core::Maker> makers_;
     std::unordered_map<std::uint64_t, std::uint32_t> maker_index_;  // (pid, start) -> index + 1

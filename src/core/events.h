@@ -29,6 +29,11 @@ enum class PortEventKind : std::uint8_t {
     Closed,        // the socket is gone and its port free (TIME_WAIT ended, CLOSE)
 };
 
+// Which end opened a connection: this host (connect(): the local port was chosen for it,
+// automatically or by a bind() before) or a peer (accepted on a listening port). Unknown for
+// sockets without a peer (listeners, unconnected UDP) and where the source cannot tell.
+enum class Direction : std::uint8_t { Unknown = 0, Outbound = 1, Inbound = 2 };
+
 struct PortEvent {
     TimePoint at;
     PortEventKind kind = PortEventKind::Opened;
@@ -43,6 +48,7 @@ struct PortEvent {
     // Sure to be the maker (recorded in the maker's own context, or an owning descriptor
     // seen); false when inferred (a poll source seeing a TIME_WAIT it never saw open).
     bool maker_exact = false;
+    Direction direction = Direction::Unknown;
 };
 
 // A port allocation the kernel refused: connect() or bind() failing with EADDRNOTAVAIL,

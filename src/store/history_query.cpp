@@ -134,9 +134,11 @@ Result<std::vector<ProcessPorts>> ports_per_process(Db& db, const HistoryFilter&
 
 Result<std::vector<RemoteUse>> remote_endpoints(Db& db, const HistoryFilter& filter) {
     Where w = where(filter, "e.at");
+    // Connections this host made (direction 1: connect()), not the peers that connected to
+    // its listeners: their remote ports are the peers' ephemeral ones.
     const std::string from =
         " FROM port_events e LEFT JOIN makers m ON m.id = e.maker_id "
-        "WHERE e.kind = 0 AND e.remote_port != 0 AND " +
+        "WHERE e.kind = 0 AND e.direction = 1 AND e.remote_port != 0 AND " +
         w.sql;
     std::vector<RemoteUse> out;
     std::map<std::tuple<std::string, std::string, std::uint16_t>, std::size_t> index;

@@ -39,7 +39,8 @@ struct ProcessPorts {
     core::TimePoint first, last;
 };
 
-// A remote endpoint and how often it was connected to.
+// A remote endpoint and how often this host connected to it (outbound connections only:
+// peers accepted on a listening port are not counted).
 struct RemoteUse {
     std::string protocol;  // "tcp", "udp"
     std::string address;

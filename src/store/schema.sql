@@ -146,3 +146,24 @@ CREATE TABLE crossings (
     utilisation REAL NOT NULL
 );
 CREATE INDEX crossings_at ON crossings (at);
+
+-- version 3
+-- Which end opened each connection (core::Direction): 0 unknown (no peer, or a source that
+-- cannot tell), 1 outbound (this host's connect()), 2 inbound (accepted on a listening port).
+-- `portwatch history remotes` counts outbound rows only. Rows written before: inbound where
+-- the state at their run's start had a listener (TCP LISTEN, or unconnected UDP) on their
+-- local port and address (or a wildcard one), outbound otherwise; a listener opened during a
+-- run is not known for them.
+ALTER TABLE port_events ADD COLUMN direction INTEGER NOT NULL DEFAULT 0;
+-- One index seek per row instead of a walk of the run's start (100k sockets a run), dropped
+-- once the rows have their direction.
+CREATE INDEX start_sockets_port ON start_sockets (run_id, protocol, local_port);
+UPDATE port_events SET direction = CASE WHEN EXISTS (
+    SELECT 1 FROM start_sockets l
+    WHERE l.run_id = port_events.run_id AND l.protocol = port_events.protocol
+      AND l.local_port = port_events.local_port
+      AND (CASE WHEN l.protocol = 0 THEN l.state = 10 ELSE l.remote_port = 0 END)
+      AND (l.local_addr = port_events.local_addr OR l.local_addr IN (0, '::')))
+    THEN 2 ELSE 1 END
+WHERE remote_port != 0;
+DROP INDEX start_sockets_port;

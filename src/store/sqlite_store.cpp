@@ -20,8 +20,8 @@ constexpr std::string_view kInsertStartSocket =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 constexpr std::string_view kInsertPort =
     "INSERT INTO port_events (at, run_id, kind, protocol, from_state, to_state, local_addr, "
-    "local_port, remote_addr, remote_port, cookie, netns, maker_id, exact) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    "local_port, remote_addr, remote_port, cookie, netns, maker_id, exact, direction) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 constexpr std::string_view kInsertFailure =
     "INSERT INTO failures (at, run_id, protocol, call, error, local_addr, local_port, "
     "remote_addr, remote_port, netns, maker_id) "
@@ -275,7 +275,8 @@ Result<void> SqliteStore::record(const core::EventBatch& batch) {
                 .bind(10, std::int64_t{e.remote.port})
                 .bind(11, u64(e.cookie))
                 .bind(12, u64(e.netns))
-                .bind(14, std::int64_t{e.maker_exact ? 1 : 0});
+                .bind(14, std::int64_t{e.maker_exact ? 1 : 0})
+                .bind(15, std::int64_t{static_cast<int>(e.direction)});
             bind_address(p, 7, e.local);
             bind_address(p, 9, e.remote);
             *maker ? p.bind(13, **maker) : p.bind_null(13);

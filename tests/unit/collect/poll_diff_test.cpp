@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "collect/poll_source.h"
 
 namespace portwatch::collect {
@@ -42,6 +44,12 @@ class Snap {
             s.inode = 5000 + local_port;
         }
         s_.sockets.push_back(s);
+        return *this;
+    }
+    Snap& listen(const char* address, std::uint16_t port, std::uint64_t cookie, std::int32_t pid) {
+        tcp(TcpState::Listen, port, cookie, pid, 0);
+        s_.sockets.back().local = ep(address, port);
+        s_.sockets.back().remote = ep("0.0.0.0", 0);
         return *this;
     }
     Snap& udp(std::uint16_t port, std::uint64_t inode, std::int32_t pid) {
@@ -88,6 +96,57 @@ TEST(PollDiff, BaselineHasNoEventsThenOpenedWithItsOwner) {
     EXPECT_EQ(e.maker.comm, "curl");
     EXPECT_EQ(e.maker.start_time, 1000);
     EXPECT_TRUE(e.maker_exact);
+}
+
+// A socket on a listener's port (its address or a wildcard) was accepted: inbound; any other
+// socket with a peer was connect()ed from here: outbound; a listener has no direction.
+TEST(PollDiff, DirectionIsInboundOnAListenersPortElseOutbound) {
+    for (std::uint64_t cookie : {std::uint64_t{100}, std::uint64_t{0}}) {  // sock_diag, /proc/net
+        auto listener = [&](Snap& s, const char* address, std::uint16_t port) -> Snap& {
+            return s.listen(address, port, cookie == 0 ? 0 : cookie + port, 10);
+        };
+        SnapshotDiffer d;
+        Snap first(0);
+        first.process(10, "nginx");
+        listener(first, "0.0.0.0", 443);
+        listener(first, "10.0.0.9", 8080);
+        d.baseline(first.get());
+        Snap next(1);
+        next.process(10, "nginx");
+        listener(next, "0.0.0.0", 443);
+        listener(next, "10.0.0.9", 8080);
+        listener(next, "0.0.0.0", 9000);  // new: a listener
+        auto c = [&](std::uint64_t n) { return cookie == 0 ? 0 : cookie + n; };
+        next.tcp(TcpState::Established, 443, c(1), 10, 51000)   // accepted on :443
+            .tcp(TcpState::Established, 8080, c(2), 10, 51001)  // not 10.0.0.9: outbound
+            .tcp(TcpState::SynSent, 40000, c(3), 10, 443)       // connect()
+            .tcp(TcpState::TimeWait, 443, c(4), 0, 51002);      // an accepted one, closed
+        auto b = diff(d, next);
+        ASSERT_EQ(b.ports.size(), 5u);
+        std::map<std::uint16_t, core::Direction> by_remote;
+        for (const auto& e : b.ports) {
+            EXPECT_EQ(e.kind, PortEventKind::Opened);
+            by_remote[e.remote.port] = e.direction;
+        }
+        EXPECT_EQ(by_remote[0], core::Direction::Unknown) << cookie;
+        EXPECT_EQ(by_remote[51000], core::Direction::Inbound) << cookie;
+        EXPECT_EQ(by_remote[51001], core::Direction::Outbound) << cookie;
+        EXPECT_EQ(by_remote[443], core::Direction::Outbound) << cookie;
+        EXPECT_EQ(by_remote[51002], core::Direction::Inbound) << cookie;
+        // The direction stays with the socket: its close says it too.
+        Snap last(2);
+        last.process(10, "nginx");
+        listener(last, "0.0.0.0", 443);
+        listener(last, "10.0.0.9", 8080);
+        listener(last, "0.0.0.0", 9000);
+        last.tcp(TcpState::Established, 8080, c(2), 10, 51001)
+            .tcp(TcpState::SynSent, 40000, c(3), 10, 443)
+            .tcp(TcpState::TimeWait, 443, c(4), 0, 51002);
+        b = diff(d, last);
+        ASSERT_EQ(b.ports.size(), 1u);
+        EXPECT_EQ(b.ports[0].kind, PortEventKind::Closed);
+        EXPECT_EQ(b.ports[0].direction, core::Direction::Inbound);
+    }
 }
 
 TEST(PollDiff, TimeWaitOfASocketSeenWithAnOwnerKeepsItsExactMaker) {

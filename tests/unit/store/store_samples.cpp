@@ -60,10 +60,20 @@ core::PortEvent event(core::TimePoint at, core::PortEventKind kind, const core::
     e.netns = 4026531840;
     e.maker = who;
     e.maker_exact = true;
+    e.direction = core::Direction::Outbound;
     return e;
 }
 
 }  // namespace
+
+core::PortEvent accepted(core::TimePoint at, const core::Maker& who, std::uint16_t local_port,
+                         const std::string& peer, std::uint16_t peer_port) {
+    core::PortEvent e = event(at, core::PortEventKind::Opened, who, local_port, peer, peer_port);
+    e.from = core::TcpState::Unknown;
+    e.to = core::TcpState::Established;
+    e.direction = core::Direction::Inbound;
+    return e;
+}
 
 core::PortEvent opened(core::TimePoint at, const core::Maker& who, std::uint16_t local_port,
                        const std::string& remote, std::uint16_t remote_port) {

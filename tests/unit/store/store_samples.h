@@ -28,9 +28,13 @@ core::TimePoint at_s(std::int64_t seconds_since_epoch);
 core::Endpoint endpoint(const std::string& address, std::uint16_t port);
 core::Maker maker(std::int32_t pid, std::string comm);
 
-// A TCP port taken by `who` from 10.0.0.1:<local_port> to <remote>:<remote_port>.
+// A TCP port taken by `who` (connect(): outbound) from 10.0.0.1:<local_port> to
+// <remote>:<remote_port>.
 core::PortEvent opened(core::TimePoint at, const core::Maker& who, std::uint16_t local_port,
                        const std::string& remote, std::uint16_t remote_port);
+// A TCP connection from <peer>:<peer_port> accepted by `who` on 10.0.0.1:<local_port>.
+core::PortEvent accepted(core::TimePoint at, const core::Maker& who, std::uint16_t local_port,
+                         const std::string& peer, std::uint16_t peer_port);
 core::PortEvent closed(core::TimePoint at, const core::Maker& who, std::uint16_t local_port,
                        const std::string& remote, std::uint16_t remote_port);
 core::FailedAllocation failed(core::TimePoint at, const core::Maker& who, int error,

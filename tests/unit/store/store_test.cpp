@@ -19,6 +19,7 @@
 namespace portwatch::store {
 namespace {
 
+using testing::accepted;
 using testing::at_s;
 using testing::closed;
 using testing::count_rows;
@@ -53,7 +54,9 @@ TEST(Schema, MigrationsAreNumberedFromOneAndComeFromSchemaSql) {
         EXPECT_EQ(all[i].version, static_cast<int>(i) + 1);
         EXPECT_NE(file.str().find(all[i].sql), std::string::npos)
             << "migration " << all[i].version << " is not schema.sql's text";
-        EXPECT_NE(all[i].sql.find("CREATE TABLE"), std::string_view::npos);
+        EXPECT_TRUE(all[i].sql.find("CREATE TABLE") != std::string_view::npos ||
+                    all[i].sql.find("ALTER TABLE") != std::string_view::npos)
+            << "migration " << all[i].version << " changes no table";
     }
     EXPECT_EQ(schema_version(), all.back().version);
 }
@@ -125,6 +128,52 @@ TEST(Schema, OlderDatabaseIsMigratedKeepingItsRows) {
     ASSERT_TRUE(rows);
     ASSERT_EQ(rows->size(), 1u);
     EXPECT_EQ((*rows)[0].name, "old");
+}
+
+// Version 3 adds port_events.direction; rows written before get it from their run's state at
+// start: inbound where a listener held their local port, outbound otherwise.
+TEST(Schema, Version3InfersTheDirectionOfOlderRows) {
+    TempDir dir;
+    const std::string path = dir.file("v2.db");
+    {
+        auto db = Db::create(path, OpenMode::ReadWrite);
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(migrate(*db, 2));
+        ASSERT_TRUE(db->exec(
+            "INSERT INTO runs (id, started, hostname, source, scope, version) VALUES "
+            "(1, 1764583200000, 'h', 'poll', '', 'x');"
+            // a TCP listener on 0.0.0.0:80, one on 10.0.0.1:8080, unconnected UDP on :53
+            "INSERT INTO start_sockets (run_id, protocol, state, local_addr, local_port, "
+            "remote_addr, remote_port, cookie, netns, owners) VALUES "
+            "(1, 0, 10, 0, 80, 0, 0, 1, 1, 1), (1, 0, 10, 167772161, 8080, 0, 0, 2, 1, 1), "
+            "(1, 1, 7, '::', 53, '::', 0, 3, 1, 1);"
+            "INSERT INTO port_events (at, run_id, kind, protocol, from_state, to_state, "
+            "local_addr, local_port, remote_addr, remote_port, cookie, netns, exact) VALUES "
+            // accepted on :80 and on 10.0.0.1:8080, a UDP reply socket on :53: inbound
+            "(1764583201000, 1, 0, 0, 0, 1, 167772161, 80, 3325256711, 51000, 10, 1, 1),"
+            "(1764583201000, 1, 0, 0, 0, 1, 167772161, 8080, 3325256711, 51001, 11, 1, 1),"
+            "(1764583201000, 1, 0, 1, 0, 1, 167772161, 53, 3325256711, 51002, 12, 1, 1),"
+            // 10.0.0.2:8080 is not the listener's address; 40000 no listener's port: outbound
+            "(1764583201000, 1, 0, 0, 0, 1, 167772162, 8080, 167772169, 443, 13, 1, 1),"
+            "(1764583201000, 1, 0, 0, 2, 1, 167772161, 40000, 167772169, 443, 14, 1, 1),"
+            // a listener's own row has no peer: unknown
+            "(1764583201000, 1, 0, 0, 0, 10, 0, 80, 0, 0, 15, 1, 1)"));
+    }
+    auto db = open_history(path, OpenMode::ReadWrite);
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_GE(*db->query_int("PRAGMA user_version"), 3);
+    const std::int64_t expected[] = {2, 2, 2, 1, 1, 0};  // by cookie, 10 to 15
+    for (std::int64_t cookie = 10; cookie <= 15; ++cookie) {
+        EXPECT_EQ(*db->query_int("SELECT direction FROM port_events WHERE cookie = " +
+                                 std::to_string(cookie)),
+                  expected[cookie - 10])
+            << "cookie " << cookie;
+    }
+    auto remotes = remote_endpoints(*db, {});
+    ASSERT_TRUE(remotes) << remotes.error().message;
+    ASSERT_EQ(remotes->size(), 1u);
+    EXPECT_EQ((*remotes)[0].address, "10.0.0.9");
+    EXPECT_EQ((*remotes)[0].connections, 2u);
 }
 
 TEST(Schema, NewerDatabaseIsRefusedUntouched) {
@@ -358,6 +407,48 @@ TEST(RoundTrip, EveryQuestionReadsBackWhatWasRecorded) {
     EXPECT_EQ((*moments)[0].to, "CRITICAL");
     EXPECT_EQ((*moments)[0].at, at_s(kT0 + 120));
     EXPECT_DOUBLE_EQ((*moments)[0].utilisation, 0.9);
+}
+
+// `remotes` is where this host connected to: a server's accepted peers (many, each from an
+// ephemeral port of theirs) are not remote endpoints it contacted.
+TEST(RoundTrip, RemotesCountOutboundConnectionsNotAcceptedPeers) {
+    core::FixedClock clock(at_s(kT0));
+    auto db = open_history(":memory:", OpenMode::ReadWrite);
+    ASSERT_TRUE(db) << db.error().message;
+    auto created = SqliteStore::create(std::move(*db), clock);
+    ASSERT_TRUE(created) << created.error().message;
+    SqliteStore& store = *created;
+    core::Snapshot start;
+    start.taken_at = at_s(kT0);
+    ASSERT_TRUE(store.begin_run({at_s(kT0), "web01", "ebpf", "", "0.1.0"}, start));
+    core::EventBatch batch;
+    auto nginx = maker(100, "nginx");
+    for (int i = 0; i < 50; ++i) {  // 50 clients of nginx's :443, five from each of 10 peers
+        batch.ports.push_back(accepted(at_s(kT0 + i), nginx, 443,
+                                       "198.51.100." + std::to_string(i % 10),
+                                       static_cast<std::uint16_t>(50000 + i)));
+    }
+    for (int i = 0; i < 4; ++i) {  // nginx's own connections to its upstream
+        batch.ports.push_back(opened(at_s(kT0 + i), nginx, 41000 + i, "10.0.0.5", 8080));
+    }
+    core::PortEvent unknown = opened(at_s(kT0), nginx, 42000, "10.0.0.6", 8080);
+    unknown.direction = core::Direction::Unknown;  // a source that could not tell
+    batch.ports.push_back(unknown);
+    ASSERT_TRUE(store.record(batch));
+    ASSERT_TRUE(store.flush());
+
+    auto remotes = remote_endpoints(store.db(), {});
+    ASSERT_TRUE(remotes) << remotes.error().message;
+    ASSERT_EQ(remotes->size(), 1u);
+    EXPECT_EQ((*remotes)[0].address, "10.0.0.5");
+    EXPECT_EQ((*remotes)[0].port, 8080);
+    EXPECT_EQ((*remotes)[0].connections, 4u);
+    EXPECT_EQ((*remotes)[0].top_process, "nginx");
+    // Accepted connections still count as ports nginx took.
+    auto processes = ports_per_process(store.db(), {});
+    ASSERT_TRUE(processes);
+    ASSERT_EQ(processes->size(), 1u);
+    EXPECT_EQ((*processes)[0].opened, 55u);
 }
 
 TEST(Filters, WindowProcessPoolAndLimit) {

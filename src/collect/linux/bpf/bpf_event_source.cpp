@@ -337,6 +337,7 @@ class BpfEventSource final : public EventSource {
         e.to = tcp_state(r.newstate);
         if (r.kind == PW_EV_ACCEPT) {
             e.kind = core::PortEventKind::Opened;
+            e.direction = core::Direction::Inbound;
             out.ports.push_back(std::move(e));
             return;
         }
@@ -350,6 +351,7 @@ class BpfEventSource final : public EventSource {
         const bool opened = e.from == core::TcpState::SynSent;
         const bool closed = e.to == core::TcpState::Close;
         if (opened) {
+            e.direction = core::Direction::Outbound;  // SYN_SENT: this host's connect()
             core::PortEvent o = e;
             o.kind = core::PortEventKind::Opened;
             out.ports.push_back(std::move(o));
