@@ -69,6 +69,7 @@ class MonitorThread {
     }
     ~MonitorThread() {
         stop_ = true;
+        monitor_->interrupt();
         if (thread_.joinable()) {
             thread_.join();
         }

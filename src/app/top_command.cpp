@@ -185,7 +185,7 @@ int run_top(const TopOptions& options, std::ostream& out, std::ostream& err) {
         return kExitFailure;
     }
     monitor::Monitor& m = **monitor;
-    tui::Feed feed{[&m] { return m.step(); }, [&m] { return m.state(); }};
+    tui::Feed feed{[&m] { return m.step(); }, [&m] { return m.state(); }, [&m] { m.interrupt(); }};
     tui::RunOptions run{o.view, o.iterations};
     if (!terminal) {
         if (const char* columns = std::getenv("COLUMNS")) {

@@ -1,6 +1,7 @@
 #include "monitor/monitor.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <deque>
@@ -20,6 +21,9 @@ namespace {
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+
+// The longest wait for events in one go: how late interrupt() may be seen.
+constexpr milliseconds kInterruptSlice{100};
 
 std::string escape_unprintable(std::string_view text) {
     std::string out;
@@ -94,11 +98,19 @@ class MonitorImpl final : public Monitor {
     Result<void> step() override {
         const auto due = next_sample_;
         for (auto now = clock_.now(); now < due; now = clock_.now()) {
-            auto wait = std::chrono::ceil<milliseconds>(due - now);
-            if (auto ok = source_->poll(std::min(wait, o_.interval), batch_); !ok) {
+            if (interrupted_.load(std::memory_order_relaxed)) {
+                return {};  // no sample: the caller is stopping
+            }
+            // Waits in slices, so interrupt() is seen within one (top's q at --interval 10).
+            auto wait = std::min(
+                {std::chrono::ceil<milliseconds>(due - now), o_.interval, kInterruptSlice});
+            if (auto ok = source_->poll(wait, batch_); !ok) {
                 return ok;
             }
             alerts_.reap(log_);
+        }
+        if (interrupted_.load(std::memory_order_relaxed)) {
+            return {};
         }
         take_sample(false);
         const auto now = clock_.now();
@@ -110,6 +122,8 @@ class MonitorImpl final : public Monitor {
     }
 
     const MonitorState& state() const override { return state_; }
+
+    void interrupt() override { interrupted_.store(true, std::memory_order_relaxed); }
 
     ~MonitorImpl() override {
         // The run ends: what waits is written and the store stamps the end (a store that still
@@ -575,6 +589,7 @@ class MonitorImpl final : public Monitor {
     AlertRunner alerts_;
     MonitorState state_;
     core::EventBatch batch_;
+    std::atomic<bool> interrupted_{false};
     MakerMap makers_;
     std::map<std::string, PoolTrack> pools_;
     std::map<std::string, PoolStates> pool_states_;

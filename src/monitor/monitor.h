@@ -72,6 +72,10 @@ class Monitor {
     // An error means the event source broke; store trouble is a warning in the state.
     virtual Result<void> step() = 0;
     virtual const MonitorState& state() const = 0;
+    // From any thread: a step() under way returns within about 100 ms without a sample (a
+    // sample already being taken is finished first), and so does every later one. For
+    // callers that stop (top's q) without waiting out the interval.
+    virtual void interrupt() = 0;
 };
 
 }  // namespace portwatch::monitor

@@ -134,13 +134,26 @@ Result<Ended> run_terminal(const Feed& feed, const RunOptions& options) {
             }
         }
     });
+    // Destroyed before `sampler` (which joins): a step under way is told to end, so leaving
+    // (q, a signal, an error) does not wait for the rest of the interval.
+    struct StopSampler {
+        std::jthread& thread;
+        const Feed& feed;
+        ~StopSampler() {
+            thread.request_stop();
+            if (feed.interrupt) {
+                feed.interrupt();
+            }
+        }
+    } stop_sampler{sampler, feed};
     sigset_t winch;
     sigemptyset(&winch);
     sigaddset(&winch, SIGWINCH);
     pthread_sigmask(SIG_UNBLOCK, &winch, nullptr);
 
     // 3. Declared after the thread, so the terminal is restored before the thread is joined
-    //    (which waits for the step under way, up to one interval).
+    //    (which waits for the step under way to see the interrupt: ~100 ms, or the end of a
+    //    sample being taken).
     auto screen = CursesScreen::create();
     if (!screen) {
         sampler.request_stop();

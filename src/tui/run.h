@@ -19,6 +19,9 @@ struct Feed {
     std::function<Result<void>()> step;
     // The state after the last step (copied: the terminal loop steps on a thread of its own).
     std::function<monitor::MonitorState()> state;
+    // Makes a step under way return soon (unset: the view waits for it when it ends). Called
+    // from the view's thread when it ends, so q does not wait out the interval.
+    std::function<void()> interrupt;
 };
 
 struct RunOptions {

@@ -7,8 +7,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/tmux.h"
@@ -127,6 +129,56 @@ TEST(TopTmux, KeysResizeAndQuit) {
     ASSERT_TRUE(t.wait_for_text("exit=0")) << t.screen();
     ASSERT_TRUE(t.wait_for(restored)) << t.screen();
     EXPECT_EQ(t.screen().find("q quit"), std::string::npos) << "the view stayed on screen";
+    ::unlink(pidfile.c_str());
+}
+
+// A step that lasts the whole interval (10 s here) holds up neither keys nor q: keys act on
+// the frame shown, and q ends the view with the step still under way (it is interrupted).
+TEST(TopTmux, KeysAndQuitDoNotWaitForTheInterval) {
+    if (!require_tmux()) {
+        GTEST_SKIP() << "needs tmux";
+    }
+    const std::string pidfile = pidfile_name();
+    TmuxSession t(wrapped(PORTWATCH_TOOLS_DIR "/top_driver -1 10000", pidfile), 80, 24);
+    ASSERT_TRUE(t.started());
+    ASSERT_TRUE(t.wait_for_text("q quit")) << t.screen();
+    const auto fast = std::chrono::milliseconds(1500);
+    t.send("s");
+    ASSERT_TRUE(t.wait_for_text("sort:time-wait", fast)) << t.screen();
+    t.send("p");
+    ASSERT_TRUE(t.wait_for_text("[PAUSED]", fast)) << t.screen();
+    t.send("h");
+    ASSERT_TRUE(t.wait_for_text("sort by the next key", fast)) << t.screen();
+    t.send("x");
+    ASSERT_TRUE(t.wait_for_text("    PID NAME", fast)) << t.screen();
+    const auto sent = std::chrono::steady_clock::now();
+    t.send("q");
+    ASSERT_TRUE(t.wait_for_text("exit=0", std::chrono::seconds(5))) << t.screen();
+    EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(2));
+    EXPECT_TRUE(t.wait_for(restored)) << t.screen();
+    ::unlink(pidfile.c_str());
+}
+
+// The same with the live monitor (poll source, this host's sockets): q at --interval 10.
+TEST(TopTmux, QuitsTheLiveMonitorWithoutWaitingOutTheInterval) {
+    if (!require_tmux()) {
+        GTEST_SKIP() << "needs tmux";
+    }
+    const std::string pidfile = pidfile_name();
+    TmuxSession t(
+        wrapped(std::string(PORTWATCH_BINARY) + " top --interval 10 --source poll --owners none",
+                pidfile),
+        80, 24);
+    ASSERT_TRUE(t.started());
+    ASSERT_TRUE(t.wait_for_text("q quit")) << t.screen();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the first step under way
+    t.send("s");
+    ASSERT_TRUE(t.wait_for_text("sort:time-wait", std::chrono::milliseconds(1500))) << t.screen();
+    const auto sent = std::chrono::steady_clock::now();
+    t.send("q");
+    ASSERT_TRUE(t.wait_for_text("exit=0", std::chrono::seconds(12))) << t.screen();
+    EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(2));
+    EXPECT_TRUE(t.wait_for(restored)) << t.screen();
     ::unlink(pidfile.c_str());
 }
 

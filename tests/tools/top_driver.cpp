@@ -1,16 +1,19 @@
 // top_driver: the terminal loop of `portwatch top` (tui/run.h) on a scripted feed, for the
 // tmux test of keys, resizes and terminal restore that does not depend on a live monitor.
 //
-//   top_driver [FAIL_AFTER]
+//   top_driver [FAIL_AFTER [STEP_MS]]
 //
 // Forty processes ("svc-00".."svc-39", ports 10..49, one named with escape sequences), three
-// pools; every step (200 ms) adds a port to svc-00. With FAIL_AFTER, the step after that many
-// fails with "scripted failure", which must end the view with the terminal restored.
+// pools; every step (STEP_MS, default 200 ms) adds a port to svc-00. With FAIL_AFTER >= 0, the
+// step after that many fails with "scripted failure", which must end the view with the
+// terminal restored. A step waits like the monitor's: the view's interrupt ends it at once.
 // Exit status: 0 quit, 1 error (message on stderr), 128 + signal.
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -61,10 +64,19 @@ monitor::MonitorState initial() {
 
 int main(int argc, char** argv) {
     long fail_after = argc > 1 ? std::strtol(argv[1], nullptr, 10) : -1;
+    const std::chrono::milliseconds step_time{argc > 2 ? std::strtol(argv[2], nullptr, 10) : 200};
     monitor::MonitorState state = initial();
     long steps = 0;
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool interrupted = false;
     tui::Feed feed{[&]() -> Result<void> {
-                       std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                       {
+                           std::unique_lock lock(mutex);
+                           if (wake.wait_for(lock, step_time, [&] { return interrupted; })) {
+                               return {};
+                           }
+                       }
                        if (fail_after >= 0 && steps >= fail_after) {
                            return make_error("scripted failure");
                        }
@@ -74,9 +86,14 @@ int main(int argc, char** argv) {
                        state.processes[0].recent_ports.push_back(state.processes[0].ports);
                        return {};
                    },
-                   [&] { return state; }};
+                   [&] { return state; },
+                   [&] {
+                       std::lock_guard lock(mutex);
+                       interrupted = true;
+                       wake.notify_all();
+                   }};
     tui::RunOptions options;
-    options.view.interval = std::chrono::milliseconds(200);
+    options.view.interval = step_time;
     auto ended = tui::run_terminal(feed, options);
     if (!ended) {
         std::fprintf(stderr, "top_driver: %s\n",
