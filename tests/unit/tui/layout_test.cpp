@@ -407,4 +407,32 @@ TEST(Plain, EveryProcessNoKeyBarNoTrailingBlanks) {
     EXPECT_EQ(n, 1u + 1 + 3 + 1 + 1 + 41 + 1);
 }
 
+// Plain frames (standard output not a terminal, or -b) are like `top -b`: every pool and every
+// process, however many, whatever size the view was left at.
+TEST(Plain, EveryPoolPastOneScreen) {
+    MonitorState s = sample_state(30);
+    const PoolView model = s.pools[1];
+    for (int i = 0; i < 60; ++i) {
+        PoolView p = model;
+        p.pool = "10.0.0.1 -> 10.0.9." + std::to_string(i) + ":443";
+        p.used = static_cast<std::uint32_t>(100 + i);
+        s.pools.push_back(p);
+    }
+    ViewSettings v;
+    v.rows = 24;
+    v.cols = 80;
+    std::ostringstream out;
+    write_plain_frame(out, s, v);
+    const std::string text = out.str();
+    for (const auto& p : s.pools) {
+        EXPECT_NE(text.find(p.pool.substr(0, 40)), std::string::npos) << p.pool;
+    }
+    for (const auto& p : s.processes) {
+        EXPECT_NE(text.find(" " + p.name + " "), std::string::npos) << p.name;
+    }
+    EXPECT_EQ(text.find("more pools"), std::string::npos);
+    // title, pool heading, 63 pools, blank, process heading, 31 processes, blank
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1 + 1 + 63 + 1 + 1 + 31 + 1);
+}
+
 }  // namespace
