@@ -56,4 +56,10 @@ bool scope_vanished(const Scope& scope);
 // belong to processes, not to namespaces). Does nothing where owners are off.
 void share_owner_pass(LiveOptions& options);
 
+// For a caller that snapshots the same scope again and again (the monitor): owners found in
+// one snapshot are kept for the next, and the process table is read again only for sockets
+// no pass has seen (and in full now and then). Copies of `options` share what is kept; one
+// thread at a time. Does nothing where owners are off or come with each row (Windows).
+void keep_owners_between_snapshots(LiveOptions& options);
+
 }  // namespace portwatch::collect

@@ -620,13 +620,17 @@ Result<std::unique_ptr<Monitor>> Monitor::create(const MonitorOptions& options,
 Result<std::unique_ptr<Monitor>> Monitor::create(const MonitorOptions& options,
                                                  const core::Clock& clock,
                                                  store::HistoryStore* history, std::ostream& log) {
-    auto live = options.live;
+    // The same scope every interval: owners are kept from one sample to the next, and the
+    // process table read again only for sockets not seen before (and in full every 30 s).
+    MonitorOptions kept = options;
+    collect::keep_owners_between_snapshots(kept.live);
+    auto live = kept.live;
     live.clock = &clock;
-    auto opened = collect::open_event_source(options.source, live, options.interval);
+    auto opened = collect::open_event_source(kept.source, live, kept.interval);
     if (!opened) {
         return std::unexpected(opened.error());
     }
-    return create(options, clock, history, log, MonitorInputs{std::move(*opened), {}});
+    return create(kept, clock, history, log, MonitorInputs{std::move(*opened), {}});
 }
 
 }  // namespace portwatch::monitor

@@ -11,6 +11,7 @@
 
 #include "collect/linux/netlink/sock_diag.h"
 #include "collect/linux/netns.h"
+#include "collect/linux/owner_cache.h"
 #include "collect/linux/owner_source.h"
 #include "collect/linux/procfs/process_reader.h"
 #include "collect/linux/recorded_makers.h"
@@ -324,7 +325,8 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     // A pass shared by several snapshots (LiveOptions::owner_pass) is used as it is.
     OwnerPass fresh;
     std::jthread scanner;
-    if (!options.platform.owner_pass &&
+    OwnerCache* cache = options.platform.owner_pass ? nullptr : options.platform.owner_cache.get();
+    if (!options.platform.owner_pass && cache == nullptr &&
         owner_mode(options.owners, options.platform.owner_method) != OwnerMode::None) {
         scanner = std::jthread([&] {
             fresh = run_owner_pass(owner_mode(options.owners, options.platform.owner_method),
@@ -360,7 +362,10 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     if (scanner.joinable()) {
         scanner.join();
     }
-    const OwnerPass& pass = options.platform.owner_pass ? *options.platform.owner_pass : fresh;
+    // A kept pass needs the dumped inodes (which ones are new): it runs after the dump.
+    const OwnerPass& pass = options.platform.owner_pass  ? *options.platform.owner_pass
+                            : cache != nullptr && dumped ? cache->pass(snap.sockets, snap.taken_at)
+                                                         : fresh;
     // Choosing the source is the first thing a snapshot reports on.
     snap.warnings.insert(snap.warnings.begin(), pass.warnings.begin(), pass.warnings.end());
     if (!pass.created) {

@@ -5,6 +5,7 @@
 
 #include "collect/linux/host_facts.h"
 #include "collect/linux/netns_list.h"
+#include "collect/linux/owner_cache.h"
 #include "collect/linux/owner_source.h"
 
 namespace portwatch::collect {
@@ -34,6 +35,14 @@ LiveOptions select_scope(LiveOptions options, const Scope& scope) {
 
 bool scope_vanished(const Scope& scope) {
     return !scope.spec.empty() && ::access(scope.spec.c_str(), F_OK) != 0;
+}
+
+void keep_owners_between_snapshots(LiveOptions& options) {
+    if (!options.owners || options.platform.owner_cache) {
+        return;
+    }
+    options.platform.owner_cache = std::make_shared<OwnerCache>(
+        owner_mode(true, options.platform.owner_method), options.platform.proc_root);
 }
 
 void share_owner_pass(LiveOptions& options) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,16 @@ class OwnerSource {
     virtual ~OwnerSource() = default;
     virtual std::string_view name() const = 0;  // "proc" or "bpf"
     virtual Result<OwnerScan> scan() = 0;
+    // For a caller that keeps the last scan (OwnerCache): every process with its number of
+    // descriptors, and the tables of some processes only. Sources that walk everything in
+    // one go (eBPF) cannot: Unsupported.
+    virtual Result<std::vector<FdCount>> count_fds() {
+        return std::unexpected(Error{ErrorKind::Unsupported, 0, "whole walks only"});
+    }
+    virtual Result<OwnerScan> scan_pids(std::span<const std::int32_t> pids) {
+        (void)pids;
+        return std::unexpected(Error{ErrorKind::Unsupported, 0, "whole walks only"});
+    }
 };
 
 enum class OwnerMode { Auto, Proc, Bpf, None };

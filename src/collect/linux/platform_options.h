@@ -8,6 +8,7 @@
 namespace portwatch::collect {
 
 struct OwnerPass;
+class OwnerCache;
 
 enum class SocketMode { Auto, Netlink, Procfs };
 enum class OwnerMethod { Auto, Proc, Bpf };
@@ -20,6 +21,9 @@ struct PlatformOptions {
     // An owner pass already made (share_owner_pass), shared by the snapshots of several
     // namespaces; when unset, each snapshot makes its own.
     std::shared_ptr<const OwnerPass> owner_pass;
+    // Owners kept between the snapshots of one scope (keep_owners_between_snapshots): the
+    // monitor's. Ignored when owner_pass is set.
+    std::shared_ptr<OwnerCache> owner_cache;
 };
 
 }  // namespace portwatch::collect

@@ -200,7 +200,6 @@ std::optional<std::string> hidden_processes_warning(const std::string& proc_root
 // take the next pid from a shared counter, one per core (at most kMaxThreads), and the
 // results are concatenated; attach_owners() sorts them anyway.
 Result<OwnerScan> ProcFdScanner::scan() {
-    constexpr unsigned kMaxThreads = 4;
     sys::UniqueFd proc(::open(proc_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!proc) {
         return make_errno_error(errno, "cannot open " + proc_root_);
@@ -209,12 +208,52 @@ Result<OwnerScan> ProcFdScanner::scan() {
     if (!pids) {
         return std::unexpected(pids.error());
     }
-    const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxThreads);
+    return scan_listed(proc.get(), *pids);
+}
+
+Result<OwnerScan> ProcFdScanner::scan_pids(std::span<const std::int32_t> pids) {
+    sys::UniqueFd proc(::open(proc_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!proc) {
+        return make_errno_error(errno, "cannot open " + proc_root_);
+    }
+    return scan_listed(proc.get(), pids);
+}
+
+Result<std::vector<FdCount>> ProcFdScanner::count_fds() {
+    sys::UniqueFd proc(::open(proc_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!proc) {
+        return make_errno_error(errno, "cannot open " + proc_root_);
+    }
+    auto pids = list_pids(proc.get(), proc_root_);
+    if (!pids) {
+        return std::unexpected(pids.error());
+    }
+    std::vector<FdCount> out;
+    out.reserve(pids->size());
+    for (std::int32_t pid : *pids) {
+        char path[32];
+        auto [end, ec] = std::to_chars(path, path + sizeof path - 4, pid);
+        std::memcpy(end, "/fd", 4);
+        struct stat dir {};
+        if (::fstatat(proc.get(), path, &dir, 0) == 0) {
+            out.push_back({pid, static_cast<std::uint32_t>(std::max<off_t>(dir.st_size, 0))});
+        }
+    }
+    return out;
+}
+
+Result<OwnerScan> ProcFdScanner::scan_listed(int proc_fd, std::span<const std::int32_t> pids) {
+    constexpr unsigned kMaxThreads = 4;
+    constexpr std::size_t kPidsPerThread = 16;  // fewer: not worth a thread
+    const unsigned threads = static_cast<unsigned>(
+        std::clamp<std::size_t>(std::min<std::size_t>(std::thread::hardware_concurrency(),
+                                                      pids.size() / kPidsPerThread + 1),
+                                1, kMaxThreads));
     std::vector<Partial> parts(threads);
     std::atomic<std::size_t> next{0};
     auto work = [&](Partial& part) {
-        for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < pids->size();) {
-            scan_process(proc.get(), (*pids)[i], part);
+        for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < pids.size();) {
+            scan_process(proc_fd, pids[i], part);
         }
     };
     {
