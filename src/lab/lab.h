@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -55,6 +56,11 @@ struct LabOptions {
     Pattern pattern = Pattern::Churn;
     // 0: the pattern's default (200 ports; 5000 for Healthy), starting at 40000.
     std::uint32_t range_size = 0;
+    // Called in the caller's process once the namespace, its server and taker are up and
+    // before the client runs, with the namespace (as LabOutcome::netns): a watcher that must
+    // see the client's calls (the monitor's eBPF source) starts here. The client waits for it
+    // (at most the lab's start timeout, ~30 s).
+    std::function<void(const std::string& netns)> before_client;
 };
 
 struct LabOutcome {
