@@ -325,6 +325,11 @@ std::optional<Pattern> parse_pattern(std::string_view name) {
 }
 
 Result<Lab> Lab::start(const LabOptions& options) {
+    return start(options, {});
+}
+
+Result<Lab> Lab::start(const LabOptions& options,
+                       const std::function<void(const std::string& netns)>& before_client) {
     std::uint32_t size = options.range_size ? options.range_size
                                             : (options.pattern == Pattern::Healthy ? 5000u : 200u);
     if (size < 16 || size > 20000) {
@@ -345,7 +350,7 @@ Result<Lab> Lab::start(const LabOptions& options) {
     }
     sys::UniqueFd control_read(control_fds[0]), control_write(control_fds[1]);
     int go_fds[2] = {-1, -1};
-    if (options.before_client && ::pipe2(go_fds, O_CLOEXEC) != 0) {
+    if (before_client && ::pipe2(go_fds, O_CLOEXEC) != 0) {
         return make_errno_error(errno, "pipe");
     }
     sys::UniqueFd go_read(go_fds[0]), go_write(go_fds[1]);
@@ -369,7 +374,7 @@ Result<Lab> Lab::start(const LabOptions& options) {
     Report r;
     bool got = read_report(report_read.get(), r, 2 * kStartTimeoutMs);
     if (got && r.status == 0 && go_write) {
-        options.before_client(fmt::format("/proc/{}/ns/net", holder));
+        before_client(fmt::format("/proc/{}/ns/net", holder));
         const char byte = 1;
         write_all(go_write.get(), &byte, 1);
         go_write.reset();

@@ -56,11 +56,6 @@ struct LabOptions {
     Pattern pattern = Pattern::Churn;
     // 0: the pattern's default (200 ports; 5000 for Healthy), starting at 40000.
     std::uint32_t range_size = 0;
-    // Called in the caller's process once the namespace, its server and taker are up and
-    // before the client runs, with the namespace (as LabOutcome::netns): a watcher that must
-    // see the client's calls (the monitor's eBPF source) starts here. The client waits for it
-    // (at most the lab's start timeout, ~30 s).
-    std::function<void(const std::string& netns)> before_client;
 };
 
 struct LabOutcome {
@@ -93,6 +88,12 @@ class Lab {
   public:
     // Needs CAP_SYS_ADMIN (unshare) — in practice root. Bounded: fails after ~30 s.
     static Result<Lab> start(const LabOptions& options);
+    // The same, calling `before_client` in the caller's process once the namespace, its
+    // server and taker are up and before the client runs, with the namespace (as
+    // LabOutcome::netns): a watcher that must see the client's calls (the monitor's eBPF
+    // source) starts there. The client waits for it (at most the lab's start timeout, ~30 s).
+    static Result<Lab> start(const LabOptions& options,
+                             const std::function<void(const std::string& netns)>& before_client);
     Lab(Lab&& other) noexcept;
     Lab& operator=(Lab&&) = delete;
     Lab(const Lab&) = delete;

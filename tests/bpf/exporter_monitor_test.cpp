@@ -1,6 +1,6 @@
 // `portwatch exporter --monitor` end to end on a real lab: the exporter (a child process) runs
 // the monitor with the eBPF event source on the churn lab's namespace, started before the
-// lab's client runs (LabOptions::before_client), and its /metrics must show what only the
+// lab's client runs (Lab::start's before_client), and its /metrics must show what only the
 // monitor knows: the client's failed connect() counted by errno, and its TIME_WAIT sockets
 // attributed exactly. Needs root and eBPF; fails instead of skipping when CI is set.
 
@@ -184,14 +184,12 @@ TEST(ExporterMonitor, ExportsTheLabClientsFailuresAndExactTimeWait) {
     ExporterProcess exporter;
     bool started = false;
     std::string netns;
-    lab::LabOptions options{lab::Pattern::Churn, 0};
-    options.before_client = [&](const std::string& lab_netns) {
+    auto lab = lab::Lab::start({lab::Pattern::Churn, 0}, [&](const std::string& lab_netns) {
         netns = lab_netns;
         started = exporter.start({PORTWATCH_BINARY, "exporter", "--monitor", "--source", "ebpf",
                                   "--netns", lab_netns, "--listen", "127.0.0.1:0", "--interval",
                                   "500ms", "--cache", "0s"});
-    };
-    auto lab = lab::Lab::start(options);
+    });
     ASSERT_TRUE(lab) << lab.error().message;
     ASSERT_TRUE(started) << "the exporter did not start:\n" << exporter.stderr_text();
     const auto& o = lab->outcome();
