@@ -61,5 +61,9 @@ void share_owner_pass(LiveOptions& options);
 // no pass has seen (and in full now and then). Copies of `options` share what is kept; one
 // thread at a time. Does nothing where owners are off or come with each row (Windows).
 void keep_owners_between_snapshots(LiveOptions& options);
+// Lets every snapshot taken with these options (and their copies) reuse one owner source,
+// made at the first: for a process that snapshots again and again (the exporter), the eBPF
+// iterator is loaded once instead of once a snapshot. Does nothing where owners are off.
+void keep_owner_source(LiveOptions& options);
 
 }  // namespace portwatch::collect

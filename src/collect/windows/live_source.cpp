@@ -23,4 +23,8 @@ void keep_owners_between_snapshots(LiveOptions&) {
     // Owners come with each table row: nothing to keep.
 }
 
+void keep_owner_source(LiveOptions&) {
+    // Nor a source to keep.
+}
+
 }  // namespace portwatch::collect
