@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
@@ -62,6 +63,15 @@ struct Observed {
     std::vector<core::FailedAllocation> failures;
     std::uint64_t lost = 0;
 };
+
+// How many TIME_WAIT sockets the churn lab leaves: one per connection it closed (all but the
+// long-lived one), but never more than the range holds beside that connection. In full suite
+// runs the client has made more connections than that (213 in a 200-port range, with
+// tcp_tw_reuse=0): the kernel let a few TIME_WAITs go early, and the range refilled.
+std::size_t expected_time_waits(const lab::LabOutcome& o) {
+    std::size_t range = static_cast<std::size_t>(o.range_high - o.range_low + 1);
+    return std::min<std::size_t>(o.succeeded - 1, range - 1);
+}
 
 class EbpfEvents : public ::testing::Test {
   protected:
@@ -169,11 +179,12 @@ TEST_F(EbpfEvents, ChurnTimeWaitIsAttributedExactlyToTheClient) {
     scope.platform.netns = o.netns;
     // A dump of the host-wide hash can skip a socket when another namespace's leaves the
     // bucket it is resuming in (see lab_test's LabHealthy): each dump is a lower bound, so
-    // take the first of up to three that sees every TIME_WAIT.
+    // take the first of up to three that sees (nearly) every TIME_WAIT.
+    const std::size_t expected = expected_time_waits(o);
     Result<core::Snapshot> snap = make_error("not taken");
     std::size_t tw = 0;
     std::size_t tw_exact = 0;
-    for (int attempt = 0; attempt < 3 && tw * 100 < o.succeeded * 95; ++attempt) {
+    for (int attempt = 0; attempt < 3 && tw * 100 < expected * 95; ++attempt) {
         snap = collect::take_live_snapshot(scope);
         ASSERT_TRUE(snap) << snap.error().message;
         tw = 0;
@@ -187,11 +198,9 @@ TEST_F(EbpfEvents, ChurnTimeWaitIsAttributedExactlyToTheClient) {
                         s.owners == std::vector<std::int32_t>{o.client_pid};
         }
     }
-    // Nearly every connect, not every one: once in a full suite run the events had seen every
-    // TIME_WAIT transition but three dumps in a row showed one TIME_WAIT fewer (199 after 201
-    // connects); where that socket went is not known yet (notes: closing note of 2026-12-02).
-    // What this test is about is the share attributed exactly, below.
-    EXPECT_GE(tw * 100, o.succeeded * 95);
+    // What this test is about is the share attributed exactly, below; the count only shows
+    // the snapshot saw the lab's TIME_WAITs at all.
+    EXPECT_GE(tw * 100, expected * 95) << tw << " TIME_WAIT, " << expected << " expected";
     EXPECT_GE(tw_exact * 100, tw * 99) << tw_exact << " of " << tw;
     const core::Process* client = snap->find_process(o.client_pid);
     ASSERT_NE(client, nullptr);
@@ -218,11 +227,12 @@ TEST_F(EbpfEvents, SnapshotCommandMarksTimeWaitExact) {
         return std::pair(total, exact);
     };
     // Each dump is a lower bound (above): the first of up to three that sees them all.
+    const std::size_t expected = expected_time_waits(o);
     auto [total, exact] = exact_time_waits();
-    for (int retry = 0; retry < 2 && total * 100 < o.succeeded * 95; ++retry) {
+    for (int retry = 0; retry < 2 && total * 100 < expected * 95; ++retry) {
         std::tie(total, exact) = exact_time_waits();
     }
-    EXPECT_GE(total * 100, o.succeeded * 95);  // as above
+    EXPECT_GE(total * 100, expected * 95) << total << " TIME_WAIT, " << expected << " expected";
     EXPECT_GE(exact * 100, total * 99) << exact << " of " << total;
     // Once the source is gone, so is its pin, and the owners are inferred again; unless
     // another source (a monitor running beside the test) shares the pin.

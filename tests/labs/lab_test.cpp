@@ -245,19 +245,25 @@ TEST(LabHealthy, BusyNamespaceOverManyDestinationsIsOk) {
     const auto& o = lab->outcome();
     EXPECT_EQ(o.error, 0) << o.story;
     EXPECT_EQ(o.succeeded, 3500u);
-    // A sock_diag dump walks the host-wide established hash and resumes each batch by position
-    // in a bucket: a socket of another namespace leaving that bucket mid-dump (earlier tests'
-    // TIME_WAITs expiring) makes it skip one, as `ss` would. Each dump is a lower bound; take
-    // the first of up to three that sees them all.
+    // 3000 connections held (both ends in the namespace), 500 closed by the client (TIME_WAIT),
+    // two listeners. A sock_diag dump walks the host-wide established hash and resumes each
+    // batch by position in a bucket: a socket of another namespace leaving that bucket
+    // mid-dump (earlier tests' TIME_WAITs expiring) makes it skip one, as `ss` would. Each dump
+    // is a lower bound; take the first of up to three that sees them all. In full suite runs a
+    // few TIME_WAITs were gone in three dumps in a row (6496 of 6502): the kernel let them go
+    // early, as in the churn lab (tests/bpf/bpf_event_test.cpp), so 99 % of them is the floor.
+    constexpr std::size_t kHeld = 3000, kClosed = 500, kListeners = 2;
+    constexpr std::size_t kSockets = 2 * kHeld + kClosed + kListeners;
     auto r = diagnose_lab(o);
-    for (int retry = 0; retry < 2 && r.checked.tcp < 6500u; ++retry) {
+    for (int retry = 0; retry < 2 && r.checked.tcp < kSockets; ++retry) {
         r = diagnose_lab(o);
     }
     EXPECT_FALSE(r.unknown) << r.summary;
     EXPECT_EQ(r.verdict, Severity::Ok) << r.summary;
     EXPECT_TRUE(r.findings.empty()) << r.findings.front().title;
     EXPECT_EQ(r.checked.connect_pools, 60u);
-    EXPECT_GE(r.checked.tcp, 6500u);
+    EXPECT_LE(r.checked.tcp, kSockets);
+    EXPECT_GE(r.checked.tcp * 100, kSockets * 99) << r.checked.tcp << " of " << kSockets;
     EXPECT_EQ(r.summary.rfind("OK: ", 0), 0u);
 }
 
