@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analyze/severity.h"
@@ -62,6 +63,13 @@ struct EvidenceDestination {
 };
 
 // A process draining a pool: its connections by state and destination, and its growth.
+// How a culprit without a name is shown: nobody found (pid 0), or a capture without names.
+inline constexpr std::string_view kNoOwner = "(no owner found)";
+inline constexpr std::string_view kNoName = "(name not captured)";
+inline std::string_view culprit_name(std::int32_t pid, const std::string& name) {
+    return !name.empty() ? std::string_view(name) : pid == 0 ? kNoOwner : kNoName;
+}
+
 struct EvidenceCulprit {
     std::int32_t pid = 0;  // 0: nobody could be found for these sockets
     std::string name;

@@ -28,10 +28,10 @@ std::string percent(double fraction) {
 }
 
 std::string process_label(std::int32_t pid, const std::string& name) {
-    if (pid == 0 && name.empty()) {
-        return "(no owner found)";
+    if (pid == 0) {
+        return name.empty() ? std::string(kNoOwner) : name;
     }
-    return pid == 0 ? name : fmt::format("{} ({})", name, pid);
+    return fmt::format("{} ({})", name.empty() ? kNoName : name, pid);
 }
 
 std::string stamp(core::TimePoint t) {
@@ -416,7 +416,7 @@ void EvidenceBuilder::finish_reports(Evidence& e) const {
                                                  "endpoint)",
                                                  o.inferred, o.sockets)
                                            : "exact";
-            for (const auto& d : o.destinations.empty() ? pool.destinations : o.destinations) {
+            for (const auto& d : o.destinations) {
                 if (c.destinations.size() < EvidenceLimits::kDestinations) {
                     c.destinations.push_back({d.remote.to_string(), d.sockets});
                 }

@@ -156,7 +156,7 @@ class HtmlWriter {
                 "<th>Destinations</th><th>Mechanism</th><th>Owner</th></tr></thead>\n<tbody>\n";
         for (const auto& c : e_.culprits) {
             out_ << "<tr><td class=\"n\">" << c.pid << "</td><td><b class=\"name\">"
-                 << html_escape(c.name.empty() ? "(no owner found)" : c.name) << "</b>";
+                 << html_escape(culprit_name(c.pid, c.name)) << "</b>";
             if (!c.cmdline.empty()) {
                 out_ << "<br><span class=\"cmd\">" << html_escape(c.cmdline) << "</span>";
             }

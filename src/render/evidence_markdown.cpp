@@ -52,7 +52,7 @@ class MarkdownWriter {
                 destinations += (destinations.empty() ? "" : ", ") + markdown_escape(d.endpoint) +
                                 (d.count > 0 ? fmt::format(" ({})", d.count) : "");
             }
-            std::string name = markdown_escape(c.name.empty() ? "(no owner found)" : c.name);
+            std::string name = markdown_escape(culprit_name(c.pid, c.name));
             if (!c.cmdline.empty()) {
                 name += "<br>" + markdown_escape(c.cmdline);
             }
