@@ -53,9 +53,14 @@ std::string shorten(std::string_view text, std::size_t max_bytes) {
     return "\u2026" + std::string(text.substr(at));
 }
 
-std::string time_label(core::TimePoint t, bool with_day) {
+// A tick's time: with the day over most of a day or more, with seconds under ten minutes
+// (a lab's two minutes would repeat one HH:MM at every tick).
+std::string time_label(core::TimePoint t, double span_seconds) {
     auto s = std::chrono::floor<std::chrono::seconds>(t);
-    return with_day ? fmt::format("{:%m-%d %H:%M}", s) : fmt::format("{:%H:%M}", s);
+    if (span_seconds > 20 * 3600) {
+        return fmt::format("{:%m-%d %H:%M}", s);
+    }
+    return span_seconds < 600 ? fmt::format("{:%H:%M:%S}", s) : fmt::format("{:%H:%M}", s);
 }
 
 }  // namespace
@@ -128,7 +133,6 @@ void write_svg_chart(std::ostream& out, const Chart& chart, const SvgSize& size)
             "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n",
             kLeft, y, kLeft + plot_w, y, kLeft - 6, y + 4, number_text(v));
     }
-    const bool with_day = seconds > 20 * 3600;
     constexpr int kXTicks = 6;
     for (int i = 0; i <= kXTicks; ++i) {
         double x = kLeft + plot_w * i / kXTicks;
@@ -137,7 +141,7 @@ void write_svg_chart(std::ostream& out, const Chart& chart, const SvgSize& size)
         out << fmt::format(
             "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#999\"/>"
             "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
-            x, kTop + plot_h, x, kTop + plot_h + 4, x, kTop + plot_h + 16, time_label(t, with_day));
+            x, kTop + plot_h, x, kTop + plot_h + 4, x, kTop + plot_h + 16, time_label(t, seconds));
     }
     out << fmt::format(
         "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"#333\"/>"
