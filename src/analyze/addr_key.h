@@ -4,8 +4,10 @@
 // encoded as its v4-mapped IPv6 form, so a v4-mapped address and its IPv4 form get the same
 // key: the kernel's folding of v4-mapped IPv6 into IPv4 comes for free.
 
+#include <bit>
 #include <compare>
 #include <cstdint>
+#include <cstring>
 
 #include "core/ip_address.h"
 
@@ -26,9 +28,13 @@ inline AddrKey addr_key(const core::IpAddress& a) {
                std::uint64_t{b[2]} << 8 | std::uint64_t{b[3]};
         return k;
     }
-    for (int i = 0; i < 8; ++i) {
-        k.hi = k.hi << 8 | b[i];
-        k.lo = k.lo << 8 | b[8 + i];
+    // Two big-endian loads, not a loop over 16 bytes: sorting 100k sockets calls this some
+    // ten million times (the exporter's scrape profile: an eighth of its CPU).
+    std::memcpy(&k.hi, b.data(), 8);
+    std::memcpy(&k.lo, b.data() + 8, 8);
+    if constexpr (std::endian::native == std::endian::little) {
+        k.hi = std::byteswap(k.hi);
+        k.lo = std::byteswap(k.lo);
     }
     k.scope = a.scope_id();
     return k;

@@ -206,6 +206,10 @@ CLI::App* add_exporter_command(CLI::App& app, ExporterArgs& a) {
     cmd->add_option("--cache", a.cache, "one snapshot serves every scrape for this long")
         ->capture_default_str();
     cmd->add_option("--workers", a.workers, "connections served at once")->capture_default_str();
+    cmd->add_option("--max-connections-per-ip", a.per_address,
+                    "connections one client address may hold open, at most --workers (more are "
+                    "closed at once; 0: no cap)")
+        ->capture_default_str();
     cmd->add_option("--request-timeout", a.request_timeout,
                     "a request and its response must be done within this")
         ->capture_default_str();
@@ -271,6 +275,8 @@ Result<ExporterOptions> finish_exporter_args(const ExporterArgs& a) {
         return make_error("--workers must be 1 to 1024");
     }
     o.limits.workers = a.workers;
+    // A cap above the workers caps nothing: one address could hold them all.
+    o.limits.per_address = std::min(a.per_address, a.workers);
     auto timeout = duration(a.request_timeout, "--request-timeout");
     if (!timeout) {
         return std::unexpected(timeout.error());

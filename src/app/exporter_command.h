@@ -45,6 +45,7 @@ struct ExporterArgs {
     std::size_t top_pools = 20, top_processes = 20;
     std::string cache = "1s";
     std::size_t workers = 16;
+    std::size_t per_address = kDefaultPerAddress;
     std::string request_timeout = "10s";
     bool monitor = false;
     std::string source = "auto";

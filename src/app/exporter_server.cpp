@@ -10,10 +10,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -77,6 +81,79 @@ class LifoPool final : public httplib::TaskQueue {
     std::deque<std::function<void()>> jobs_;
     std::vector<std::thread> threads_;
     bool stopping_ = false;
+};
+
+// The peer's address as 16 bytes, IPv4 as IPv4-mapped IPv6 (a dual-stack listener sees both
+// spellings of one host); nullopt when the peer is gone.
+std::optional<std::array<unsigned char, 16>> peer_address(int fd) {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        return std::nullopt;
+    }
+    std::array<unsigned char, 16> key{};
+    if (addr.ss_family == AF_INET) {
+        const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+        key[10] = key[11] = 0xff;
+        std::memcpy(key.data() + 12, &a->sin_addr, 4);
+    } else if (addr.ss_family == AF_INET6) {
+        std::memcpy(key.data(), &reinterpret_cast<const sockaddr_in6*>(&addr)->sin6_addr, 16);
+    } else {
+        return std::nullopt;
+    }
+    return key;
+}
+
+// Open connections per client address, capped. A Slot holds one for a connection's life.
+class AddressCounts {
+  public:
+    using Key = std::array<unsigned char, 16>;
+    explicit AddressCounts(std::size_t cap) : cap_(cap) {}
+    class Slot {
+      public:
+        Slot(AddressCounts* owner, Key key) : owner_(owner), key_(key) {}
+        Slot(const Slot&) = delete;
+        Slot& operator=(const Slot&) = delete;
+        ~Slot() {
+            if (owner_ != nullptr) {
+                owner_->release(key_);
+            }
+        }
+
+      private:
+        AddressCounts* owner_;
+        Key key_;
+    };
+    // A slot for this connection; nullopt when its address holds `cap` already. A connection
+    // whose peer cannot be named (gone already) is not counted.
+    std::optional<Slot> take(int fd) {
+        if (cap_ == 0) {
+            return std::optional<Slot>(std::in_place, nullptr, Key{});
+        }
+        const auto key = peer_address(fd);
+        if (!key) {
+            return std::optional<Slot>(std::in_place, nullptr, Key{});
+        }
+        std::lock_guard lock(mutex_);
+        std::size_t& n = open_[*key];
+        if (n >= cap_) {
+            return std::nullopt;
+        }
+        ++n;
+        return std::optional<Slot>(std::in_place, this, *key);
+    }
+
+  private:
+    void release(const Key& key) {
+        std::lock_guard lock(mutex_);
+        auto it = open_.find(key);
+        if (it != open_.end() && --it->second == 0) {
+            open_.erase(it);
+        }
+    }
+    std::size_t cap_;
+    std::mutex mutex_;
+    std::map<Key, std::size_t> open_;  // only addresses with a connection open
 };
 
 int remaining_ms(SteadyTime deadline, std::chrono::milliseconds cap) {
@@ -237,7 +314,7 @@ struct SslDeleter {
 class HardenedServer final : public httplib::Server, public ExporterServer {
   public:
     HardenedServer(const ServerLimits& limits, std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx)
-        : limits_(limits), ctx_(std::move(ctx)) {
+        : limits_(limits), ctx_(std::move(ctx)), addresses_(limits.per_address) {
         const std::size_t workers = std::max<std::size_t>(1, limits.workers);
         new_task_queue = [workers] { return new LifoPool(workers); };
         set_payload_max_length(limits.max_body);
@@ -265,6 +342,12 @@ class HardenedServer final : public httplib::Server, public ExporterServer {
 
   private:
     bool process_and_close_socket(socket_t sock) override {
+        // Over its address's cap: closed before anything is read, the worker free at once.
+        const auto slot = addresses_.take(sock);
+        if (!slot) {
+            ::close(sock);
+            return true;
+        }
         const int flags = ::fcntl(sock, F_GETFL);
         ::fcntl(sock, F_SETFL, flags | O_NONBLOCK);
         std::unique_ptr<SSL, SslDeleter> ssl;
@@ -321,6 +404,7 @@ class HardenedServer final : public httplib::Server, public ExporterServer {
 
     ServerLimits limits_;
     std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx_;
+    AddressCounts addresses_;
     int port_ = -1;
 };
 

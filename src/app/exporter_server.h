@@ -9,6 +9,10 @@
 //  - `workers` threads serve connections, newest first (LIFO): a scrape that arrives after a
 //    flood of idle or slow connections waits for one worker to free up (at most one deadline),
 //    not for the whole flood; the listen backlog is raised from cpp-httplib's 5;
+//  - one client address holds at most `per_address` connections (IPv4-mapped IPv6 counts as
+//    IPv4): its next one is closed as soon as a worker takes it, so hundreds of idle
+//    connections from one host tie up that many workers, not all of them, and a scraper
+//    elsewhere is served at once;
 //  - TLS (OpenSSL) with the handshake under the same deadline.
 
 #include <httplib.h>
@@ -24,8 +28,15 @@
 
 namespace portwatch::app {
 
+// The default cap on one client address's open connections (--max-connections-per-ip): a
+// Prometheus server keeps one connection per target; a few for HA pairs behind one NAT.
+inline constexpr std::size_t kDefaultPerAddress = 4;
+
 struct ServerLimits {
     std::size_t workers = 16;
+    // Connections one client address may hold open at once; 0: no cap. Below `workers`, so
+    // that no one address can take every worker.
+    std::size_t per_address = kDefaultPerAddress;
     std::chrono::milliseconds request_timeout{10000};
     std::chrono::milliseconds idle_timeout{2000};
     std::size_t keep_alive_max = 20;

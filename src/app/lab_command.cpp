@@ -29,12 +29,14 @@ CLI::App* add_lab_command(CLI::App& app, LabArgs& a) {
     cmd->add_option("--range", a.range, "ports in the lab's range (default 200; healthy: 5000)");
     cmd->footer(R"(WHAT IT TOUCHES:
   Only a network namespace it creates (unshare), with just a loopback interface, a narrowed
-  net.ipv4.ip_local_port_range (40000 and up) and tcp_tw_reuse=0 (reserved: 80% of it in
-  net.ipv4.ip_local_reserved_ports, the namespace's own list; dead-backend adds a route
-  192.0.2.0/24 via lo that drops every packet). Its processes (pwlab-holder,
-  pwlab-server/pwlab-dns, the client named after the pattern, and for listeners-in-range
-  and proxy-bind the process that takes the ports first: pwlab-listener, pwlab-proxy) hold
-  the namespace; when the lab ends they are stopped and the namespace disappears with them.
+  net.ipv4.ip_local_port_range (40000 and up), tcp_tw_reuse=0 and tcp_rfc1337=1, so that
+  an RST cannot end a TIME_WAIT early and a run does not depend on the machine's load
+  (reserved: 80% of the range in net.ipv4.ip_local_reserved_ports, the namespace's own
+  list; dead-backend adds a route 192.0.2.0/24 via lo that drops every packet). Its
+  processes (pwlab-holder, pwlab-server/pwlab-dns, the client named after the pattern, and
+  for listeners-in-range and proxy-bind the process that takes the ports first:
+  pwlab-listener, pwlab-proxy) hold the namespace; when the lab ends they are stopped and
+  the namespace disappears with them.
   Needs root (CAP_SYS_ADMIN).
 
 EXAMPLES:

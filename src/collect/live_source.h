@@ -56,4 +56,9 @@ bool scope_vanished(const Scope& scope);
 // belong to processes, not to namespaces). Does nothing where owners are off.
 void share_owner_pass(LiveOptions& options);
 
+// Lets every snapshot taken with these options (and their copies) reuse one owner source,
+// made at the first: for a process that snapshots again and again (the exporter), the eBPF
+// iterator is loaded once instead of once a snapshot. Does nothing where owners are off.
+void keep_owner_source(LiveOptions& options);
+
 }  // namespace portwatch::collect

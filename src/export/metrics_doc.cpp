@@ -47,7 +47,20 @@ void write_metrics_doc(std::ostream& out) {
         << ", K_r = " << defaults.top_processes << ") that is " << series_budget_per_scope(defaults)
         << " series per namespace,\n"
         << "whatever the number of sockets or destinations (a unit test holds 100,000 sockets "
-           "to 50,000 destinations to it).\n";
+           "to 50,000 destinations to it).\n"
+           "\n## Serving\n\n"
+           "Concurrent scrapes share one snapshot, reused for `--cache` (1 s). `--workers` "
+           "(16) threads serve connections,\n"
+           "newest first; each request has one deadline (`--request-timeout`, 10 s) for its "
+           "head, body and response, and a\n"
+           "kept-alive connection waits at most 2 s for its next one. One client address "
+           "holds at most\n"
+           "`--max-connections-per-ip` connections (4; at most `--workers`, 0 for no cap): "
+           "its next ones are closed at\n"
+           "once, so a host with hundreds of idle connections ties up that many workers and a "
+           "scraper elsewhere is\n"
+           "served at once. Request heads over 8 KiB a line and bodies over 4 KiB are "
+           "refused.\n";
 }
 
 }  // namespace portwatch::exporter

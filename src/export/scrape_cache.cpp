@@ -93,6 +93,8 @@ std::shared_ptr<const MetricSet> ScrapeCache::take() {
 }
 
 Sampler live_sampler(collect::LiveOptions live, std::string netns, analyze::Thresholds thresholds) {
+    // A scrape a second (or every --cache): the owner source is made once, not per scrape.
+    collect::keep_owner_source(live);
     return [live = std::move(live), netns = std::move(netns),
             thresholds]() -> Result<std::vector<live::ScopeSample>> {
         std::vector<live::ScopeSample> samples;

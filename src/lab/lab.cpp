@@ -122,9 +122,10 @@ pid_t fork_child(Pattern pattern, std::uint32_t range_size, Role role, int& read
 }
 
 // The holder: owns the namespace, starts both ends, reports, and on EOF of `control`
-// stops them. Never returns.
-[[noreturn]] void run_holder(Pattern pattern, std::uint32_t range_size, int report_fd,
-                             int control) {
+// stops them. With a `go` pipe (-1: none) it reports "ready" before the client and waits for
+// a byte on `go` to start it. Never returns.
+[[noreturn]] void run_holder(Pattern pattern, std::uint32_t range_size, int report_fd, int control,
+                             int go) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     ::prctl(PR_SET_NAME, "pwlab-holder");
     if (::unshare(CLONE_NEWNET) != 0) {
@@ -145,6 +146,15 @@ pid_t fork_child(Pattern pattern, std::uint32_t range_size, Role role, int& read
     // As on a host talking to a remote server: loopback TIME_WAIT reuse (the default 2) off.
     if (!write_text("/proc/sys/net/ipv4/tcp_tw_reuse", "0")) {
         holder_fail(report_fd, "setting net.ipv4.tcp_tw_reuse");
+    }
+    // TIME_WAIT keeps its port for the whole 60 s, even if an RST arrives (RFC 1337). On a
+    // loaded machine loopback segments can arrive late: a TIME_WAIT socket answers a stale
+    // one (PAWS) with an ACK, the server, already closed, answers that with an RST, and with
+    // the default (0) the RST kills the TIME_WAIT ("assassination"). Measured under load: 1
+    // run in 30 made 215 connections in a 200-port range (nstat: 16 PAWSTimewait, 16 RSTs
+    // sent), so a lab's counts depended on the machine's load.
+    if (!write_text("/proc/sys/net/ipv4/tcp_rfc1337", "1")) {
+        holder_fail(report_fd, "setting net.ipv4.tcp_rfc1337");
     }
     // ip_local_reserved_ports is per namespace too: the host's list is untouched.
     if (auto reserved = detail::taken_ports(pattern, range_size);
@@ -187,6 +197,20 @@ pid_t fork_child(Pattern pattern, std::uint32_t range_size, Role role, int& read
                               "the lab's taker did not report in time");
             }
             write_all(report_fd, &tr, sizeof tr);
+            ::_exit(1);
+        }
+    }
+    if (go >= 0) {
+        Report ready;
+        std::snprintf(ready.message, sizeof ready.message, "ready");
+        char byte = 0;
+        pollfd p{go, POLLIN, 0};
+        if (!write_all(report_fd, &ready, sizeof ready) || ::poll(&p, 1, kStartTimeoutMs) != 1 ||
+            ::read(go, &byte, 1) != 1) {
+            if (server > 0)  // the caller gave up: the lab ends here
+                ::kill(server, SIGKILL);
+            if (taker > 0)
+                ::kill(taker, SIGKILL);
             ::_exit(1);
         }
     }
@@ -310,6 +334,11 @@ std::optional<Pattern> parse_pattern(std::string_view name) {
 }
 
 Result<Lab> Lab::start(const LabOptions& options) {
+    return start(options, {});
+}
+
+Result<Lab> Lab::start(const LabOptions& options,
+                       const std::function<void(const std::string& netns)>& before_client) {
     std::uint32_t size = options.range_size ? options.range_size
                                             : (options.pattern == Pattern::Healthy ? 5000u : 200u);
     if (size < 16 || size > 20000) {
@@ -329,6 +358,11 @@ Result<Lab> Lab::start(const LabOptions& options) {
         return make_errno_error(errno, "pipe");
     }
     sys::UniqueFd control_read(control_fds[0]), control_write(control_fds[1]);
+    int go_fds[2] = {-1, -1};
+    if (before_client && ::pipe2(go_fds, O_CLOEXEC) != 0) {
+        return make_errno_error(errno, "pipe");
+    }
+    sys::UniqueFd go_read(go_fds[0]), go_write(go_fds[1]);
     pid_t holder = ::fork();
     if (holder < 0) {
         return make_errno_error(errno, "fork");
@@ -336,15 +370,25 @@ Result<Lab> Lab::start(const LabOptions& options) {
     if (holder == 0) {
         report_read.reset();
         control_write.reset();
-        run_holder(options.pattern, size, report_write.get(), control_read.get());
+        go_write.reset();
+        run_holder(options.pattern, size, report_write.get(), control_read.get(),
+                   go_read ? go_read.get() : -1);
     }
     report_write.reset();
     control_read.reset();
+    go_read.reset();
     Lab lab;
     lab.holder_ = holder;
     lab.control_ = std::move(control_write);
     Report r;
     bool got = read_report(report_read.get(), r, 2 * kStartTimeoutMs);
+    if (got && r.status == 0 && go_write) {
+        before_client(fmt::format("/proc/{}/ns/net", holder));
+        const char byte = 1;
+        write_all(go_write.get(), &byte, 1);
+        go_write.reset();
+        got = read_report(report_read.get(), r, 2 * kStartTimeoutMs);
+    }
     report_read.reset();
     if (!got) {
         return make_error(ErrorKind::Io, "the lab did not start (no report from its namespace)");

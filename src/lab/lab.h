@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -87,6 +88,12 @@ class Lab {
   public:
     // Needs CAP_SYS_ADMIN (unshare) — in practice root. Bounded: fails after ~30 s.
     static Result<Lab> start(const LabOptions& options);
+    // The same, calling `before_client` in the caller's process once the namespace, its
+    // server and taker are up and before the client runs, with the namespace (as
+    // LabOutcome::netns): a watcher that must see the client's calls (the monitor's eBPF
+    // source) starts there. The client waits for it (at most the lab's start timeout, ~30 s).
+    static Result<Lab> start(const LabOptions& options,
+                             const std::function<void(const std::string& netns)>& before_client);
     Lab(Lab&& other) noexcept;
     Lab& operator=(Lab&&) = delete;
     Lab(const Lab&) = delete;

@@ -111,8 +111,11 @@ Tallies tally_processes(const core::Snapshot& snapshot, const MakerMap& makers) 
     };
     for (const auto& s : snapshot.sockets) {
         if (!s.owners.empty()) {
+            // A snapshot taken while an eBPF event source runs names the makers of TIME_WAIT
+            // sockets itself, from the pinned maker map: those are exact too.
+            const bool recorded = s.attribution == core::Attribution::Recorded;
             for (std::int32_t pid : s.owners) {
-                add(acc[pid], s, false);
+                add(acc[pid], s, recorded);
             }
         } else if (const MakerEntry* m = makers.find(s, snapshot.netns); m != nullptr) {
             Acc& a = acc[m->maker.pid];

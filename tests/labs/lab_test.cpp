@@ -249,9 +249,9 @@ TEST(LabHealthy, BusyNamespaceOverManyDestinationsIsOk) {
     // two listeners. A sock_diag dump walks the host-wide established hash and resumes each
     // batch by position in a bucket: a socket of another namespace leaving that bucket
     // mid-dump (earlier tests' TIME_WAITs expiring) makes it skip one, as `ss` would. Each dump
-    // is a lower bound; take the first of up to three that sees them all. In full suite runs a
-    // few TIME_WAITs were gone in three dumps in a row (6496 of 6502): the kernel let them go
-    // early, as in the churn lab (tests/bpf/bpf_event_test.cpp), so 99 % of them is the floor.
+    // is a lower bound; take the first of up to three that sees them all. (6496 of 6502 in
+    // three dumps in a row, once, was not the dump: RSTs had ended TIME_WAITs early, which
+    // the lab's tcp_rfc1337=1 now prevents; see lab.cpp.)
     constexpr std::size_t kHeld = 3000, kClosed = 500, kListeners = 2;
     constexpr std::size_t kSockets = 2 * kHeld + kClosed + kListeners;
     auto r = diagnose_lab(o);
@@ -263,7 +263,7 @@ TEST(LabHealthy, BusyNamespaceOverManyDestinationsIsOk) {
     EXPECT_TRUE(r.findings.empty()) << r.findings.front().title;
     EXPECT_EQ(r.checked.connect_pools, 60u);
     EXPECT_LE(r.checked.tcp, kSockets);
-    EXPECT_GE(r.checked.tcp * 100, kSockets * 99) << r.checked.tcp << " of " << kSockets;
+    EXPECT_GE(r.checked.tcp + 2, kSockets) << r.checked.tcp << " of " << kSockets;
     EXPECT_EQ(r.summary.rfind("OK: ", 0), 0u);
 }
 

@@ -327,8 +327,10 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     if (!options.platform.owner_pass &&
         owner_mode(options.owners, options.platform.owner_method) != OwnerMode::None) {
         scanner = std::jthread([&] {
-            fresh = run_owner_pass(owner_mode(options.owners, options.platform.owner_method),
-                                   options.platform.proc_root);
+            const OwnerMode mode = owner_mode(options.owners, options.platform.owner_method);
+            fresh = options.platform.kept_owners
+                        ? options.platform.kept_owners->run(mode, options.platform.proc_root)
+                        : run_owner_pass(mode, options.platform.proc_root);
         });
     }
     // The eBPF owner pass reads every socket descriptor's port lock: then the dump is the only

@@ -40,8 +40,17 @@ void share_owner_pass(LiveOptions& options) {
     if (!options.owners || options.platform.owner_pass) {
         return;
     }
-    options.platform.owner_pass = std::make_shared<const OwnerPass>(run_owner_pass(
-        owner_mode(true, options.platform.owner_method), options.platform.proc_root));
+    const OwnerMode mode = owner_mode(true, options.platform.owner_method);
+    options.platform.owner_pass = std::make_shared<const OwnerPass>(
+        options.platform.kept_owners
+            ? options.platform.kept_owners->run(mode, options.platform.proc_root)
+            : run_owner_pass(mode, options.platform.proc_root));
+}
+
+void keep_owner_source(LiveOptions& options) {
+    if (options.owners && !options.platform.kept_owners) {
+        options.platform.kept_owners = std::make_shared<KeptOwnerSource>();
+    }
 }
 
 }  // namespace portwatch::collect

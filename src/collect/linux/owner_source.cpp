@@ -43,6 +43,18 @@ bool owner_pass_likely_knows_port_locks([[maybe_unused]] OwnerMode mode) {
 #endif
 }
 
+namespace {
+
+void scan_into(OwnerSource& source, OwnerPass& pass) {
+    pass.name = source.name();
+    pass.scan = source.scan();
+    if (*pass.scan) {
+        prepare_owner_scan(**pass.scan);
+    }
+}
+
+}  // namespace
+
 OwnerPass run_owner_pass(OwnerMode mode, const std::string& proc_root) {
     OwnerPass pass;
     auto source = make_owner_source(mode, proc_root, pass.warnings);
@@ -51,13 +63,38 @@ OwnerPass run_owner_pass(OwnerMode mode, const std::string& proc_root) {
         return pass;
     }
     if (*source) {
-        pass.name = (*source)->name();
-        pass.scan = (*source)->scan();
-        if (*pass.scan) {
-            prepare_owner_scan(**pass.scan);
-        }
+        scan_into(**source, pass);
     }
     return pass;  // releases the source (an eBPF program: closing it) here, off the caller's path
+}
+
+OwnerPass KeptOwnerSource::run(OwnerMode mode, const std::string& proc_root) {
+    if (mode == OwnerMode::None) {
+        return OwnerPass{};
+    }
+    std::lock_guard lock(mutex_);
+    if (source_ && (mode != mode_ || proc_root != proc_root_)) {
+        source_.reset();
+    }
+    OwnerPass pass;
+    if (!source_) {
+        warnings_.clear();
+        auto made = make_owner_source(mode, proc_root, warnings_);
+        if (!made) {
+            pass.created = std::unexpected(made.error());
+            pass.warnings = warnings_;
+            return pass;
+        }
+        source_ = std::move(*made);
+        mode_ = mode;
+        proc_root_ = proc_root;
+    }
+    pass.warnings = warnings_;
+    scan_into(*source_, pass);
+    if (!*pass.scan) {
+        source_.reset();
+    }
+    return pass;
 }
 
 // Join of sockets to file descriptors, by inode.

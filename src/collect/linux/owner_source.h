@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,6 +85,22 @@ struct OwnerPass {
 };
 
 OwnerPass run_owner_pass(OwnerMode mode, const std::string& proc_root);
+
+// One owner source for many passes, made at the first and kept: a process that snapshots
+// over and over (the exporter, once a scrape) loads the eBPF iterator and parses the kernel's
+// BTF once, not every time. A pass whose scan fails drops the source, so the next one makes
+// it again (and may fall back to /proc then). Passes take turns.
+class KeptOwnerSource {
+  public:
+    OwnerPass run(OwnerMode mode, const std::string& proc_root);
+
+  private:
+    std::mutex mutex_;
+    std::unique_ptr<OwnerSource> source_;
+    std::vector<core::Warning> warnings_;  // from choosing it: repeated in every pass
+    OwnerMode mode_ = OwnerMode::None;
+    std::string proc_root_;
+};
 
 // Whether run_owner_pass(mode) will most likely read port locks (OwnerScan::knows_port_locks):
 // eBPF chosen and its privileges present. A cheap guess, made before the pass starts; a wrong

@@ -8,6 +8,7 @@
 namespace portwatch::collect {
 
 struct OwnerPass;
+class KeptOwnerSource;
 
 enum class SocketMode { Auto, Netlink, Procfs };
 enum class OwnerMethod { Auto, Proc, Bpf };
@@ -20,6 +21,9 @@ struct PlatformOptions {
     // An owner pass already made (share_owner_pass), shared by the snapshots of several
     // namespaces; when unset, each snapshot makes its own.
     std::shared_ptr<const OwnerPass> owner_pass;
+    // An owner source kept between snapshots (keep_owner_source): each snapshot scans with it
+    // instead of making its own. Unset: each makes and releases one.
+    std::shared_ptr<KeptOwnerSource> kept_owners;
 };
 
 }  // namespace portwatch::collect

@@ -19,4 +19,8 @@ void share_owner_pass(LiveOptions&) {
     // Owners come with each table row: there is no separate pass to share.
 }
 
+void keep_owner_source(LiveOptions&) {
+    // Nor a source to keep.
+}
+
 }  // namespace portwatch::collect

@@ -30,8 +30,17 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-sys::UniqueFd connect_to(int port) {
+// A connection to 127.0.0.1:port from `from` (host order; 0: the kernel's choice, 127.0.0.1).
+sys::UniqueFd connect_to(int port, std::uint32_t from = 0) {
     sys::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (from != 0) {
+        sockaddr_in local{};
+        local.sin_family = AF_INET;
+        local.sin_addr.s_addr = htonl(from);
+        if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+            return sys::UniqueFd();
+        }
+    }
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<std::uint16_t>(port));
@@ -101,9 +110,9 @@ struct Scrape {
     std::chrono::milliseconds took{};
 };
 
-Scrape scrape(int port, std::string_view extra_headers = "") {
+Scrape scrape(int port, std::string_view extra_headers = "", std::uint32_t from = 0) {
     const auto start = Clock::now();
-    auto fd = connect_to(port);
+    auto fd = connect_to(port, from);
     send_all(fd.get(), "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" +
                            std::string(extra_headers) + "\r\n");
     Scrape s;
@@ -161,13 +170,18 @@ class Served {
     std::thread thread_;
 };
 
+// Deadlines alone (no cap per client address): the attacks below come from the scraper's own
+// address, which a cap would refuse outright.
 ServerLimits tight() {
     ServerLimits l;
     l.workers = 4;
     l.request_timeout = 1000ms;
     l.idle_timeout = 500ms;
+    l.per_address = 0;
     return l;
 }
+
+constexpr std::uint32_t kOtherAddress = 0x7f000002;  // 127.0.0.2
 
 TEST(ExporterHttp, ServesMetricsHealthIndexAndRefusesBadPaths) {
     Served s(tight());
@@ -284,6 +298,48 @@ TEST(ExporterHttp, HundredsOfIdleConnectionsDoNotBlockAScrape) {
     EXPECT_NE(m.response.find("HTTP/1.1 200"), std::string::npos);
     EXPECT_LT(m.took, 2500ms);
     EXPECT_TRUE(s.healthy());
+}
+
+// One address holding idle connections gets `per_address` workers, no more: the rest of its
+// connections are closed at once, and a scrape from another address is served at once instead
+// of after a request deadline (without the cap every worker would wait out that deadline).
+TEST(ExporterHttp, IdleConnectionsFromOneAddressAreCappedAndAnotherAddressScrapes) {
+    ServerLimits limits = tight();
+    limits.per_address = 2;
+    limits.request_timeout = 3000ms;
+    Served s(limits);
+    std::vector<sys::UniqueFd> idle;
+    for (int i = 0; i < 50; ++i) {
+        idle.push_back(connect_to(s.port()));
+        ASSERT_TRUE(idle.back()) << "connection " << i << " refused";
+    }
+    std::vector<pollfd> fds;
+    for (auto& fd : idle) {
+        fds.push_back({fd.get(), POLLIN, 0});
+    }
+    int cut = 0;
+    for (const auto deadline = Clock::now() + 1500ms; Clock::now() < deadline;) {
+        ::poll(fds.data(), fds.size(), 100);
+        for (auto& p : fds) {
+            char buf[256];
+            if (p.fd >= 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0 &&
+                ::recv(p.fd, buf, sizeof buf, MSG_DONTWAIT) <= 0) {
+                p.fd = -1;
+                ++cut;
+            }
+        }
+    }
+    // Two held (their request deadline is 3 s away), the other 48 closed.
+    EXPECT_EQ(cut, 48);
+    const auto other = scrape(s.port(), "", kOtherAddress);
+    EXPECT_NE(other.response.find("HTTP/1.1 200"), std::string::npos) << other.response;
+    EXPECT_LT(other.took, 1000ms);
+    // The capped address itself is refused while it holds its two...
+    EXPECT_EQ(scrape(s.port()).response, "");
+    // ... and served again once the server has cut them at their deadline.
+    idle.clear();
+    std::this_thread::sleep_for(200ms);
+    EXPECT_NE(scrape(s.port()).response.find("HTTP/1.1 200"), std::string::npos);
 }
 
 TEST(ExporterHttp, ConcurrentScrapesShareOneSnapshot) {

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "analyze/report.h"
+#include "monitor/tally.h"
 
 namespace portwatch::monitor {
 namespace {
@@ -449,6 +450,31 @@ TEST(Monitor, TimeWaitCountsForItsMakerExactlyAndFailuresPerProcess) {
     EXPECT_EQ(nobody.time_wait_exact, 0u);
     EXPECT_EQ(s.store.batches, 1);
     EXPECT_EQ(s.store.events, 5);
+}
+
+// A snapshot taken while an eBPF event source runs names TIME_WAIT makers itself (the pinned
+// maker map, Attribution::Recorded): the tally counts those as exact, owners from a descriptor
+// table as not.
+TEST(Monitor, TimeWaitMakersTheSnapshotRecordedAreExact) {
+    core::Snapshot snap;
+    auto socket = [&](TcpState state, core::Attribution attribution, std::uint16_t port) {
+        core::Socket s;
+        s.state = state;
+        s.local = ep("127.0.0.1", port);
+        s.remote = ep("127.0.0.1", 9000);
+        s.owners = {42};
+        s.attribution = attribution;
+        snap.sockets.push_back(s);
+    };
+    socket(TcpState::TimeWait, core::Attribution::Recorded, 40001);
+    socket(TcpState::TimeWait, core::Attribution::Recorded, 40002);
+    socket(TcpState::TimeWait, core::Attribution::InferredEndpoint, 40003);
+    socket(TcpState::Established, core::Attribution::Owned, 40004);
+    const Tallies t = tally_processes(snap, MakerMap{});
+    const auto it = t.find(42);
+    ASSERT_NE(it, t.end());
+    EXPECT_EQ(it->second.time_wait, 3u);
+    EXPECT_EQ(it->second.time_wait_exact, 2u);
 }
 
 TEST(Monitor, FailuresPerSecondOverTheLastInterval) {
