@@ -12,6 +12,8 @@ packages=(
   python3 libncurses-dev tmux
   dpkg-dev lintian man-db
   iproute2 net-tools procps time
+  # `portwatch report`'s test opens the HTML in headless Chromium (screenshot + DOM)
+  chromium
   # the Windows build (scripts/build-windows.sh) and its tests under wine
   mingw-w64 g++-mingw-w64-x86-64-posix wine wine64
 )

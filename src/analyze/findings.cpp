@@ -627,6 +627,15 @@ Mechanism classify(const Pool& pool, core::Platform platform) {
     return classify_states(pool.states);
 }
 
+std::string_view mechanism_text(Mechanism mechanism) {
+    return short_phrase(mechanism);
+}
+
+std::string mechanism_remedy(Mechanism mechanism, const std::string& name, core::Platform platform,
+                             const std::string& destination) {
+    return remedy(mechanism, name, platform, destination);
+}
+
 TimeWaitLength time_wait_length(const core::HostConfig& config) {
     if (config.platform != core::Platform::Windows) {
         return {60, "Linux: TCP_TIMEWAIT_LEN, fixed in the kernel"};

@@ -1,6 +1,8 @@
 #pragma once
 // From pools and limits to findings: mechanism, culprits, evidence, remedy.
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "analyze/finding.h"
@@ -21,6 +23,13 @@ Mechanism classify(const Pool& pool, core::Platform platform);
 // churn), closed by the peer only (CLOSE_WAIT leak), unanswered (SYN_SENT: dead backend),
 // open (hoarding), else mixed.
 Mechanism classify_states(const StateCounts& states);
+
+// The mechanism in a few words ("TIME_WAIT churn"), and what to change for it, addressed to
+// `name` (the culprit process) and `destination` (dead backends): the texts findings use, for
+// `portwatch report --from-history`, which has state counts but no snapshot.
+std::string_view mechanism_text(Mechanism mechanism);
+std::string mechanism_remedy(Mechanism mechanism, const std::string& name, core::Platform platform,
+                             const std::string& destination);
 
 // How long a TIME_WAIT holds its port: Linux 60 s (TCP_TIMEWAIT_LEN, fixed); Windows the
 // TcpTimedWaitDelay default of the capture's generation (120 s on Vista/2008 and later, 240 s

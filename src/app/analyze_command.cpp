@@ -300,6 +300,9 @@ Result<void> Run::take(capture::CaptureSnapshot&& cs, std::size_t file, std::siz
     cs.snapshot.hostname = "capture " + (several ? path + " #" + std::to_string(index + 1) : path);
     auto report = analyze::diagnose(cs.snapshot, nullptr, o_.thresholds);
     cs = capture::CaptureSnapshot{};  // the sockets are no longer needed
+    if (o_.on_report) {
+        o_.on_report(report);
+    }
     return show(std::move(report), s);
 }
 
@@ -419,6 +422,13 @@ int Run::finish() {
     int code = static_cast<int>(analyze::nagios_status(s.verdict));
     if (s.trend && s.trend->hours_left && *s.trend->hours_left < 1.0 && code != kExitUnknown) {
         code = kExitCritical;
+    }
+    if (o_.on_summary) {
+        if (auto taken = o_.on_summary(s); !taken) {
+            err_ << "portwatch: " << render::terminal_safe(taken.error().message) << '\n';
+            return kExitUnknown;
+        }
+        return code;
     }
     if (auto rendered = renderer_->render(out_, s); !rendered) {
         err_ << "portwatch: " << rendered.error().message << '\n';

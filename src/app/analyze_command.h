@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <istream>
 #include <optional>
 #include <ostream>
@@ -17,6 +18,7 @@
 #include "capture/host_defaults.h"
 #include "core/clock.h"
 #include "core/result.h"
+#include "render/analysis_renderer.h"
 #include "render/report_renderer.h"
 #include "render/snapshot_renderer.h"
 
@@ -36,6 +38,11 @@ struct AnalyzeOptions {
     render::Format socket_format = render::Format::Table;
     // How long a read from a pipe, FIFO or device waits for input; zero waits forever.
     std::chrono::milliseconds idle_timeout{kDefaultIdleTimeoutSeconds * 1000};
+
+    // `portwatch report`'s way in: each capture's diagnosis as it is made, and the summary
+    // handed here instead of being rendered (nothing is written to `out` then).
+    std::function<void(const analyze::Report&)> on_report;
+    std::function<Result<void>(const render::AnalysisSummary&)> on_summary;
 
     static constexpr int kDefaultIdleTimeoutSeconds = 60;
 };

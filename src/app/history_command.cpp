@@ -29,7 +29,9 @@ std::optional<std::vector<store::HistoryQuestion>> parse_question(std::string_vi
     return std::nullopt;
 }
 
-std::optional<core::TimePoint> resolve(const HistoryTime& t, core::TimePoint now) {
+}  // namespace
+
+std::optional<core::TimePoint> resolve_history_time(const HistoryTime& t, core::TimePoint now) {
     if (const auto* at = std::get_if<core::TimePoint>(&t)) {
         return *at;
     }
@@ -38,8 +40,6 @@ std::optional<core::TimePoint> resolve(const HistoryTime& t, core::TimePoint now
     }
     return std::nullopt;
 }
-
-}  // namespace
 
 Result<HistoryTime> parse_history_time(std::string_view text) {
     auto bad = [&] {
@@ -171,8 +171,8 @@ int run_history(const HistoryOptions& options, std::ostream& out, std::ostream& 
     };
     const core::TimePoint now = options.clock->now();
     store::HistoryFilter filter = options.filter;
-    filter.since = resolve(options.since, now);
-    filter.until = resolve(options.until, now);
+    filter.since = resolve_history_time(options.since, now);
+    filter.until = resolve_history_time(options.until, now);
     if (filter.since && filter.until && *filter.since >= *filter.until) {
         return fail("--since (" + render::history_time(*filter.since) +
                     ") is not before --until (" + render::history_time(*filter.until) + ")");

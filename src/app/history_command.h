@@ -44,6 +44,8 @@ Result<HistoryOptions> finish_history_args(const HistoryArgs& args);
 // "30m", "1h", "7d" (an age: digits then s, m, h, d or w), or an ISO time
 // "2026-12-02T10:00:00Z" / "2026-12-02 10:00" (UTC) / "...+01:00".
 Result<HistoryTime> parse_history_time(std::string_view text);
+// The moment `t` names: itself, `now` minus an age, or none.
+std::optional<core::TimePoint> resolve_history_time(const HistoryTime& t, core::TimePoint now);
 int run_history(const HistoryOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace portwatch::app

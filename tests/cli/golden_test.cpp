@@ -39,6 +39,7 @@ std::vector<Case> cases() {
         {"analyze-help", {"analyze", "--help"}, 0},
         {"lab-help", {"lab", "--help"}, 0},
         {"history-help", {"history", "--help"}, 0},
+        {"report-help", {"report", "--help"}, 0},
         {"top-help", {"top", "--help"}, 0},
         {"lab-list", {"lab", "--list"}, 0},
         {"analyze-windows-anobq", {"analyze", kFixtures + "windows-en-anobq.txt", kAt}, -1},

@@ -13,6 +13,7 @@ CommandTable add_commands(CLI::App& app) {
   sudo portwatch lab churn                  watch portwatch catch a real exhaustion
   sudo portwatch monitor                    watch continuously: rates, forecasts, alerts
   portwatch history --since 1h              what the monitor recorded in the last hour
+  portwatch report --from-history -o r.html one evidence file for the vendor
   sudo portwatch top                        pools and processes live, like top
   sudo portwatch exporter                   metrics for Prometheus on 127.0.0.1:10130
 
@@ -26,11 +27,12 @@ Run `portwatch COMMAND --help` for a command's options.)");
         MonitorArgs monitor;
         TopArgs top;
         ExporterArgs exporter;
+        ReportCommandArgs report;
     };
     auto args = std::make_shared<Args>();
     Args* a = args.get();
     CommandTable t;
-    t.names = "snapshot, diagnose, analyze, lab, history, monitor, top or exporter";
+    t.names = "snapshot, diagnose, analyze, lab, history, report, monitor, top or exporter";
     t.entries.push_back({add_snapshot_command(app, a->snapshot), false, kExitFailure,
                          [a]() -> Result<Command> { return finish_snapshot_args(a->snapshot); }});
     t.entries.push_back({add_diagnose_command(app, a->diagnose), true, kExitUnknown,
@@ -41,6 +43,9 @@ Run `portwatch COMMAND --help` for a command's options.)");
                          [a]() -> Result<Command> { return finish_lab_args(a->lab); }});
     t.entries.push_back({add_history_command(app, a->history), false, kExitFailure,
                          [a]() -> Result<Command> { return finish_history_args(a->history); }});
+    t.entries.push_back(
+        {add_report_command(app, a->report), false, kExitFailure,
+         [a]() -> Result<Command> { return finish_report_command_args(a->report); }});
     t.entries.push_back({add_monitor_command(app, a->monitor), false, kExitFailure,
                          [a]() -> Result<Command> { return finish_monitor_args(a->monitor); }});
     t.entries.push_back({add_top_command(app, a->top), false, kExitFailure,
