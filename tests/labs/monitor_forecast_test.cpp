@@ -1,8 +1,12 @@
 // `portwatch monitor` against a real steady leak: a namespace with a narrowed range, a process
-// that opens one connection a second and never closes any (tests/tools/portleak.cpp), and the
-// monitor's JSON status lines. The moment the kernel first refuses connect() must have been
-// forecast within 20% of the time left, at least a minute ahead. Needs root; fails (not skips)
-// when CI is set. About three and a half minutes.
+// that opens one connection a second and never closes any (tests/tools/portleak.cpp, named
+// "pwleak"), and the monitor's JSON status lines. The moment the kernel first refuses
+// connect() must have been forecast within 20% of the time left, at least a minute ahead.
+// The same run's history (--db) then makes `portwatch report --from-history`, which must open
+// in headless Chromium with the verdict, the charts and the culprit table visible and no
+// console error; the screenshot is kept at build/<preset>/tests/artefacts/report-lab.png.
+// One recording serves both: each needs minutes of a real leak. Needs root and chromium;
+// fails (not skips) when CI is set. About three and a half minutes.
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -13,6 +17,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -21,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/chromium.h"
 #include "support/process.h"
 
 extern char** environ;
@@ -93,17 +99,52 @@ std::string slurp(const std::string& path) {
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-TEST(MonitorKernel, SteadyLeakIsForecastWithinTwentyPercentAMinuteAhead) {
+// `portwatch report --from-history` on the leak's history, opened in headless Chromium.
+void expect_report_opens_in_chromium(const std::string& db) {
+    if (portwatch::testing::find_chromium().empty()) {
+        if (std::getenv("CI") != nullptr) {
+            ADD_FAILURE() << "chromium is not installed (scripts/setup.sh installs it)";
+        } else {
+            std::cerr << "skipping the report's part: chromium is not installed\n";
+        }
+        return;
+    }
+    std::filesystem::create_directories(PORTWATCH_ARTEFACTS_DIR);
+    const std::string html = std::string(PORTWATCH_ARTEFACTS_DIR) + "/report-lab.html";
+    const std::string png = std::string(PORTWATCH_ARTEFACTS_DIR) + "/report-lab.png";
+    auto r = portwatch::testing::run_argv(
+        {PORTWATCH_BINARY, "report", "--from-history", "--db", db, "-o", html});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string doc = slurp(html);
+    EXPECT_NE(doc.find("pwleak"), std::string::npos) << "the leak is not among the culprits";
+    EXPECT_TRUE(doc.find(">EXHAUSTED<") != std::string::npos ||
+                doc.find(">CRITICAL<") != std::string::npos)
+        << doc.substr(0, 4000);
+
+    auto page = portwatch::testing::open_in_chromium(html, png);
+    ASSERT_TRUE(page.ran) << page.log;
+    EXPECT_NE(page.dom.find("id=\"verdict-badge\""), std::string::npos);
+    EXPECT_NE(page.dom.find("<svg class=\"chart\" id=\"chart-pools\""), std::string::npos);
+    EXPECT_NE(page.dom.find("<polyline"), std::string::npos) << "no line: fewer than two minutes";
+    EXPECT_NE(page.dom.find("id=\"culprit-table\""), std::string::npos);
+    EXPECT_EQ(page.console_errors, "");
+    ASSERT_TRUE(std::filesystem::exists(png));
+    EXPECT_GT(std::filesystem::file_size(png), 30'000u);
+    std::cout << "[ report ] lab report: " << html << "\n[ report ] screenshot: " << png << "\n";
+}
+
+TEST(MonitorKernel, SteadyLeakIsForecastAMinuteAheadAndItsHistoryMakesAReport) {
     if (!require_root("the monitor's kernel test (it creates a network namespace)"))
         GTEST_SKIP() << "needs root";
     Namespace ns;
     char dir[] = "/tmp/pwmon-test-XXXXXX";
     ASSERT_NE(mkdtemp(dir), nullptr);
     const std::string out = std::string(dir) + "/status", err = std::string(dir) + "/log",
-                      result = std::string(dir) + "/exhausted";
+                      result = std::string(dir) + "/exhausted",
+                      db = std::string(dir) + "/history.db";
     Background monitor("exec " + std::string(PORTWATCH_BINARY) + " monitor --source poll --netns " +
-                       ns.name() + " --interval 1s --duration 300s --json --no-db > " + out +
-                       " 2> " + err);
+                       ns.name() + " --interval 1s --duration 300s --json --db " + db + " > " +
+                       out + " 2> " + err);
     std::this_thread::sleep_for(1500ms);
     Background leak("exec ip netns exec " + ns.name() + " " PORTWATCH_TOOLS_DIR "/portleak " +
                     result + " 1 330 >/dev/null 2>&1");
@@ -163,10 +204,8 @@ TEST(MonitorKernel, SteadyLeakIsForecastWithinTwentyPercentAMinuteAhead) {
     std::cout << "connect() refused after " << opened << " connections; forecasts (time left, "
               << "forecast):\n"
               << report;
-    std::remove(out.c_str());
-    std::remove(err.c_str());
-    std::remove(result.c_str());
-    rmdir(dir);
+    expect_report_opens_in_chromium(db);
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace
