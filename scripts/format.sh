@@ -10,12 +10,15 @@ if [ -z "$fmt" ]; then
 fi
 mapfile -t files < <(git ls-files '*.cpp' '*.h' '*.c' | grep -v '^tests/fixtures/')
 if [ "${1:-}" = "--check" ]; then
-  bad=()
-  for f in "${files[@]}"; do
-    if ! "$fmt" --dry-run -Werror "$f" >/dev/null 2>&1; then
-      bad+=("$f")
-    fi
-  done
+  # One clang-format for every file (one per file took 90 s of CI); it names each file
+  # that differs in its warnings.
+  if ! report=$("$fmt" --dry-run "${files[@]}" 2>&1 >/dev/null); then
+    echo "format: clang-format failed:" >&2
+    echo "$report" >&2
+    exit 2
+  fi
+  mapfile -t bad < <(printf '%s\n' "$report" |
+    sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: warning: code should be clang-formatted.*/\1/p' | sort -u)
   if [ ${#bad[@]} -gt 0 ]; then
     echo "format: ${#bad[@]} file(s) differ from .clang-format (fix: ./scripts/format.sh):" >&2
     printf '  %s\n' "${bad[@]}" >&2
