@@ -129,6 +129,7 @@ struct Evidence {
     std::string culprits_note;  // why the table lists whom it lists, when that is not obvious
     Chart failure_chart;        // failed allocations per minute (history), empty otherwise
     std::uint64_t failures_total = 0;
+    bool failures_measured = true;  // false: the history's runs had no eBPF source to see them
     std::vector<EvidenceFailure> failures;  // most first, at most EvidenceLimits::rows
     std::size_t more_failures = 0;
     std::vector<EvidenceCrossing> crossings;  // in time order, at most EvidenceLimits::rows

@@ -676,6 +676,8 @@ void EvidenceBuilder::finish_history(Evidence& e, PoolPoints& chart_points,
                         "the history portwatch monitor recorded: per-minute rollups of "
                         "pools and processes, failed allocations, crossings"});
     e.method.push_back({"event sources", join(h.sources)});
+    // Only the eBPF source sees a refused connect() or bind(); polls see sockets, not calls.
+    e.failures_measured = std::find(h.sources.begin(), h.sources.end(), "ebpf") != h.sources.end();
     e.method.push_back({"events lost", std::to_string(h.lost)});
     e.method.push_back({"owners",
                         "exact where the event source recorded the maker (eBPF), "

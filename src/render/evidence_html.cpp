@@ -193,6 +193,14 @@ class HtmlWriter {
             close();
             return;
         }
+        if (!e_.failures_measured) {
+            out_ << "<p class=\"no-data\" id=\"chart-failures\">Failed allocations were not "
+                    "measured: this history was recorded by the poll source, which sees sockets, "
+                    "not refused calls (the eBPF source counts them: portwatch monitor --source "
+                    "ebpf).</p>\n";
+            close();
+            return;
+        }
         write_svg_chart(out_, e_.failure_chart);
         out_ << "<p>" << e_.failures_total << " failed connect()/bind() calls in the window.</p>\n";
         if (!e_.failures.empty()) {

@@ -67,6 +67,10 @@ class MarkdownWriter {
         if (e_.source != EvidenceSource::History) {
             out_ << "Failed allocations are recorded by portwatch monitor; a report from its "
                     "history (`--from-history`) charts them.\n";
+        } else if (!e_.failures_measured) {
+            out_ << "Failed allocations were not measured: this history was recorded by the poll "
+                    "source, which sees sockets, not refused calls (the eBPF source counts them: "
+                    "`portwatch monitor --source ebpf`).\n";
         } else {
             chart(e_.failure_chart);
             out_ << e_.failures_total << " failed connect()/bind() calls in the window.\n";

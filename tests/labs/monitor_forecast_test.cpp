@@ -120,6 +120,9 @@ void expect_report_opens_in_chromium(const std::string& db) {
     EXPECT_TRUE(doc.find(">EXHAUSTED<") != std::string::npos ||
                 doc.find(">CRITICAL<") != std::string::npos)
         << doc.substr(0, 4000);
+    // Recorded by the poll source: no refused call was seen, so none is counted as zero.
+    EXPECT_NE(doc.find("Failed allocations were not measured"), std::string::npos);
+    EXPECT_EQ(doc.find("0 failed connect()/bind() calls"), std::string::npos);
 
     auto page = portwatch::testing::open_in_chromium(html, png);
     ASSERT_TRUE(page.ran) << page.log;
