@@ -304,7 +304,7 @@ TEST(Cli, UnknownCommandSaysSo) {
     EXPECT_EQ(p.cli.error(), kExitUsage);
     EXPECT_EQ(p.err,
               "portwatch: unknown command 'frobnicate' (snapshot, diagnose, analyze, lab, history, "
-              "monitor, top or exporter)\n"
+              "report, monitor, top or exporter)\n"
               "Run `portwatch --help` for usage.\n");
     auto none = parse({});
     ASSERT_FALSE(none.cli);
