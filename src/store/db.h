@@ -74,6 +74,20 @@ class Statement {
     Result<bool> step();
     // step() to the end of a statement that returns no rows.
     Result<void> run();
+    // step() to the end, handing every row to `row(const Statement&)`.
+    template <typename Row>
+    Result<void> each(Row&& row) {
+        for (;;) {
+            auto more = step();
+            if (!more) {
+                return std::unexpected(more.error());
+            }
+            if (!*more) {
+                return {};
+            }
+            row(static_cast<const Statement&>(*this));
+        }
+    }
     void reset();
 
     std::int64_t column_int(int index) const;

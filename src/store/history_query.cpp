@@ -62,16 +62,7 @@ Result<void> each_row(Db& db, const std::string& sql, const Where& w, Row&& row)
         return std::unexpected(s.error());
     }
     w.bind(*s);
-    for (;;) {
-        auto more = s->step();
-        if (!more) {
-            return std::unexpected(more.error());
-        }
-        if (!*more) {
-            return {};
-        }
-        row(*s);
-    }
+    return s->each(row);
 }
 
 std::string_view protocol_text(std::int64_t p) {

@@ -18,16 +18,7 @@ Result<void> each_row(Db& db, const std::string& sql, const HistoryFilter& filte
     }
     s->bind(1, filter.since ? to_ms(*filter.since) : std::numeric_limits<std::int64_t>::min());
     s->bind(2, filter.until ? to_ms(*filter.until) : std::numeric_limits<std::int64_t>::max());
-    for (;;) {
-        auto more = s->step();
-        if (!more) {
-            return std::unexpected(more.error());
-        }
-        if (!*more) {
-            return {};
-        }
-        row(*s);
-    }
+    return s->each(row);
 }
 
 std::uint32_t u32(std::int64_t v) {

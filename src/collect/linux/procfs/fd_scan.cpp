@@ -199,32 +199,45 @@ std::optional<std::string> hidden_processes_warning(const std::string& proc_root
 // descriptor, 0.3 s for 100k sockets on one core, and processes are independent: threads
 // take the next pid from a shared counter, one per core (at most kMaxThreads), and the
 // results are concatenated; attach_owners() sorts them anyway.
-Result<OwnerScan> ProcFdScanner::scan() {
-    sys::UniqueFd proc(::open(proc_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+namespace {
+
+// The /proc every pass starts from, as a directory descriptor.
+Result<sys::UniqueFd> open_proc_root(const std::string& proc_root) {
+    sys::UniqueFd proc(::open(proc_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!proc) {
-        return make_errno_error(errno, "cannot open " + proc_root_);
+        return make_errno_error(errno, "cannot open " + proc_root);
     }
-    auto pids = list_pids(proc.get(), proc_root_);
+    return proc;
+}
+
+}  // namespace
+
+Result<OwnerScan> ProcFdScanner::scan() {
+    auto proc = open_proc_root(proc_root_);
+    if (!proc) {
+        return std::unexpected(proc.error());
+    }
+    auto pids = list_pids(proc->get(), proc_root_);
     if (!pids) {
         return std::unexpected(pids.error());
     }
-    return scan_listed(proc.get(), *pids);
+    return scan_listed(proc->get(), *pids);
 }
 
 Result<OwnerScan> ProcFdScanner::scan_pids(std::span<const std::int32_t> pids) {
-    sys::UniqueFd proc(::open(proc_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    auto proc = open_proc_root(proc_root_);
     if (!proc) {
-        return make_errno_error(errno, "cannot open " + proc_root_);
+        return std::unexpected(proc.error());
     }
-    return scan_listed(proc.get(), pids);
+    return scan_listed(proc->get(), pids);
 }
 
 Result<std::vector<FdCount>> ProcFdScanner::count_fds() {
-    sys::UniqueFd proc(::open(proc_root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    auto proc = open_proc_root(proc_root_);
     if (!proc) {
-        return make_errno_error(errno, "cannot open " + proc_root_);
+        return std::unexpected(proc.error());
     }
-    auto pids = list_pids(proc.get(), proc_root_);
+    auto pids = list_pids(proc->get(), proc_root_);
     if (!pids) {
         return std::unexpected(pids.error());
     }
@@ -235,7 +248,7 @@ Result<std::vector<FdCount>> ProcFdScanner::count_fds() {
         auto [end, ec] = std::to_chars(path, path + sizeof path - 4, pid);
         std::memcpy(end, "/fd", 4);
         struct stat dir {};
-        if (::fstatat(proc.get(), path, &dir, 0) == 0) {
+        if (::fstatat(proc->get(), path, &dir, 0) == 0) {
             out.push_back({pid, static_cast<std::uint32_t>(std::max<off_t>(dir.st_size, 0))});
         }
     }
