@@ -123,6 +123,7 @@ void write_status_json(std::ostream& out, const monitor::MonitorState& st, std::
             w.key("time_wait_exact").value(p.time_wait_exact);
             w.key("close_wait").value(p.close_wait);
             w.key("other").value(p.other);
+            w.key("accepted").value(p.accepted);
             w.key("failures").value(static_cast<std::uint64_t>(p.failures_total));
             w.key("failures_per_second").value(p.failures_per_second);
             w.key("top_destination").value(p.top_destination);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <thread>
-#include <tuple>
 
 namespace portwatch::collect {
 
@@ -100,31 +99,10 @@ core::Direction SnapshotDiffer::direction_of(const core::Snapshot& next, const c
     if (s.remote.port == 0) {
         return core::Direction::Unknown;  // a listener, an unconnected or bound-only socket
     }
-    auto key = [](const Listener& l) { return std::tuple(l.netns, l.protocol, l.port); };
-    if (!listeners_ready_) {
-        listeners_.clear();
-        for (const auto& l : next.sockets) {
-            const bool listening = l.protocol == core::Protocol::Tcp
-                                       ? l.state == core::TcpState::Listen
-                                       : l.remote.port == 0;
-            if (listening && l.local.port != 0) {
-                listeners_.push_back(Listener{l.netns, l.local.port, l.protocol, l.local.address});
-            }
-        }
-        std::sort(listeners_.begin(), listeners_.end(),
-                  [&](const Listener& a, const Listener& b) { return key(a) < key(b); });
-        listeners_ready_ = true;
+    if (!listeners_) {
+        listeners_.emplace(next);
     }
-    const Listener wanted{s.netns, s.local.port, s.protocol, {}};
-    auto [first, last] =
-        std::equal_range(listeners_.begin(), listeners_.end(), wanted,
-                         [&](const Listener& a, const Listener& b) { return key(a) < key(b); });
-    for (auto l = first; l != last; ++l) {
-        if (l->address.is_unspecified() || l->address == s.local.address) {
-            return core::Direction::Inbound;
-        }
-    }
-    return core::Direction::Outbound;
+    return listeners_->direction(s);
 }
 
 void SnapshotDiffer::baseline(const core::Snapshot& snapshot) {
@@ -218,7 +196,7 @@ void SnapshotDiffer::vanished(const core::Snapshot& next, std::uint64_t cookie, 
 }
 
 void SnapshotDiffer::apply(const core::Snapshot& next, core::EventBatch* out) {
-    listeners_ready_ = false;
+    listeners_.reset();
     // Sockets with a cookie (sock_diag, nearly all): a sorted merge of the snapshot's cookies
     // with the known ones. 100k sockets a second through a hash map of 72-byte keys cost a
     // quarter of the monitor's CPU; sorting 8-byte keys and walking both lists in order does

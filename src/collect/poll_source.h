@@ -9,11 +9,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 #include "collect/event_source.h"
 #include "core/events.h"
+#include "core/listener_index.h"
 #include "core/snapshot.h"
 
 namespace portwatch::collect {
@@ -97,16 +99,9 @@ class SnapshotDiffer {
     std::vector<std::pair<std::uint64_t, Known>> by_cookie_;     // sockets with a cookie, sorted
     std::unordered_map<SocketKey, Known, SocketKeyHash> known_;  // those without one
     std::unordered_map<SocketKey, Gone, SocketKeyHash> gone_;
-    // The listening ports of the snapshot being applied (netns, protocol, port, address;
-    // sorted), gathered when its first new socket with a peer asks.
-    struct Listener {
-        std::uint64_t netns = 0;
-        std::uint16_t port = 0;
-        core::Protocol protocol = core::Protocol::Tcp;
-        core::IpAddress address;
-    };
-    std::vector<Listener> listeners_;
-    bool listeners_ready_ = false;
+    // The listeners of the snapshot being applied, gathered when its first new socket with a
+    // peer asks.
+    std::optional<core::ListenerIndex> listeners_;
     // Makers are few and sockets many: each socket refers to one by index.
     std::vector<core::Maker> makers_;
     std::unordered_map<std::uint64_t, std::uint32_t> maker_index_;  // (pid, start) -> index + 1

@@ -28,9 +28,12 @@ struct PoolView {
 struct ProcessView {
     std::int32_t pid = 0;
     std::string name;
+    // Sockets it took a local port for (connections it opened, listeners, bound, UDP), TIME_WAIT
+    // it made included; the state counts are of these.
     std::uint32_t ports = 0;
     std::uint32_t established = 0, time_wait = 0, close_wait = 0, other = 0;
     std::uint32_t time_wait_exact = 0;
+    std::uint32_t accepted = 0;  // connections accepted on its listeners (no port of their own)
     double failures_per_second = 0;
     std::uint64_t failures_total = 0;
     std::vector<std::pair<int, std::uint64_t>> failures_by_errno;  // errno -> failures, as seen

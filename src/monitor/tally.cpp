@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/listener_index.h"
+
 namespace portwatch::monitor {
 
 namespace {
@@ -87,7 +89,13 @@ Tallies tally_processes(const core::Snapshot& snapshot, const MakerMap& makers) 
         std::unordered_map<std::uint64_t, Destination> destinations;  // by endpoint_hash
     };
     std::unordered_map<std::int32_t, Acc> acc;
-    auto add = [](Acc& a, const core::Socket& s, bool exact) {
+    const core::ListenerIndex listeners(snapshot);
+    auto add = [&listeners](Acc& a, const core::Socket& s, bool exact) {
+        const core::Direction direction = listeners.direction(s);
+        if (direction == core::Direction::Inbound) {
+            ++a.t.accepted;
+            return;
+        }
         ++a.t.ports;
         switch (s.state) {
             case core::TcpState::Established:
@@ -103,7 +111,7 @@ Tallies tally_processes(const core::Snapshot& snapshot, const MakerMap& makers) 
             default:
                 ++a.t.other;
         }
-        if (s.remote.port != 0) {
+        if (direction == core::Direction::Outbound) {
             Destination& d = a.destinations[endpoint_hash(s.remote)];
             ++d.sockets;
             d.remote = &s.remote;

@@ -37,10 +37,15 @@ class MakerMap {
 struct ProcessTally {
     std::string name, unit;
     std::int64_t start_time = 0;
+    // Sockets for which it took a local port: connections it opened, listeners, bound and UDP
+    // sockets. The state counts are of these.
     std::uint32_t ports = 0;
     std::uint32_t established = 0, time_wait = 0, close_wait = 0, other = 0;
     std::uint32_t time_wait_exact = 0;
-    std::string top_destination;  // the remote endpoint most of its sockets have
+    // Connections accepted on its listeners: they share the listener's port and take none from
+    // the range, so a busy server is not a culprit for them.
+    std::uint32_t accepted = 0;
+    std::string top_destination;  // the remote endpoint most of the connections it opened have
 };
 
 // By pid; pid 0 holds the sockets no owner or maker is known for. A socket shared by several

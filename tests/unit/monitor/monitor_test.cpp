@@ -68,6 +68,7 @@ class RecordingStore final : public store::HistoryStore {
     std::vector<std::vector<store::PoolSample>> minutes_pools;
     std::vector<std::vector<store::ProcessSample>> minutes_processes;
     std::vector<store::Crossing> crossings;
+    std::vector<std::pair<core::TimePoint, std::vector<store::HostFact>>> facts;
     int refused = 0;
 
     Result<std::int64_t> begin_run(const store::RunInfo& run, const core::Snapshot&) override {
@@ -106,6 +107,14 @@ class RecordingStore final : public store::HistoryStore {
             return refuse();
         }
         crossings.push_back(crossing);
+        return {};
+    }
+    Result<void> record_facts(core::TimePoint at,
+                              std::span<const store::HostFact> recorded) override {
+        if (failing) {
+            return refuse();
+        }
+        facts.emplace_back(at, std::vector<store::HostFact>(recorded.begin(), recorded.end()));
         return {};
     }
     Result<void> apply_retention(const store::Retention&, core::TimePoint) override {
@@ -285,6 +294,83 @@ TEST(Monitor, RollsUpEachMinute) {
         EXPECT_EQ(s.store.minutes_processes[i][0].ports, 10u);
     }
     EXPECT_EQ(s.store.retentions, 1);  // once an hour, the first at start
+}
+
+// The host's facts (the range and its origin, tcp_tw_reuse, ...) go to the history with the
+// first sample, then at a minute's end only when a line changed (and at least hourly).
+TEST(Monitor, RecordsTheHostFactsAtStartAndWhenTheyChange) {
+    Scene s;
+    s.extra = [](core::Snapshot& snap, double t) {
+        if (t >= 100) {
+            snap.config.tcp_tw_reuse = 1;  // an admin's sysctl in the second minute
+        }
+    };
+    auto m = s.start(s.options());
+    steps(*m, 1);
+    ASSERT_EQ(s.store.facts.size(), 1u);
+    auto value = [](const std::vector<store::HostFact>& facts, const std::string& label) {
+        for (const auto& f : facts) {
+            if (f.label == label) {
+                return f.value;
+            }
+        }
+        return std::string("(missing)");
+    };
+    EXPECT_EQ(value(s.store.facts[0].second, "ephemeral range"), "40000-40199 (200 ports; test)");
+    EXPECT_EQ(value(s.store.facts[0].second, "net.ipv4.tcp_tw_reuse"), "0");
+    steps(*m, 99);  // a minute's end (kT0 is 10 s into its minute), nothing changed
+    EXPECT_EQ(s.store.facts.size(), 1u);
+    steps(*m, 80);  // the change at 100 s, recorded at the next minute's end (110 s)
+    ASSERT_EQ(s.store.facts.size(), 2u);
+    EXPECT_EQ(s.store.facts[1].first,
+              std::chrono::floor<std::chrono::minutes>(kT0) + std::chrono::minutes(2));
+    EXPECT_EQ(value(s.store.facts[1].second, "net.ipv4.tcp_tw_reuse"), "1");
+    steps(*m, 3600);
+    EXPECT_EQ(s.store.facts.size(), 3u);  // the hourly one: retention must not leave none
+}
+
+// A server's accepted connections keep its listener's port and take none from the range: they
+// are counted apart (accepted), not as ports, and its peers are not its destinations. The
+// client that opened them counts them as ports.
+TEST(Monitor, AcceptedConnectionsAreNotPortsTaken) {
+    core::Snapshot snap;
+    snap.netns = 1;
+    core::Process server, client;
+    server.pid = 20;
+    server.name = "server";
+    client.pid = 30;
+    client.name = "client";
+    snap.processes = {server, client};
+    auto socket = [&](TcpState state, core::Endpoint local, core::Endpoint remote,
+                      std::int32_t owner) {
+        core::Socket s;
+        s.state = state;
+        s.local = local;
+        s.remote = remote;
+        s.owners = {owner};
+        s.attribution = core::Attribution::Owned;
+        snap.sockets.push_back(s);
+    };
+    socket(TcpState::Listen, ep("0.0.0.0", 8080), ep("0.0.0.0", 0), 20);
+    for (std::uint16_t i = 0; i < 5; ++i) {
+        const auto client_end = ep("127.0.0.1", static_cast<std::uint16_t>(41000 + i));
+        socket(TcpState::Established, ep("127.0.0.1", 8080), client_end, 20);
+        socket(TcpState::Established, client_end, ep("127.0.0.1", 8080), 30);
+    }
+    socket(TcpState::CloseWait, ep("127.0.0.1", 8080), ep("127.0.0.2", 42000), 20);
+    socket(TcpState::Established, ep("10.0.0.1", 43000), ep("10.0.0.9", 5432), 20);
+    const Tallies t = tally_processes(snap, MakerMap{});
+    const ProcessTally& srv = t.at(20);
+    EXPECT_EQ(srv.ports, 2u);  // its listener and its own outbound connection
+    EXPECT_EQ(srv.accepted, 6u);
+    EXPECT_EQ(srv.established, 1u);
+    EXPECT_EQ(srv.close_wait, 0u);
+    EXPECT_EQ(srv.top_destination, "10.0.0.9:5432");
+    const ProcessTally& cli = t.at(30);
+    EXPECT_EQ(cli.ports, 5u);
+    EXPECT_EQ(cli.accepted, 0u);
+    EXPECT_EQ(cli.established, 5u);
+    EXPECT_EQ(cli.top_destination, "127.0.0.1:8080");
 }
 
 TEST(Monitor, LeakCrossesEachSeverityOnceAndAlertsOnceEach) {
