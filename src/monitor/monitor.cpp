@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "analyze/finding.h"
+#include "analyze/host_fact_lines.h"
 #include "analyze/report.h"
 #include "collect/poll_source.h"
 #include "monitor/store_queue.h"
@@ -231,6 +232,7 @@ class MonitorImpl final : public Monitor {
         // summary is a warning.
         if (sample.snapshot) {
             remember_states(report);
+            remember_facts(report, now);
             update_pools(report, now);
             update_processes(sample, report, now);
         }
@@ -451,6 +453,7 @@ class MonitorImpl final : public Monitor {
             v.close_wait = t.close_wait;
             v.other = t.other;
             v.time_wait_exact = t.time_wait_exact;
+            v.accepted = t.accepted;
             v.top_destination = t.top_destination;
         }
         state_.processes.clear();
@@ -536,8 +539,8 @@ class MonitorImpl final : public Monitor {
         }
         std::vector<store::ProcessSample> processes;
         for (auto& [pid, p] : procs_) {
-            if (p.ports == 0 && p.minute_opened == 0 && p.minute_closed == 0 &&
-                p.minute_failures == 0) {
+            if (p.ports == 0 && p.view.accepted == 0 && p.minute_opened == 0 &&
+                p.minute_closed == 0 && p.minute_failures == 0) {
                 continue;
             }
             store::ProcessSample s;
@@ -551,6 +554,7 @@ class MonitorImpl final : public Monitor {
             s.close_wait = p.view.close_wait;
             s.other = p.view.other;
             s.time_wait_exact = p.view.time_wait_exact;
+            s.accepted = p.view.accepted;
             s.opened = p.minute_opened;
             s.closed = p.minute_closed;
             s.failures = p.minute_failures;
@@ -560,6 +564,9 @@ class MonitorImpl final : public Monitor {
         }
         store_.push([pools = std::move(pools), processes = std::move(processes)](
                         store::HistoryStore& s) { return s.record_minute(pools, processes); });
+        if (facts_ != facts_recorded_ || minute - facts_recorded_at_ >= std::chrono::hours(1)) {
+            record_facts(minute);
+        }
     }
 
     // The pools' states by label, for the rollups (kept from the last report).
@@ -567,6 +574,27 @@ class MonitorImpl final : public Monitor {
         std::uint64_t netns = 0;
         std::uint32_t established = 0, time_wait = 0, close_wait = 0, other = 0;
     };
+    // The host's facts: recorded when first known, then at a minute's end when a line changed,
+    // and at least hourly (retention deletes by age; the newest set must stay).
+    void remember_facts(const analyze::Report& report, core::TimePoint now) {
+        facts_.clear();
+        for (auto& f : analyze::host_fact_lines(report)) {
+            facts_.push_back({std::move(f.label), std::move(f.value)});
+        }
+        if (facts_recorded_at_ == core::TimePoint{}) {
+            record_facts(now);
+        }
+    }
+    void record_facts(core::TimePoint at) {
+        if (facts_.empty()) {
+            return;
+        }
+        facts_recorded_ = facts_;
+        facts_recorded_at_ = at;
+        store_.push(
+            [at, facts = facts_](store::HistoryStore& s) { return s.record_facts(at, facts); });
+    }
+
     void remember_states(const analyze::Report& report) {
         pool_states_.clear();
         for (const auto& p : report.pools) {
@@ -593,6 +621,8 @@ class MonitorImpl final : public Monitor {
     MakerMap makers_;
     std::map<std::string, PoolTrack> pools_;
     std::map<std::string, PoolStates> pool_states_;
+    std::vector<store::HostFact> facts_, facts_recorded_;  // the latest sample's; last recorded
+    core::TimePoint facts_recorded_at_{};
     std::map<std::int32_t, ProcTrack> procs_;
     core::TimePoint next_sample_{}, last_sample_{}, minute_{}, last_retention_{};
 };

@@ -53,7 +53,8 @@ Result<void> read_all(Db& db, const HistoryFilter& filter, HistorySeries& out) {
     }
     ok = each_row(db,
                   "SELECT at, pid, name, unit, ports, established, time_wait, close_wait, other, "
-                  "time_wait_exact, opened, closed, failures, top_destination FROM process_minutes "
+                  "time_wait_exact, opened, closed, failures, top_destination, accepted "
+                  "FROM process_minutes "
                   "WHERE at >= ?1 AND at < ?2 ORDER BY at, pid",
                   filter, [&](const Statement& s) {
                       ProcessSample p;
@@ -71,6 +72,7 @@ Result<void> read_all(Db& db, const HistoryFilter& filter, HistorySeries& out) {
                       p.closed = u32(s.column_int(11));
                       p.failures = u32(s.column_int(12));
                       p.top_destination = s.column_text(13);
+                      p.accepted = u32(s.column_int(14));
                       out.processes.push_back(std::move(p));
                   });
     if (!ok) {
@@ -82,6 +84,17 @@ Result<void> read_all(Db& db, const HistoryFilter& filter, HistorySeries& out) {
                   filter, [&](const Statement& s) {
                       out.failures.push_back({from_ms(s.column_int(0) * 60000),
                                               static_cast<std::uint64_t>(s.column_int(1))});
+                  });
+    if (!ok) {
+        return ok;
+    }
+    // The host as last recorded by the window's end (the set may be older than the window).
+    ok = each_row(db,
+                  "SELECT at, label, value FROM host_facts WHERE at = "
+                  "(SELECT MAX(at) FROM host_facts WHERE at < ?2) ORDER BY rowid",
+                  filter, [&](const Statement& s) {
+                      out.facts_at = from_ms(s.column_int(0));
+                      out.facts.push_back({s.column_text(1), s.column_text(2)});
                   });
     if (!ok) {
         return ok;

@@ -1,7 +1,8 @@
 #pragma once
 // The history as time series, for `portwatch report --from-history`: every pool's and every
-// process's per-minute rollup in the window, failed allocations counted per minute, and the
-// run's host and event sources. Pure reads, like history_query.h: they never block the writer.
+// process's per-minute rollup in the window, failed allocations counted per minute, the runs'
+// hosts and event sources, and the host's facts. Pure reads, like history_query.h: they never
+// block the writer.
 // The report downsamples; this returns every row of the window (a day at one row a minute is
 // 1,440 rows per pool and per process recorded).
 
@@ -29,6 +30,10 @@ struct HistorySeries {
     std::vector<std::string> hostnames;    // of the runs in the window, distinct
     std::vector<std::string> sources;      // their event sources ("ebpf", "poll"), distinct
     std::uint64_t lost = 0;                // events the sources dropped in those runs
+    // The host's facts as the monitor last recorded them by the window's end (none before
+    // schema version 4), and when.
+    std::vector<HostFact> facts;
+    core::TimePoint facts_at;
 };
 
 // The window of `filter` (since/until; processes and pool are ignored, limit too), in one

@@ -43,10 +43,13 @@ struct ProcessSample {
     core::TimePoint at;
     std::int32_t pid = 0;
     std::string name;
-    std::string unit;         // cgroup path or systemd unit
-    std::uint32_t ports = 0;  // local ports held, TIME_WAIT it made included
+    std::string unit;  // cgroup path or systemd unit
+    // Local ports it took (connections it opened, listeners, bound and UDP sockets), TIME_WAIT
+    // it made included; the state counts are of these.
+    std::uint32_t ports = 0;
     std::uint32_t established = 0, time_wait = 0, close_wait = 0, other = 0;
     std::uint32_t time_wait_exact = 0;  // of time_wait, makers recorded rather than inferred
+    std::uint32_t accepted = 0;  // connections accepted on its listeners: no port of their own
     std::uint32_t opened = 0, closed = 0, failures = 0;  // during the minute
     std::string top_destination;                         // "10.0.0.2:443"
 };
@@ -68,6 +71,12 @@ struct Crossing {
     double utilisation = 0;
 };
 
+// One line of the host's facts (analyze/host_fact_lines.h), as the monitor recorded it.
+struct HostFact {
+    std::string label, value;
+    friend bool operator==(const HostFact&, const HostFact&) = default;
+};
+
 struct Retention {
     std::chrono::hours max_age{24 * 14};
     std::uint64_t max_bytes = 1ull << 30;
@@ -84,6 +93,8 @@ class HistoryStore {
     virtual Result<void> record_minute(std::span<const PoolSample> pools,
                                        std::span<const ProcessSample> processes) = 0;
     virtual Result<void> record_crossing(const Crossing& crossing) = 0;
+    // The host's facts at `at`, the whole set (a reader takes the newest set as the host's).
+    virtual Result<void> record_facts(core::TimePoint at, std::span<const HostFact> facts) = 0;
     virtual Result<void> apply_retention(const Retention& retention, core::TimePoint now) = 0;
     // Commits what was recorded so far (a store may batch writes; SqliteStore commits at least
     // once a second on its own while it is written to, and flush() ends a quiet spell's wait).

@@ -167,3 +167,22 @@ UPDATE port_events SET direction = CASE WHEN EXISTS (
     THEN 2 ELSE 1 END
 WHERE remote_port != 0;
 DROP INDEX start_sockets_port;
+
+-- version 4
+-- Accepted connections apart. From this version a process minute's `ports` and its state
+-- counts are the sockets it took a local port for (connections it opened, listeners, bound and
+-- UDP sockets); connections accepted on its listeners share the listener's port, take none
+-- from the range, and are counted in `accepted`. Rows recorded before count them in `ports`
+-- (their `accepted` is 0).
+ALTER TABLE process_minutes ADD COLUMN accepted INTEGER NOT NULL DEFAULT 0;
+-- The host's facts as diagnose states them (analyze/host_fact_lines.h: the range and its
+-- origin, the ports it loses, tcp_tw_reuse, the TIME_WAIT length, the kernel, each neighbouring
+-- limit), as label and text. The monitor records the whole set at a minute's end when any
+-- line changed, and at least hourly: the newest set at or before a time is the host then.
+CREATE TABLE host_facts (
+    at INTEGER NOT NULL,
+    run_id INTEGER,
+    label TEXT NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX host_facts_at ON host_facts (at);

@@ -35,8 +35,10 @@ constexpr std::string_view kInsertPoolMinute =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 constexpr std::string_view kInsertProcessMinute =
     "INSERT INTO process_minutes (at, run_id, pid, name, unit, ports, established, time_wait, "
-    "close_wait, other, time_wait_exact, opened, closed, failures, top_destination) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+    "close_wait, other, time_wait_exact, opened, closed, failures, top_destination, accepted) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+constexpr std::string_view kInsertHostFact =
+    "INSERT INTO host_facts (at, run_id, label, value) VALUES (?1, ?2, ?3, ?4)";
 constexpr std::string_view kInsertCrossing =
     "INSERT INTO crossings (at, run_id, pool, from_severity, to_severity, utilisation) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
@@ -44,7 +46,8 @@ constexpr std::string_view kAddLost = "UPDATE runs SET lost = lost + ?2 WHERE id
 
 // Every table whose rows carry a time, oldest deleted first by retention.
 constexpr std::string_view kTimedTables[] = {"port_events",  "failures",        "process_events",
-                                             "pool_minutes", "process_minutes", "crossings"};
+                                             "pool_minutes", "process_minutes", "crossings",
+                                             "host_facts"};
 
 Statement& bind_run(Statement& s, int index, std::int64_t run_id) {
     return run_id == 0 ? s.bind_null(index) : s.bind(index, run_id);
@@ -68,16 +71,19 @@ Result<SqliteStore> SqliteStore::create(Db db, const core::Clock& clock, StoreOp
     auto process_minute = prepare(kInsertProcessMinute);
     auto crossing = prepare(kInsertCrossing);
     auto lost = prepare(kAddLost);
+    auto fact = prepare(kInsertHostFact);
     for (const auto* s : {&run, &maker, &start, &port, &failure, &process, &pool_minute,
-                          &process_minute, &crossing, &lost}) {
+                          &process_minute, &crossing, &lost, &fact}) {
         if (!*s) {
             return std::unexpected(with_context(s->error(), "preparing the history store"));
         }
     }
-    Statements statements{std::move(*run),         std::move(*maker),          std::move(*start),
-                          std::move(*port),        std::move(*failure),        std::move(*process),
-                          std::move(*pool_minute), std::move(*process_minute), std::move(*crossing),
-                          std::move(*lost)};
+    Statements statements{std::move(*run),         std::move(*maker),
+                          std::move(*start),       std::move(*port),
+                          std::move(*failure),     std::move(*process),
+                          std::move(*pool_minute), std::move(*process_minute),
+                          std::move(*crossing),    std::move(*lost),
+                          std::move(*fact)};
     return SqliteStore(std::move(db), std::move(statements), clock, options);
 }
 
@@ -372,7 +378,8 @@ Result<void> SqliteStore::record_minute(std::span<const PoolSample> pools,
                 .bind(12, std::int64_t{p.opened})
                 .bind(13, std::int64_t{p.closed})
                 .bind(14, std::int64_t{p.failures})
-                .bind(15, p.top_destination);
+                .bind(15, p.top_destination)
+                .bind(16, std::int64_t{p.accepted});
             if (auto done = q.run(); !done) {
                 return done;
             }
@@ -391,6 +398,20 @@ Result<void> SqliteStore::record_crossing(const Crossing& crossing) {
             .bind(5, crossing.to)
             .bind(6, crossing.utilisation);
         return s.run();
+    });
+}
+
+Result<void> SqliteStore::record_facts(core::TimePoint at, std::span<const HostFact> facts) {
+    return write([&]() -> Result<void> {
+        auto& s = sql_.insert_host_fact;
+        for (const auto& f : facts) {
+            s.bind(1, to_ms(at));
+            bind_run(s, 2, run_id_).bind(3, f.label).bind(4, f.value);
+            if (auto done = s.run(); !done) {
+                return done;
+            }
+        }
+        return {};
     });
 }
 
@@ -460,7 +481,8 @@ Result<void> SqliteStore::apply_retention(const Retention& retention, core::Time
                 "SELECT MIN(at), MAX(at) FROM process_events UNION ALL "
                 "SELECT MIN(at), MAX(at) FROM pool_minutes UNION ALL "
                 "SELECT MIN(at), MAX(at) FROM process_minutes UNION ALL "
-                "SELECT MIN(at), MAX(at) FROM crossings)");
+                "SELECT MIN(at), MAX(at) FROM crossings UNION ALL "
+                "SELECT MIN(at), MAX(at) FROM host_facts)");
             if (!span) {
                 return std::unexpected(span.error());
             }

@@ -47,6 +47,7 @@ class SqliteStore final : public HistoryStore {
     Result<void> record_minute(std::span<const PoolSample> pools,
                                std::span<const ProcessSample> processes) override;
     Result<void> record_crossing(const Crossing& crossing) override;
+    Result<void> record_facts(core::TimePoint at, std::span<const HostFact> facts) override;
     // Deletes rows older than max_age, then the oldest tenth of what is left until the live
     // pages fit max_bytes, and gives the freed pages back to the file system.
     Result<void> apply_retention(const Retention& retention, core::TimePoint now) override;
@@ -60,7 +61,8 @@ class SqliteStore final : public HistoryStore {
   private:
     struct Statements {
         Statement insert_run, insert_maker, insert_start_socket, insert_port, insert_failure,
-            insert_process, insert_pool_minute, insert_process_minute, insert_crossing, add_lost;
+            insert_process, insert_pool_minute, insert_process_minute, insert_crossing, add_lost,
+            insert_host_fact;
     };
     SqliteStore(Db db, Statements statements, const core::Clock& clock, StoreOptions options)
         : db_(std::move(db)), sql_(std::move(statements)), clock_(&clock), options_(options) {}

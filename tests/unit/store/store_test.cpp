@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "store/history_query.h"
+#include "store/history_series.h"
 #include "store/paths.h"
 #include "store/schema.h"
 #include "store/sqlite_store.h"
@@ -72,8 +73,9 @@ TEST(Schema, NewDatabaseHasTheLatestVersionWalAndIncrementalVacuum) {
     ASSERT_TRUE(mode);
     ASSERT_TRUE(*mode->step());
     EXPECT_EQ(mode->column_text(0), "wal");
-    for (const char* table : {"runs", "makers", "start_sockets", "port_events", "process_events",
-                              "failures", "pool_minutes", "process_minutes", "crossings"}) {
+    for (const char* table :
+         {"runs", "makers", "start_sockets", "port_events", "process_events", "failures",
+          "pool_minutes", "process_minutes", "crossings", "host_facts"}) {
         EXPECT_EQ(*db->query_int(std::string("SELECT COUNT(*) FROM sqlite_schema WHERE name = '") +
                                  table + "'"),
                   1)
@@ -449,6 +451,49 @@ TEST(RoundTrip, RemotesCountOutboundConnectionsNotAcceptedPeers) {
     ASSERT_TRUE(processes);
     ASSERT_EQ(processes->size(), 1u);
     EXPECT_EQ((*processes)[0].opened, 55u);
+}
+
+// The report's series: a process minute's accepted connections apart from its ports, and the
+// host's facts as last recorded by the window's end (a set older than the window included).
+TEST(RoundTrip, SeriesCarryAcceptedConnectionsAndTheNewestHostFacts) {
+    core::FixedClock clock(at_s(kT0));
+    auto db = open_history(":memory:", OpenMode::ReadWrite);
+    ASSERT_TRUE(db) << db.error().message;
+    auto created = SqliteStore::create(std::move(*db), clock);
+    ASSERT_TRUE(created) << created.error().message;
+    SqliteStore& store = *created;
+    core::Snapshot start;
+    start.taken_at = at_s(kT0);
+    ASSERT_TRUE(store.begin_run({at_s(kT0), "web01", "poll", "", "0.1.0"}, start));
+    const std::vector<HostFact> first{{"ephemeral range", "32768-60999 (28232 ports; sysctl)"},
+                                      {"net.ipv4.tcp_tw_reuse", "2"}};
+    const std::vector<HostFact> second{{"ephemeral range", "10000-60999 (51000 ports; sysctl)"},
+                                       {"net.ipv4.tcp_tw_reuse", "1"}};
+    ASSERT_TRUE(store.record_facts(at_s(kT0), first));
+    ASSERT_TRUE(store.record_facts(at_s(kT0 + 3600), second));
+    ProcessSample nginx;
+    nginx.at = at_s(kT0 + 60);
+    nginx.pid = 100;
+    nginx.name = "nginx";
+    nginx.ports = 3;
+    nginx.accepted = 500;
+    ASSERT_TRUE(store.record_minute({}, std::span(&nginx, 1)));
+    ASSERT_TRUE(store.flush());
+
+    HistoryFilter window;
+    window.since = at_s(kT0 + 30);
+    window.until = at_s(kT0 + 120);
+    auto early = read_series(store.db(), window);
+    ASSERT_TRUE(early) << early.error().message;
+    ASSERT_EQ(early->processes.size(), 1u);
+    EXPECT_EQ(early->processes[0].ports, 3u);
+    EXPECT_EQ(early->processes[0].accepted, 500u);
+    EXPECT_EQ(early->facts, first);  // recorded before the window: still the host then
+    EXPECT_EQ(early->facts_at, at_s(kT0));
+    auto all = read_series(store.db(), {});
+    ASSERT_TRUE(all) << all.error().message;
+    EXPECT_EQ(all->facts, second);
+    EXPECT_EQ(all->facts_at, at_s(kT0 + 3600));
 }
 
 TEST(Filters, WindowProcessPoolAndLimit) {
