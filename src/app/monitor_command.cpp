@@ -8,45 +8,13 @@
 
 #include "app/exit_code.h"
 #include "app/monitor_output.h"
+#include "app/stop_signals.h"
 #include "app/version.h"
 #include "render/utf8.h"
 #include "store/paths.h"
 #include "store/sqlite_store.h"
 
 namespace portwatch::app {
-
-namespace {
-
-// SIGINT and SIGTERM blocked while the monitor runs, read between samples with sigtimedwait:
-// no handler, no global flag; the mask is restored on every path.
-class StopSignals {
-  public:
-    StopSignals() {
-        sigemptyset(&set_);
-        sigaddset(&set_, SIGINT);
-        sigaddset(&set_, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &set_, &old_);
-    }
-    ~StopSignals() {
-        // A signal that came after the last check stays pending and would act when unblocked:
-        // take it first.
-        (void)pending();
-        pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-    }
-    StopSignals(const StopSignals&) = delete;
-    StopSignals& operator=(const StopSignals&) = delete;
-    // The stop signal that arrived, or 0.
-    int pending() {
-        timespec zero{0, 0};
-        int sig = sigtimedwait(&set_, nullptr, &zero);
-        return sig > 0 ? sig : 0;
-    }
-
-  private:
-    sigset_t set_, old_;
-};
-
-}  // namespace
 
 Result<std::chrono::milliseconds> parse_duration(std::string_view text) {
     std::uint64_t n = 0;

@@ -1,10 +1,17 @@
 #include "app/report_command.h"
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <set>
 
 #include "app/analyze_command.h"
 #include "app/exit_code.h"
+#include "app/monitor_command.h"
+#include "app/monitor_output.h"
+#include "app/stop_signals.h"
 #include "app/version.h"
 #include "live/live_diagnosis.h"
 #include "render/evidence_builder.h"
@@ -20,6 +27,8 @@ namespace {
 
 // The rows per table the history questions return: the report shows at most this many.
 constexpr std::size_t kHistoryRows = 50;
+// Live diagnoses one report may take (each a full diagnose; longer watches are the monitor's).
+constexpr std::int64_t kMaxLiveSamples = 10'000;
 
 Result<void> from_history(const ReportCommandOptions& o, render::EvidenceBuilder& builder) {
     const core::TimePoint now = o.clock->now();
@@ -95,6 +104,63 @@ Result<void> from_captures(const ReportCommandOptions& o, render::EvidenceBuilde
     return {};
 }
 
+std::string span_text(std::chrono::milliseconds d) {
+    return d.count() % 1000 != 0 ? std::to_string(d.count()) + "ms"
+                                 : duration_text(static_cast<double>(d.count()) / 1000);
+}
+
+// Diagnoses every interval for the duration (a stop signal ends the sampling early and the
+// report is written with what was taken); each diagnosis is a point of the charts, the trend
+// over them the culprits' growth.
+void from_live(const ReportCommandOptions& o, render::EvidenceBuilder& builder, std::ostream& err) {
+    const auto samples = static_cast<std::size_t>(o.duration / o.interval) + 1;
+    if (samples > 1) {
+        err << "portwatch: report: diagnosing this host every " << span_text(o.interval) << " for "
+            << span_text(o.duration)
+            << " (Ctrl-C writes the report with what was taken; --duration 0: one diagnosis)\n";
+    }
+    StopSignals stop;
+    analyze::TrendBuilder trend;
+    std::optional<analyze::Report> latest;
+    std::set<std::string> warned;
+    std::size_t taken = 0;
+    core::TimePoint first{}, last{};
+    auto next = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < samples; ++i) {
+        if (i > 0) {
+            next += o.interval;
+            const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+                next - std::chrono::steady_clock::now());
+            if (stop.wait(std::max(wait, std::chrono::milliseconds(0))) != 0) {
+                err << "portwatch: report: stopped after " << taken << " diagnoses\n";
+                break;
+            }
+        }
+        auto report = live::diagnose_scope(o.live, scope_label(o.live), o.thresholds);
+        for (const auto& w : report.warnings) {
+            if (warned.insert(w.message).second) {
+                err << "portwatch: warning: " << render::terminal_safe(w.message) << '\n';
+            }
+        }
+        builder.add_report(report);
+        trend.add(report);
+        first = taken == 0 ? report.taken_at : first;
+        last = report.taken_at;
+        ++taken;
+        latest = std::move(report);
+    }
+    if (latest) {
+        if (auto t = trend.finish(*latest)) {
+            builder.set_trend(*t);
+        }
+    }
+    builder.add_method(
+        "live", taken <= 1 ? std::string("one diagnosis of this host when the report was made")
+                           : fmt::format("{} diagnoses of this host, every {}, from {} to {}",
+                                         taken, span_text(o.interval), render::history_time(first),
+                                         render::history_time(last)));
+}
+
 }  // namespace
 
 CLI::App* add_report_command(CLI::App& app, ReportCommandArgs& a) {
@@ -125,6 +191,16 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandArgs& a) {
                     "captures: the dynamic port range LOW-HIGH (else netsh output among the "
                     "captures, or the OS default)")
         ->needs(captures);
+    cmd->add_option("--duration", a.duration,
+                    "live: diagnose this host every --interval for this long, the charts' "
+                    "points (0: one diagnosis now)")
+        ->capture_default_str()
+        ->excludes(history)
+        ->excludes(captures);
+    cmd->add_option("--interval", a.interval, "live: between diagnoses (at least 100ms)")
+        ->capture_default_str()
+        ->excludes(history)
+        ->excludes(captures);
     cmd->add_option("-o,--output", a.output,
                     "write the report to this file (default: standard output)");
     cmd->add_option("--format", a.format,
@@ -134,7 +210,9 @@ CLI::App* add_report_command(CLI::App& app, ReportCommandArgs& a) {
     add_live_options(*cmd, a.live);
     add_report_options(*cmd, a.report);
     cmd->footer(R"(EXAMPLES:
-  sudo portwatch report -o report.html           live: diagnose now, one file to send
+  sudo portwatch report -o report.html           live: this host diagnosed every second
+                                                 for 10 s, one file to send
+  sudo portwatch report --duration 5m --interval 5s -o report.html
   portwatch report --from-history --since 24h -o report.html
                                                  the monitor's last day: use over time,
                                                  failures, crossings, culprits' growth
@@ -192,6 +270,25 @@ Result<ReportCommandOptions> finish_report_command_args(const ReportCommandArgs&
         if (auto ok = finish_live_args(a.live, o.live); !ok) {
             return std::unexpected(ok.error());
         }
+        auto duration = parse_duration(a.duration);
+        if (!duration) {
+            return std::unexpected(with_context(duration.error(), "--duration"));
+        }
+        auto interval = parse_duration(a.interval);
+        if (!interval) {
+            return std::unexpected(with_context(interval.error(), "--interval"));
+        }
+        if (*interval < std::chrono::milliseconds(100)) {
+            return make_error("--interval must be at least 100ms");
+        }
+        if (*duration / *interval >= kMaxLiveSamples) {
+            return make_error("--duration " + a.duration + " at --interval " + a.interval +
+                              " is over " + std::to_string(kMaxLiveSamples) +
+                              " diagnoses: take a longer interval, or record with `portwatch "
+                              "monitor --db` and use --from-history");
+        }
+        o.duration = *duration;
+        o.interval = *interval;
     }
     return o;
 }
@@ -204,15 +301,9 @@ int run_report(const ReportCommandOptions& o, std::istream& stdin_stream, std::o
     };
     render::EvidenceBuilder builder(o.source, o.thresholds, o.limits);
     switch (o.source) {
-        case render::EvidenceSource::Live: {
-            auto report = live::diagnose_scope(o.live, scope_label(o.live), o.thresholds);
-            for (const auto& w : report.warnings) {
-                err << "portwatch: warning: " << render::terminal_safe(w.message) << '\n';
-            }
-            builder.add_report(report);
-            builder.add_method("live", "one diagnosis of this host when the report was made");
+        case render::EvidenceSource::Live:
+            from_live(o, builder, err);
             break;
-        }
         case render::EvidenceSource::History:
             if (auto ok = from_history(o, builder); !ok) {
                 return fail(ok.error().message);

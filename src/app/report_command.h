@@ -4,6 +4,7 @@
 // live diagnosis, from the monitor's history, or from saved captures. docs/report.md.
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <istream>
 #include <ostream>
 #include <string>
@@ -24,7 +25,9 @@ namespace portwatch::app {
 
 struct ReportCommandOptions {
     render::EvidenceSource source = render::EvidenceSource::Live;
-    collect::LiveOptions live;          // Live
+    collect::LiveOptions live;  // Live
+    // Live: diagnoses every `interval` for `duration` (0: one), the charts' points.
+    std::chrono::milliseconds duration{10'000}, interval{1'000};
     std::string db;                     // History; empty: store::default_history_path()
     HistoryTime since, until;           // History
     std::vector<std::string> captures;  // Captures ("-": standard input)
@@ -43,6 +46,7 @@ struct ReportCommandArgs {
     std::string range;
     std::string format = "html";
     std::string output;
+    std::string duration = "10s", interval = "1s";
     LiveArgs live;
     ReportArgs report;
 };

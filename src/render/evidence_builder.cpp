@@ -7,6 +7,7 @@
 #include <set>
 
 #include "analyze/findings.h"
+#include "analyze/host_fact_lines.h"
 #include "render/svg_chart.h"
 #include "store/errno_names.h"
 
@@ -421,6 +422,9 @@ void EvidenceBuilder::finish_reports(Evidence& e) const {
                     c.destinations.push_back({d.remote.to_string(), d.sockets});
                 }
             }
+            if (c.destinations.empty() && pool.key.kind == analyze::PoolKind::TcpConnect) {
+                c.destinations.push_back({pool.key.remote.to_string(), o.sockets});  // its one
+            }
             e.culprits.push_back(std::move(c));
         }
     }
@@ -444,28 +448,8 @@ void EvidenceBuilder::finish_reports(Evidence& e) const {
         }
     }
     // Host facts.
-    auto fact = [&](std::string label, std::string value) {
-        e.host_facts.push_back({std::move(label), std::move(value)});
-    };
-    fact("ephemeral range", fmt::format("{}-{} ({} ports; {})", r.range.low, r.range.high,
-                                        r.range.size(), r.range_origin));
-    fact("usable ports", fmt::format("{} (reserved inside the range: {}; bound explicitly: {}; "
-                                     "listeners in the range: {})",
-                                     r.range_size, r.reserved, r.bind_owned, r.listeners_in_range));
-    if (r.platform == core::Platform::Linux) {
-        fact("net.ipv4.tcp_tw_reuse",
-             fmt::format("{}{}", r.tcp_tw_reuse, r.tw_reuse_assumed ? " (assumed default)" : ""));
-    }
-    fact("TIME_WAIT length", fmt::format("{} s ({})", r.time_wait_seconds, r.time_wait_origin));
-    if (r.host && !r.host->kernel_release.empty()) {
-        fact("kernel", r.host->kernel_release);
-    }
-    for (const auto& l : r.limits) {
-        std::string who = l.kind == analyze::LimitKind::ProcessFds
-                              ? fmt::format("open files of {}", process_label(l.pid, l.name))
-                              : l.name;
-        fact(who, fmt::format("{} of {} ({}, {})", l.used, l.limit, percent(l.utilisation),
-                              analyze::severity_name(l.severity)));
+    for (auto& f : analyze::host_fact_lines(r)) {
+        e.host_facts.push_back({std::move(f.label), std::move(f.value)});
     }
     // How it was measured.
     std::string sockets = r.source.sockets;
@@ -569,7 +553,9 @@ void EvidenceBuilder::finish_history(Evidence& e, PoolPoints& chart_points,
                 worst.name, *last->seconds_left, *last->seconds_left / 3600);
         }
     }
-    // Culprits: processes by their peak, their latest minute's states.
+    // Culprits: processes by the peak of the ports they took (connections accepted on their
+    // listeners take none and are not counted, from schema version 4 on), their latest
+    // minute's states.
     struct ProcessRun {
         std::vector<ChartPoint> points;
         const store::ProcessSample* last = nullptr;
@@ -630,7 +616,10 @@ void EvidenceBuilder::finish_history(Evidence& e, PoolPoints& chart_points,
         if (c.destinations.empty() && !s.top_destination.empty()) {
             c.destinations.push_back({s.top_destination, 0});
         }
-        if (e.culprits.size() < 3) {
+        // A remedy for the leading culprits only: the first three, each at least a tenth of
+        // the leader's peak (a server holding its listener is listed, not to be fixed).
+        if (e.culprits.size() < 3 &&
+            std::uint64_t{run->peak} * 10 >= culprits.front().second->peak) {
             std::string remedy = analyze::mechanism_remedy(mechanism, s.name, core::Platform::Linux,
                                                            s.top_destination);
             if (!remedy.empty()) {
@@ -668,6 +657,16 @@ void EvidenceBuilder::finish_history(Evidence& e, PoolPoints& chart_points,
         return out;
     };
     e.host_facts.push_back({"host", join(h.hostnames)});
+    if (h.facts.empty()) {
+        e.host_facts.push_back({"host facts",
+                                "not recorded (portwatch monitor records them "
+                                "since history schema version 4)"});
+    } else {
+        e.host_facts.push_back({"as recorded at", stamp(h.facts_at)});
+        for (const auto& f : h.facts) {
+            e.host_facts.push_back({f.label, f.value});
+        }
+    }
     for (const auto& p : e.pools) {
         e.host_facts.push_back(
             {"pool size: " + p.name, fmt::format("{} ports (the usable ephemeral range)", p.size)});

@@ -224,6 +224,19 @@ TEST_F(ReportCli, BadArgumentsAreUsageErrors) {
         {PORTWATCH_BINARY, "report", "--from-history", "--db", dir_.file("none.db")});
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_NE(r.err.find("no history at"), std::string::npos) << r.err;
+    // Live sampling: its options are live's only, and bounded.
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"--from-history", "--duration", "5s"},
+          {"--capture", "x.txt", "--interval", "2s"},
+          {"--interval", "50ms"},
+          {"--duration", "10x"},
+          {"--duration", "1d", "--interval", "1s"}}) {
+        std::vector<std::string> argv{PORTWATCH_BINARY, "report"};
+        argv.insert(argv.end(), bad.begin(), bad.end());
+        r = portwatch::testing::run_argv(argv);
+        EXPECT_EQ(r.code, 2) << bad[0] << ' ' << bad[1] << ": " << r.err;
+        EXPECT_NE(r.err.find("--"), std::string::npos) << r.err;
+    }
 }
 
 }  // namespace

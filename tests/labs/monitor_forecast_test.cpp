@@ -7,6 +7,8 @@
 // console error; the screenshot is kept at build/<preset>/tests/artefacts/report-lab.png.
 // One recording serves both: each needs minutes of a real leak. Needs root and chromium;
 // fails (not skips) when CI is set. About three and a half minutes.
+// A live `portwatch report` of a faster leak (20 connections a second) charts it over its
+// --duration: a point per diagnosis, the leak leading the culprits with its growth. 10 s.
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -124,6 +126,28 @@ void expect_report_opens_in_chromium(const std::string& db) {
     EXPECT_NE(doc.find("Failed allocations were not measured"), std::string::npos);
     EXPECT_EQ(doc.find("0 failed connect()/bind() calls"), std::string::npos);
 
+    // The same history as Markdown: the client that leaks leads the culprits; the server that
+    // accepts its connections takes no port for them (its listener's only) and follows.
+    auto md = portwatch::testing::run_argv(
+        {PORTWATCH_BINARY, "report", "--from-history", "--db", db, "--format", "md"});
+    ASSERT_EQ(md.code, 0) << md.err;
+    const auto list = md.out.find("Sockets held per culprit process");
+    ASSERT_NE(list, std::string::npos) << md.out;
+    const auto first = md.out.find("\n- ", list);
+    ASSERT_NE(first, std::string::npos) << md.out;
+    EXPECT_EQ(md.out.compare(first + 3, 8, "pwleak ("), 0) << md.out.substr(list, 800);
+    const auto server = md.out.find("- pwleak-server (", list);
+    if (server != std::string::npos) {
+        const auto peak = md.out.find("peak ", server);
+        ASSERT_NE(peak, std::string::npos);
+        EXPECT_LE(std::stoul(md.out.substr(peak + 5)), 1u) << md.out.substr(server, 300);
+    }
+    // The host's facts as the monitor recorded them: the namespace's own range.
+    const std::string range = "**ephemeral range**: " + std::to_string(kRangeLow) + "-" +
+                              std::to_string(kRangeHigh) + " (";
+    EXPECT_NE(md.out.find(range), std::string::npos) << md.out;
+    EXPECT_NE(md.out.find("**net.ipv4.tcp\\_tw\\_reuse**"), std::string::npos) << md.out;
+
     auto page = portwatch::testing::open_in_chromium(html, png);
     ASSERT_TRUE(page.ran) << page.log;
     EXPECT_NE(page.dom.find("id=\"verdict-badge\""), std::string::npos);
@@ -208,6 +232,47 @@ TEST(MonitorKernel, SteadyLeakIsForecastAMinuteAheadAndItsHistoryMakesAReport) {
               << "forecast):\n"
               << report;
     expect_report_opens_in_chromium(db);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(ReportKernel, LiveReportChartsALeakOverItsDuration) {
+    if (!require_root("the live report's kernel test (it creates a network namespace)"))
+        GTEST_SKIP() << "needs root";
+    Namespace ns;
+    char dir[] = "/tmp/pwreport-test-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    const std::string result = std::string(dir) + "/exhausted";
+    Background leak("exec ip netns exec " + ns.name() + " " PORTWATCH_TOOLS_DIR "/portleak " +
+                    result + " 20 30 >/dev/null 2>&1");
+    std::this_thread::sleep_for(1s);
+    auto r =
+        portwatch::testing::run_argv({PORTWATCH_BINARY, "report", "--netns", ns.name(),
+                                      "--duration", "4s", "--interval", "1s", "--format", "md"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string& md = r.out;
+    EXPECT_NE(r.err.find("diagnosing this host every 1s for 4s"), std::string::npos) << r.err;
+    EXPECT_NE(md.find("5 diagnoses of this host, every 1s"), std::string::npos) << md;
+    // The leak's pool, a point per diagnosis, rising.
+    std::string pool_name = kPool;  // as Markdown escapes it
+    pool_name.replace(pool_name.find('>'), 1, "&gt;");
+    const auto line = md.find("- " + pool_name + ": ");
+    ASSERT_NE(line, std::string::npos) << md;
+    const std::string pool = md.substr(line, md.find('\n', line) - line);
+    EXPECT_NE(pool.find("(5 points)"), std::string::npos) << pool;
+    const auto first = std::stoul(pool.substr(pool.find(": ") + 2));
+    const auto last = std::stoul(pool.substr(pool.rfind(", ") + 2));
+    EXPECT_GT(last, first + 40) << pool;  // 20 a second for 4 s
+    // The client leads the culprits, growing; its server's accepted connections are no pool's.
+    const auto list = md.find("Sockets held per culprit process");
+    ASSERT_NE(list, std::string::npos) << md;
+    EXPECT_EQ(md.compare(md.find("\n- ", list) + 3, 8, "pwleak ("), 0) << md.substr(list, 600);
+    const std::string culprits = md.substr(list, md.find("## Failed allocations") - list);
+    EXPECT_EQ(culprits.find("pwleak-server"), std::string::npos) << culprits;
+    const auto row = md.find("| pwleak |");
+    ASSERT_NE(row, std::string::npos) << md;
+    const std::string culprit = md.substr(row, md.find('\n', row) - row);
+    EXPECT_NE(culprit.find("| +"), std::string::npos) << culprit;  // its growth per hour
+    EXPECT_NE(culprit.find("| 127.0.0.1:9000 "), std::string::npos) << culprit;
     std::filesystem::remove_all(dir);
 }
 

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <sstream>
 #include <string>
@@ -190,6 +191,85 @@ TEST(EvidenceMarkdown, HasTheSameSectionsAndEscapesNames) {
     }
     EXPECT_EQ(doc.find("<script"), std::string::npos);
     EXPECT_NE(doc.find("&lt;script&gt;"), std::string::npos);
+}
+
+// The host's facts the monitor recorded come into the report's host facts as they were, with
+// when; a history without them says so rather than showing nothing.
+TEST(EvidenceBuilder, HistoryHostFactsAreTheRecordedOnes) {
+    store::HistorySeries h = day_of_history();
+    {
+        EvidenceBuilder builder(EvidenceSource::History, analyze::Thresholds{});
+        builder.set_history(h, {});
+        Evidence e = builder.finish(kT0 + 24h);
+        auto it = std::find_if(e.host_facts.begin(), e.host_facts.end(),
+                               [](const EvidenceFact& f) { return f.label == "host facts"; });
+        ASSERT_NE(it, e.host_facts.end());
+        EXPECT_NE(it->value.find("not recorded"), std::string::npos);
+    }
+    h.facts = {
+        {"ephemeral range", "40000-40179 (180 ports; sysctl net.ipv4.ip_local_port_range)"},
+        {"open files of " + std::string(kHostile) + " (1000)", "900 of 1024 (88 %, WARNING)"}};
+    h.facts_at = kT0 + 23h;
+    EvidenceBuilder builder(EvidenceSource::History, analyze::Thresholds{});
+    builder.set_history(h, {});
+    Evidence e = builder.finish(kT0 + 24h);
+    std::vector<std::string> labels;
+    for (const auto& f : e.host_facts) {
+        labels.push_back(f.label);
+    }
+    ASSERT_GE(labels.size(), 4u);
+    EXPECT_EQ(labels[0], "host");
+    EXPECT_EQ(labels[1], "as recorded at");
+    EXPECT_EQ(labels[2], "ephemeral range");
+    EXPECT_EQ(e.host_facts[2].value, h.facts[0].value);
+    std::ostringstream html;
+    make_evidence_renderer(EvidenceFormat::Html)->render(html, e);
+    EXPECT_NE(html.str().find("40000-40179 (180 ports; sysctl"), std::string::npos);
+    EXPECT_EQ(html.str().find("<script"), std::string::npos);
+}
+
+// Remedies are for the processes that drain the pools: a server listed for its listener (a
+// port, no state of note) gets none.
+TEST(EvidenceBuilder, HistoryRemediesAreForTheLeadingCulpritsOnly) {
+    store::HistorySeries h;
+    h.hostnames = {"vm"};
+    h.sources = {"poll"};
+    for (int m = 0; m < 5; ++m) {
+        store::PoolSample pool;
+        pool.at = kT0 + std::chrono::minutes(m);
+        pool.pool = "tcp-connect 127.0.0.1 -> 127.0.0.1:9000";
+        pool.kind = "tcp-connect";
+        pool.size = 180;
+        pool.used = static_cast<std::uint32_t>(30 * (m + 1));
+        pool.established = pool.used;
+        pool.severity = pool.used >= 162 ? "CRITICAL" : pool.used >= 126 ? "WARNING" : "OK";
+        h.pools.push_back(pool);
+        store::ProcessSample leak;
+        leak.at = pool.at;
+        leak.pid = 100;
+        leak.name = "pwleak";
+        leak.ports = pool.used;
+        leak.established = pool.used;
+        leak.top_destination = "127.0.0.1:9000";
+        store::ProcessSample server = leak;
+        server.pid = 101;
+        server.name = "pwleak-server";
+        server.ports = 1;  // its listener; the accepted connections are not ports it took
+        server.established = 0;
+        server.other = 1;
+        server.accepted = pool.used;
+        server.top_destination.clear();
+        h.processes.push_back(leak);
+        h.processes.push_back(server);
+    }
+    EvidenceBuilder builder(EvidenceSource::History, analyze::Thresholds{});
+    builder.set_history(h, {});
+    Evidence e = builder.finish(kT0 + 1h);
+    ASSERT_EQ(e.culprits.size(), 2u);
+    EXPECT_EQ(e.culprits[0].name, "pwleak");
+    EXPECT_EQ(e.culprits[0].peak, 150u);
+    ASSERT_EQ(e.remedies.size(), 1u);
+    EXPECT_NE(e.remedies[0].label.find("pwleak (100)"), std::string::npos) << e.remedies[0].label;
 }
 
 }  // namespace
