@@ -14,6 +14,7 @@
 
 #include "app/exit_code.h"
 #include "app/monitor_command.h"
+#include "app/stop_signals.h"
 #include "app/version.h"
 #include "export/exposition.h"
 #include "render/utf8.h"
@@ -29,35 +30,6 @@ constexpr const char* kIndex = R"(<html><head><title>portwatch exporter</title><
 <li><a href="/healthz">/healthz</a>: 200 while the exporter serves</li></ul>
 </body></html>
 )";
-
-// SIGINT and SIGTERM blocked in every thread (the mask is inherited), taken by the main
-// thread with sigtimedwait; restored on every path.
-class BlockedStopSignals {
-  public:
-    BlockedStopSignals() {
-        sigemptyset(&set_);
-        sigaddset(&set_, SIGINT);
-        sigaddset(&set_, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &set_, &old_);
-    }
-    ~BlockedStopSignals() {
-        timespec zero{0, 0};
-        while (sigtimedwait(&set_, nullptr, &zero) > 0) {
-        }
-        pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-    }
-    BlockedStopSignals(const BlockedStopSignals&) = delete;
-    BlockedStopSignals& operator=(const BlockedStopSignals&) = delete;
-    // Waits up to `timeout` for a stop signal: true when one came.
-    bool wait(std::chrono::milliseconds timeout) {
-        timespec t{static_cast<time_t>(timeout.count() / 1000),
-                   static_cast<long>((timeout.count() % 1000) * 1'000'000)};
-        return sigtimedwait(&set_, nullptr, &t) > 0;
-    }
-
-  private:
-    sigset_t set_, old_;
-};
 
 // The in-process monitor: steps on its own thread; the exporter reads a copy of its state.
 class MonitorThread {
@@ -374,7 +346,7 @@ int run_exporter(const ExporterOptions& options, std::ostream& out, std::ostream
         web = std::move(*read);
     }
     // Blocked before any thread starts, so that every thread inherits the mask.
-    BlockedStopSignals signals;
+    StopSignals signals;  // before the threads start: they inherit the mask
     std::unique_ptr<MonitorThread> monitor;
     if (options.run_monitor) {
         auto created =
@@ -418,7 +390,7 @@ int run_exporter(const ExporterOptions& options, std::ostream& out, std::ostream
             }
             step = std::min(step, left);
         }
-        if (signals.wait(step) || failed) {
+        if (signals.wait(step) != 0 || failed) {
             break;
         }
     }

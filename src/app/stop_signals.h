@@ -1,7 +1,8 @@
 #pragma once
-// SIGINT and SIGTERM blocked while a command samples, read between samples with sigtimedwait:
-// no handler, no global flag; the mask is restored on every path. For the single-threaded
-// commands that sample over time (monitor, report); the exporter blocks them in every thread.
+// SIGINT and SIGTERM blocked while a command runs, taken with sigtimedwait between its steps:
+// no handler, no global flag; the mask is restored on every path. Made before a command starts
+// threads, it blocks them in those too (the mask is inherited), so the thread that waits gets
+// them (the monitor's and the report's sampling loops, the exporter's main thread).
 
 #include <signal.h>
 
@@ -19,9 +20,10 @@ class StopSignals {
         pthread_sigmask(SIG_BLOCK, &set_, &old_);
     }
     ~StopSignals() {
-        // A signal that came after the last check stays pending and would act when unblocked:
-        // take it first.
-        (void)pending();
+        // Signals that came after the last check stay pending and would act when unblocked:
+        // take them first.
+        while (pending() != 0) {
+        }
         pthread_sigmask(SIG_SETMASK, &old_, nullptr);
     }
     StopSignals(const StopSignals&) = delete;
@@ -36,7 +38,8 @@ class StopSignals {
             const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
                 deadline - std::chrono::steady_clock::now());
             const auto ns = std::max<std::int64_t>(0, left.count());
-            timespec t{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+            timespec t{static_cast<time_t>(ns / 1'000'000'000),
+                       static_cast<long>(ns % 1'000'000'000)};
             int sig = sigtimedwait(&set_, nullptr, &t);
             if (sig > 0) {
                 return sig;

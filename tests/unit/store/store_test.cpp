@@ -39,6 +39,15 @@ SqliteStore make_store(const std::string& path, const core::Clock& clock, OpenOp
     return std::move(*store);
 }
 
+// An in-memory store with a run of host web01 begun at kT0.
+SqliteStore running_store(const core::Clock& clock, const std::string& source) {
+    SqliteStore store = make_store(":memory:", clock);
+    core::Snapshot start;
+    start.taken_at = at_s(kT0);
+    EXPECT_TRUE(store.begin_run({at_s(kT0), "web01", source, "", "0.1.0"}, start));
+    return store;
+}
+
 Db reader(const std::string& path) {
     auto db = open_history(path, OpenMode::ReadOnly);
     EXPECT_TRUE(db) << (db ? "" : db.error().message);
@@ -415,14 +424,7 @@ TEST(RoundTrip, EveryQuestionReadsBackWhatWasRecorded) {
 // ephemeral port of theirs) are not remote endpoints it contacted.
 TEST(RoundTrip, RemotesCountOutboundConnectionsNotAcceptedPeers) {
     core::FixedClock clock(at_s(kT0));
-    auto db = open_history(":memory:", OpenMode::ReadWrite);
-    ASSERT_TRUE(db) << db.error().message;
-    auto created = SqliteStore::create(std::move(*db), clock);
-    ASSERT_TRUE(created) << created.error().message;
-    SqliteStore& store = *created;
-    core::Snapshot start;
-    start.taken_at = at_s(kT0);
-    ASSERT_TRUE(store.begin_run({at_s(kT0), "web01", "ebpf", "", "0.1.0"}, start));
+    SqliteStore store = running_store(clock, "ebpf");
     core::EventBatch batch;
     auto nginx = maker(100, "nginx");
     for (int i = 0; i < 50; ++i) {  // 50 clients of nginx's :443, five from each of 10 peers
@@ -457,14 +459,7 @@ TEST(RoundTrip, RemotesCountOutboundConnectionsNotAcceptedPeers) {
 // host's facts as last recorded by the window's end (a set older than the window included).
 TEST(RoundTrip, SeriesCarryAcceptedConnectionsAndTheNewestHostFacts) {
     core::FixedClock clock(at_s(kT0));
-    auto db = open_history(":memory:", OpenMode::ReadWrite);
-    ASSERT_TRUE(db) << db.error().message;
-    auto created = SqliteStore::create(std::move(*db), clock);
-    ASSERT_TRUE(created) << created.error().message;
-    SqliteStore& store = *created;
-    core::Snapshot start;
-    start.taken_at = at_s(kT0);
-    ASSERT_TRUE(store.begin_run({at_s(kT0), "web01", "poll", "", "0.1.0"}, start));
+    SqliteStore store = running_store(clock, "poll");
     const std::vector<HostFact> first{{"ephemeral range", "32768-60999 (28232 ports; sysctl)"},
                                       {"net.ipv4.tcp_tw_reuse", "2"}};
     const std::vector<HostFact> second{{"ephemeral range", "10000-60999 (51000 ports; sysctl)"},
