@@ -294,17 +294,23 @@ void EvidenceBuilder::finish_reports(Evidence& e) const {
     e.verdict = r.verdict;
     e.unknown = r.unknown;
     e.summary = r.summary;
-    if (r.breaks) {
-        e.breaks = r.breaks->text;
+    if (r.breaks && r.summary.find(r.breaks->text) == std::string::npos) {
+        e.breaks = r.breaks->text;  // unless the summary says it already
     }
     if (trend_) {
         const auto& t = *trend_;
+        // Live, the time left may be minutes or seconds: "0.0 h" says nothing.
+        auto about = [](double hours) {
+            return hours >= 1        ? fmt::format("{:.1f} h", hours)
+                   : hours * 60 >= 1 ? fmt::format("{:.0f} min", hours * 60)
+                                     : fmt::format("{:.0f} s", hours * 3600);
+        };
         e.forecast = fmt::format(
-            "Pool {}: {} -> {} of {} ports used over {} captures, {:+.0f} ports/hour{}.",
-            t.pool_text, t.used_first, t.used_last, t.size, t.captures, t.used_per_hour,
-            t.hours_left
-                ? fmt::format("; at that rate no port is free in about {:.1f} h", *t.hours_left)
-                : std::string("; not growing"));
+            "Pool {}: {} -> {} of {} ports used over {} {}, {:+.0f} ports/hour{}.", t.pool_text,
+            t.used_first, t.used_last, t.size, t.captures,
+            source_ == EvidenceSource::Live ? "diagnoses" : "captures", t.used_per_hour,
+            t.hours_left ? "; at that rate no port is free in about " + about(*t.hours_left)
+                         : std::string("; not growing"));
     }
     // Pools as they stand, with their worst moment over the samples.
     for (const auto& pool : r.pools) {

@@ -252,6 +252,9 @@ TEST(ReportKernel, LiveReportChartsALeakOverItsDuration) {
     const std::string& md = r.out;
     EXPECT_NE(r.err.find("diagnosing this host every 1s for 4s"), std::string::npos) << r.err;
     EXPECT_NE(md.find("5 diagnoses of this host, every 1s"), std::string::npos) << md;
+    // The trend over the diagnoses, its time left in seconds or minutes (not "0.0 h").
+    EXPECT_NE(md.find("ports used over 5 diagnoses, +"), std::string::npos) << md;
+    EXPECT_EQ(md.find("about 0.0 h"), std::string::npos) << md;
     // The leak's pool, a point per diagnosis, rising.
     std::string pool_name = kPool;  // as Markdown escapes it
     pool_name.replace(pool_name.find('>'), 1, "&gt;");

@@ -272,5 +272,29 @@ TEST(EvidenceBuilder, HistoryRemediesAreForTheLeadingCulpritsOnly) {
     EXPECT_NE(e.remedies[0].label.find("pwleak (100)"), std::string::npos) << e.remedies[0].label;
 }
 
+// A live report's trend is over diagnoses seconds apart: its time left reads in minutes or
+// seconds, and the samples are called what they are.
+TEST(EvidenceBuilder, LiveTrendSaysDiagnosesAndMinutes) {
+    analyze::Report report;
+    report.taken_at = kT0;
+    analyze::Trend trend;
+    trend.pool_text = "tcp-connect 127.0.0.1 -> 127.0.0.1:9000";
+    trend.captures = 11;
+    trend.size = 180;
+    trend.used_first = 20;
+    trend.used_last = 120;
+    trend.used_per_hour = 36000;
+    for (auto [hours, said] : {std::pair{40.0 / 3600, "about 40 s"},
+                               std::pair{0.25, "about 15 min"}, std::pair{3.25, "about 3.2 h"}}) {
+        trend.hours_left = hours;
+        EvidenceBuilder builder(EvidenceSource::Live, analyze::Thresholds{});
+        builder.add_report(report);
+        builder.set_trend(trend);
+        const Evidence e = builder.finish(kT0);
+        EXPECT_NE(e.forecast.find("over 11 diagnoses"), std::string::npos) << e.forecast;
+        EXPECT_NE(e.forecast.find(said), std::string::npos) << e.forecast;
+    }
+}
+
 }  // namespace
 }  // namespace portwatch::render
