@@ -130,6 +130,9 @@ class MonitorImpl final : public Monitor {
         // The run ends: what waits is written and the store stamps the end (a store that still
         // refuses says so once more; the monitor is stopping anyway).
         const auto now = clock_.now();
+        if (last_sample_ > rolled_up_ && !state_.pools.empty()) {
+            write_rollup(last_sample_);
+        }
         store_.push([now](store::HistoryStore& s) { return s.end_run(now); });
         store_.flush(now, log_, true);
     }
@@ -517,10 +520,17 @@ class MonitorImpl final : public Monitor {
             return;
         }
         minute_ = minute;
+        write_rollup(minute);
+    }
+
+    // The rollup of the time since the last one, stamped `at`: a minute's end, or the last
+    // sample of a run that stops within a minute (its last state and counts are not lost).
+    void write_rollup(core::TimePoint at) {
+        rolled_up_ = at;
         std::vector<store::PoolSample> pools;
         for (const auto& v : state_.pools) {
             store::PoolSample s;
-            s.at = minute;
+            s.at = at;
             s.pool = v.pool;
             s.kind = v.kind;
             s.size = v.size;
@@ -544,7 +554,7 @@ class MonitorImpl final : public Monitor {
                 continue;
             }
             store::ProcessSample s;
-            s.at = minute;
+            s.at = at;
             s.pid = pid;
             s.name = p.name;
             s.unit = p.unit;
@@ -564,8 +574,8 @@ class MonitorImpl final : public Monitor {
         }
         store_.push([pools = std::move(pools), processes = std::move(processes)](
                         store::HistoryStore& s) { return s.record_minute(pools, processes); });
-        if (facts_ != facts_recorded_ || minute - facts_recorded_at_ >= std::chrono::hours(1)) {
-            record_facts(minute);
+        if (facts_ != facts_recorded_ || at - facts_recorded_at_ >= std::chrono::hours(1)) {
+            record_facts(at);
         }
     }
 
@@ -625,6 +635,7 @@ class MonitorImpl final : public Monitor {
     core::TimePoint facts_recorded_at_{};
     std::map<std::int32_t, ProcTrack> procs_;
     core::TimePoint next_sample_{}, last_sample_{}, minute_{}, last_retention_{};
+    core::TimePoint rolled_up_{};  // the time the last rollup was stamped with
 };
 
 }  // namespace

@@ -28,6 +28,13 @@ std::string percent(double fraction) {
     return fmt::format("{:.0f} %", fraction * 100);
 }
 
+// A time left as people say it: hours when there are some, else minutes, else seconds.
+std::string about(double seconds) {
+    return seconds >= 3600 ? fmt::format("{:.1f} h", seconds / 3600)
+           : seconds >= 60 ? fmt::format("{:.0f} min", seconds / 60)
+                           : fmt::format("{:.0f} s", seconds);
+}
+
 std::string process_label(std::int32_t pid, const std::string& name) {
     if (pid == 0) {
         return name.empty() ? std::string(kNoOwner) : name;
@@ -300,16 +307,11 @@ void EvidenceBuilder::finish_reports(Evidence& e) const {
     if (trend_) {
         const auto& t = *trend_;
         // Live, the time left may be minutes or seconds: "0.0 h" says nothing.
-        auto about = [](double hours) {
-            return hours >= 1        ? fmt::format("{:.1f} h", hours)
-                   : hours * 60 >= 1 ? fmt::format("{:.0f} min", hours * 60)
-                                     : fmt::format("{:.0f} s", hours * 3600);
-        };
         e.forecast = fmt::format(
             "Pool {}: {} -> {} of {} ports used over {} {}, {:+.0f} ports/hour{}.", t.pool_text,
             t.used_first, t.used_last, t.size, t.captures,
             source_ == EvidenceSource::Live ? "diagnoses" : "captures", t.used_per_hour,
-            t.hours_left ? "; at that rate no port is free in about " + about(*t.hours_left)
+            t.hours_left ? "; at that rate no port is free in about " + about(*t.hours_left * 3600)
                          : std::string("; not growing"));
     }
     // Pools as they stand, with their worst moment over the samples.
@@ -484,6 +486,7 @@ void EvidenceBuilder::finish_history(Evidence& e, PoolPoints& chart_points,
         std::vector<ChartPoint> points;
         const store::PoolSample* last = nullptr;
         EvidencePool pool;
+        core::TimePoint crossed_at{};  // of the latest crossing after the last rollup
     };
     std::map<std::string, PoolRun> pools;
     std::set<core::TimePoint> minutes;
@@ -522,6 +525,22 @@ void EvidenceBuilder::finish_history(Evidence& e, PoolPoints& chart_points,
         }
         ranked.push_back(&run);
     }
+    // Every crossing counts for its pool's worst; one after the pool's last rollup (a run
+    // killed within a minute writes none at its end) says how the pool stands now.
+    if (answer_) {
+        for (const auto& c : answer_->crossings) {
+            auto it = pools.find(c.pool);
+            if (it == pools.end()) {
+                continue;
+            }
+            PoolRun& run = it->second;
+            run.pool.worst = std::max(run.pool.worst, severity_of(c.to));
+            if (c.at > run.last->at && c.at >= run.crossed_at) {
+                run.crossed_at = c.at;
+                run.pool.severity = severity_of(c.to);
+            }
+        }
+    }
     auto util = [](const EvidencePool& p) {
         return p.size == 0 ? 0.0 : static_cast<double>(p.peak_used) / p.size;
     };
@@ -547,16 +566,15 @@ void EvidenceBuilder::finish_history(Evidence& e, PoolPoints& chart_points,
         const auto& worst = ranked.front()->pool;
         const auto* last = ranked.front()->last;
         e.summary = fmt::format(
-            "{}: pool {} peaked at {} of {} ports ({}) at {}, worst {}; in the last minute "
-            "recorded ({}) {} were in use.",
+            "{}: pool {} peaked at {} of {} ports ({}) at {}, worst {}; at the last rollup "
+            "({}) {} were in use.",
             analyze::severity_name(e.verdict), worst.name, worst.peak_used, worst.size,
             percent(util(worst)), stamp(worst.peak_at), analyze::severity_name(worst.worst),
             stamp(last_minute), worst.used);
         if (last->at == last_minute && last->seconds_left) {
             e.forecast = fmt::format(
-                "At the rate of the last minutes, pool {} has no free port "
-                "in about {:.0f} s ({:.1f} h).",
-                worst.name, *last->seconds_left, *last->seconds_left / 3600);
+                "At the rate of the last minutes, pool {} has no free port in about {}.",
+                worst.name, about(*last->seconds_left));
         }
     }
     // Culprits: processes by the peak of the ports they took (connections accepted on their

@@ -119,8 +119,10 @@ void expect_report_opens_in_chromium(const std::string& db) {
     ASSERT_EQ(r.code, 0) << r.err;
     const std::string doc = slurp(html);
     EXPECT_NE(doc.find("pwleak"), std::string::npos) << "the leak is not among the culprits";
-    EXPECT_TRUE(doc.find(">EXHAUSTED<") != std::string::npos ||
-                doc.find(">CRITICAL<") != std::string::npos)
+    // The verdict itself (not only a crossing's row): the monitor stopped after the range ran
+    // dry, and its last rollup or a crossing after it says so.
+    EXPECT_TRUE(doc.find("id=\"verdict-badge\">EXHAUSTED<") != std::string::npos ||
+                doc.find("id=\"verdict-badge\">CRITICAL<") != std::string::npos)
         << doc.substr(0, 4000);
     // Recorded by the poll source: no refused call was seen, so none is counted as zero.
     EXPECT_NE(doc.find("Failed allocations were not measured"), std::string::npos);

@@ -373,6 +373,27 @@ TEST(Monitor, AcceptedConnectionsAreNotPortsTaken) {
     EXPECT_EQ(cli.top_destination, "127.0.0.1:8080");
 }
 
+// A run that stops between minutes writes what it saw since the last rollup, stamped with its
+// last sample: a leak's last state before the monitor stopped is not lost.
+TEST(Monitor, StoppingWritesThePartialMinute) {
+    Scene s;
+    s.held = [](double t) { return 10 + static_cast<int>(t); };
+    {
+        auto m = s.start(s.options());
+        steps(*m, 70);  // one minute's end at 50 s, the last sample at 70 s
+        ASSERT_EQ(s.store.minutes_pools.size(), 1u);
+    }
+    ASSERT_EQ(s.store.minutes_pools.size(), 2u);
+    const auto& last = s.store.minutes_pools[1];
+    auto it = std::find_if(last.begin(), last.end(),
+                           [](const store::PoolSample& p) { return p.pool == kPool; });
+    ASSERT_NE(it, last.end());
+    EXPECT_EQ(it->at, kT0 + std::chrono::seconds(70));
+    EXPECT_EQ(it->used, 80u);
+    ASSERT_EQ(s.store.minutes_processes.size(), 2u);
+    EXPECT_EQ(s.store.minutes_processes[1][0].ports, 80u);
+}
+
 TEST(Monitor, LeakCrossesEachSeverityOnceAndAlertsOnceEach) {
     Scene s;
     // One port every 2 s from 60: WARNING (140) at 160 s, CRITICAL (180) at 240 s, exhausted at

@@ -272,6 +272,37 @@ TEST(EvidenceBuilder, HistoryRemediesAreForTheLeadingCulpritsOnly) {
     EXPECT_NE(e.remedies[0].label.find("pwleak (100)"), std::string::npos) << e.remedies[0].label;
 }
 
+// A crossing the monitor recorded after a pool's last rollup (a run killed within a minute)
+// says how the pool stands: the verdict is EXHAUSTED, not the last rollup's WARNING. The
+// forecast's time left reads in seconds.
+TEST(EvidenceBuilder, HistoryVerdictTakesACrossingAfterTheLastRollup) {
+    const std::string name = "tcp-connect 127.0.0.1 -> 127.0.0.1:9000";
+    store::HistorySeries h;
+    h.sources = {"poll"};
+    for (int m = 0; m < 3; ++m) {
+        store::PoolSample pool;
+        pool.at = kT0 + std::chrono::minutes(m);
+        pool.pool = name;
+        pool.kind = "tcp-connect";
+        pool.size = 180;
+        pool.used = static_cast<std::uint32_t>(60 + 45 * m);
+        pool.severity = m == 2 ? "WARNING" : "OK";
+        pool.seconds_left = 40;
+        h.pools.push_back(pool);
+    }
+    store::HistoryAnswer answer;
+    answer.crossings.push_back({kT0 + 110s, name, "OK", "WARNING", 0.71});
+    answer.crossings.push_back({kT0 + 150s, name, "WARNING", "EXHAUSTED", 1.0});
+    answer.crossings.push_back({kT0 + 140s, name, "WARNING", "CRITICAL", 0.9});
+    EvidenceBuilder builder(EvidenceSource::History, analyze::Thresholds{});
+    builder.set_history(h, answer);
+    const Evidence e = builder.finish(kT0 + 1h);
+    EXPECT_EQ(e.verdict, analyze::Severity::Exhausted) << e.summary;
+    ASSERT_FALSE(e.pools.empty());
+    EXPECT_EQ(e.pools[0].worst, analyze::Severity::Exhausted);
+    EXPECT_NE(e.forecast.find("in about 40 s."), std::string::npos) << e.forecast;
+}
+
 // A live report's trend is over diagnoses seconds apart: its time left reads in minutes or
 // seconds, and the samples are called what they are.
 TEST(EvidenceBuilder, LiveTrendSaysDiagnosesAndMinutes) {
