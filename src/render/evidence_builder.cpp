@@ -571,7 +571,8 @@ void EvidenceBuilder::finish_history(Evidence& e, PoolPoints& chart_points,
             analyze::severity_name(e.verdict), worst.name, worst.peak_used, worst.size,
             percent(util(worst)), stamp(worst.peak_at), analyze::severity_name(worst.worst),
             stamp(last_minute), worst.used);
-        if (last->at == last_minute && last->seconds_left) {
+        if (last->at == last_minute && last->seconds_left && *last->seconds_left >= 1 &&
+            worst.severity != Severity::Exhausted) {  // dry already: no time left to tell
             e.forecast = fmt::format(
                 "At the rate of the last minutes, pool {} has no free port in about {}.",
                 worst.name, about(*last->seconds_left));

@@ -273,8 +273,8 @@ TEST(EvidenceBuilder, HistoryRemediesAreForTheLeadingCulpritsOnly) {
 }
 
 // A crossing the monitor recorded after a pool's last rollup (a run killed within a minute)
-// says how the pool stands: the verdict is EXHAUSTED, not the last rollup's WARNING. The
-// forecast's time left reads in seconds.
+// says how the pool stands: the verdict is EXHAUSTED, not the last rollup's WARNING, and an
+// exhausted pool gets no forecast. The time left reads in seconds.
 TEST(EvidenceBuilder, HistoryVerdictTakesACrossingAfterTheLastRollup) {
     const std::string name = "tcp-connect 127.0.0.1 -> 127.0.0.1:9000";
     store::HistorySeries h;
@@ -300,7 +300,14 @@ TEST(EvidenceBuilder, HistoryVerdictTakesACrossingAfterTheLastRollup) {
     EXPECT_EQ(e.verdict, analyze::Severity::Exhausted) << e.summary;
     ASSERT_FALSE(e.pools.empty());
     EXPECT_EQ(e.pools[0].worst, analyze::Severity::Exhausted);
-    EXPECT_NE(e.forecast.find("in about 40 s."), std::string::npos) << e.forecast;
+    EXPECT_EQ(e.forecast, "") << "an exhausted pool has no time left to forecast";
+    // Without the crossing to EXHAUSTED: CRITICAL since 140 s, 40 s left at the last rollup.
+    answer.crossings.erase(answer.crossings.begin() + 1);
+    EvidenceBuilder critical(EvidenceSource::History, analyze::Thresholds{});
+    critical.set_history(h, answer);
+    const Evidence c = critical.finish(kT0 + 1h);
+    EXPECT_EQ(c.verdict, analyze::Severity::Critical) << c.summary;
+    EXPECT_NE(c.forecast.find("has no free port in about 40 s."), std::string::npos) << c.forecast;
 }
 
 // A live report's trend is over diagnoses seconds apart: its time left reads in minutes or
