@@ -22,7 +22,6 @@ class ListenerIndex {
     // on its address or a wildcard one; Outbound otherwise; Unknown for a socket without a
     // peer (a listener, an unconnected or bound-only socket). O(log listeners).
     Direction direction(const Socket& socket) const;
-    bool empty() const { return listeners_.empty(); }
 
   private:
     struct Listener {

@@ -184,15 +184,7 @@ Result<bool> Statement::step() {
 }
 
 Result<void> Statement::run() {
-    for (;;) {
-        auto row = step();
-        if (!row) {
-            return std::unexpected(row.error());
-        }
-        if (!*row) {
-            return {};
-        }
-    }
+    return each([](const Statement&) {});
 }
 
 void Statement::reset() {

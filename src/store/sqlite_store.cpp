@@ -49,6 +49,16 @@ constexpr std::string_view kTimedTables[] = {"port_events",  "failures",        
                                              "pool_minutes", "process_minutes", "crossings",
                                              "host_facts"};
 
+// The time every timed table's rows span together: "SELECT MIN(lo), MAX(hi) FROM (...)".
+std::string timed_span_sql() {
+    std::string union_all;
+    for (std::string_view table : kTimedTables) {
+        union_all += std::string(union_all.empty() ? "" : " UNION ALL ") +
+                     "SELECT MIN(at) AS lo, MAX(at) AS hi FROM " + std::string(table);
+    }
+    return "SELECT MIN(lo), MAX(hi) FROM (" + union_all + ")";
+}
+
 Statement& bind_run(Statement& s, int index, std::int64_t run_id) {
     return run_id == 0 ? s.bind_null(index) : s.bind(index, run_id);
 }
@@ -474,15 +484,7 @@ Result<void> SqliteStore::apply_retention(const Retention& retention, core::Time
             if (*bytes <= retention.max_bytes) {
                 break;
             }
-            auto span = db_.prepare(
-                "SELECT MIN(lo), MAX(hi) FROM ("
-                "SELECT MIN(at) AS lo, MAX(at) AS hi FROM port_events UNION ALL "
-                "SELECT MIN(at), MAX(at) FROM failures UNION ALL "
-                "SELECT MIN(at), MAX(at) FROM process_events UNION ALL "
-                "SELECT MIN(at), MAX(at) FROM pool_minutes UNION ALL "
-                "SELECT MIN(at), MAX(at) FROM process_minutes UNION ALL "
-                "SELECT MIN(at), MAX(at) FROM crossings UNION ALL "
-                "SELECT MIN(at), MAX(at) FROM host_facts)");
+            auto span = db_.prepare(timed_span_sql());
             if (!span) {
                 return std::unexpected(span.error());
             }
