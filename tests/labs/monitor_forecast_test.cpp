@@ -276,7 +276,9 @@ TEST(ReportKernel, LiveReportChartsALeakOverItsDuration) {
     const auto row = md.find("| pwleak |");
     ASSERT_NE(row, std::string::npos) << md;
     const std::string culprit = md.substr(row, md.find('\n', row) - row);
-    EXPECT_NE(culprit.find("| +"), std::string::npos) << culprit;  // its growth per hour
+    const auto growth = culprit.find("| +");  // its growth per hour, positive
+    ASSERT_NE(growth, std::string::npos) << culprit;
+    EXPECT_GT(std::stod(culprit.substr(growth + 3)), 1000.0) << culprit;
     EXPECT_NE(culprit.find("| 127.0.0.1:9000 "), std::string::npos) << culprit;
     std::filesystem::remove_all(dir);
 }
