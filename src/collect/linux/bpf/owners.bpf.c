@@ -23,8 +23,6 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
-#define PW_S_IFMT 00170000
-#define PW_S_IFSOCK 0140000
 #define PW_MAX_PID_NS_LEVEL 32
 #define PW_SOCK_BINDPORT_LOCK 8
 
@@ -39,27 +37,19 @@ static __always_inline struct upid* upid_at(struct pid* pid, unsigned int level)
     return (struct upid*)(base + level * bpf_core_type_size(struct upid));
 }
 
-// The reader's pid-namespace level plus one; 0 until the first record. A cache, not state
-// about the walk (see 2. above), worth ~15% of the walk: the only reader of this object is the
-// process that loaded it (its iterator fds never leave it), and a process's own pid namespace
-// never changes.
-__u32 reader_level_plus_one = 0;
-
 // The task's process id as the reader's pid namespace numbers it; -1 when it has none there.
+// The reader's level is read per record, not cached in a global: the program is pinned and
+// shared by every portwatch that reads it (task_file_iterator.cpp), and readers in different
+// pid namespaces see different numbers. The reader is the current task, hot in the cache:
+// two plain loads.
 static __always_inline int tgid_for_reader(struct task_struct* task, __u32* tgid) {
-    unsigned int level = reader_level_plus_one;
-    if (level == 0) {
-        struct task_struct* reader = bpf_get_current_task_btf();
-        level = BPF_CORE_READ(reader, thread_pid, level) + 1;
-        reader_level_plus_one = level;
-    }
-    level -= 1;
+    struct task_struct* reader = bpf_get_current_task_btf();
+    unsigned int level = reader->thread_pid->level;
     if (level == 0) {
         *tgid = task->tgid;  // the initial namespace numbers everything
         return 0;
     }
-    struct pid* reader_pid = BPF_CORE_READ(bpf_get_current_task_btf(), thread_pid);
-    struct upid* mine = upid_at(reader_pid, level);
+    struct upid* mine = upid_at(reader->thread_pid, level);
     struct upid* theirs = upid_at(BPF_CORE_READ(task, signal, pids[PIDTYPE_TGID]), level);
     if (!mine || !theirs || BPF_CORE_READ(mine, ns) != BPF_CORE_READ(theirs, ns)) {
         return -1;
@@ -79,19 +69,19 @@ int dump_task_file(struct bpf_iter__task_file* ctx) {
     if (tgid_for_reader(task, &record.tgid) != 0) {
         return 0;
     }
-    struct inode* inode = file->f_inode;
-    if ((inode->i_mode & PW_S_IFMT) == PW_S_IFSOCK) {
-        record.inode = inode->i_ino;
+    // bpf_sock_from_file() is NULL unless the file is a sockfs socket (it compares f_op, in
+    // the file the iterator has just referenced): other files cost no inode read. An O_PATH
+    // descriptor on a socket's path is not a socket here, and never met a dumped socket.
+    // Its result and sk are BTF pointers, read by plain loads rather than probe-read helper
+    // calls (a tenth of the cost per descriptor). The port lock read here spares the snapshot
+    // a second walk of the kernel's TCP table; sk_userlocks was a bitfield before Linux 5.6.
+    // Every family has the field; only IPv4/IPv6 inodes ever meet a dumped socket, so the
+    // family is not read (one cache miss less per descriptor).
+    struct socket* sock = bpf_sock_from_file(file);
+    if (sock) {
+        record.inode = file->f_inode->i_ino;
         record.flags |= PW_FD_SOCKET;
-        // The port lock read here spares the snapshot a second walk of the kernel's TCP table.
-        // bpf_sock_from_file() is NULL unless the file is a sockfs socket (an O_PATH
-        // descriptor on a socket's path has the mode but no socket); its result and sk are
-        // BTF pointers, read by plain loads rather than probe-read helper calls (a tenth of
-        // the cost per descriptor). sk_userlocks was a bitfield before Linux 5.6.
-        // Every family has the field; only IPv4/IPv6 inodes ever meet a dumped socket, so
-        // the family is not read (one cache miss less per descriptor).
-        struct socket* sock = bpf_sock_from_file(file);
-        struct sock* sk = sock ? sock->sk : 0;
+        struct sock* sk = sock->sk;
         if (sk) {
             record.flags |= PW_FD_LOCK_READ;
             if (BPF_CORE_READ_BITFIELD(sk, sk_userlocks) & PW_SOCK_BINDPORT_LOCK) {
