@@ -85,6 +85,7 @@ const OwnerPass& OwnerCache::pass(const std::vector<core::Socket>& sockets, core
     if (!due) {
         OwnerScan& scan = **pass_.scan;
         keep_live(scan.sockets, live, [](const SocketRef& r) { return r.inode; });
+        index_owner_scan(scan);
         keep_live(unresolved_, live, [](std::uint64_t i) { return i; });
         if (missing(live, scan.sockets, unresolved_).empty()) {
             last_ = Last::Reused;

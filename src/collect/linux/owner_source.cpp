@@ -1,6 +1,9 @@
 #include "collect/linux/owner_source.h"
 
 #include <algorithm>
+#include <bit>
+#include <span>
+#include <thread>
 
 #include "collect/linux/procfs/fd_scan.h"
 #ifdef PORTWATCH_HAVE_BPF
@@ -102,6 +105,16 @@ OwnerPass KeptOwnerSource::run(OwnerMode mode, const std::string& proc_root) {
 //    socket; a socket shared after fork() appears once per process).
 // 2. For each socket with an inode, binary-search its run of pairs. TIME_WAIT, request and
 //    orphaned sockets have inode 0 and never match: the kernel keeps no file for them.
+namespace {
+
+// The by_inode slot an inode's probe starts at (Fibonacci hashing: inode numbers come in runs).
+std::size_t home_slot(std::uint64_t inode, std::size_t slots) {
+    return static_cast<std::size_t>((inode * 0x9E3779B97F4A7C15ULL) >>
+                                    (64 - std::countr_zero(slots)));
+}
+
+}  // namespace
+
 void prepare_owner_scan(OwnerScan& scan) {
     auto& refs = scan.sockets;
     std::sort(refs.begin(), refs.end(), [](const SocketRef& a, const SocketRef& b) {
@@ -114,27 +127,76 @@ void prepare_owner_scan(OwnerScan& scan) {
                refs.end());
     std::sort(scan.fd_counts.begin(), scan.fd_counts.end(),
               [](const FdCount& a, const FdCount& b) { return a.pid < b.pid; });
+    index_owner_scan(scan);
 }
 
-void attach_owners(std::vector<core::Socket>& sockets, const OwnerScan& scan) {
+void index_owner_scan(OwnerScan& scan) {
     const auto& refs = scan.sockets;
+    // At most half full: a lookup probes one or two slots.
+    const std::size_t slots = std::bit_ceil(std::max<std::size_t>(16, 2 * refs.size()));
+    scan.by_inode.assign(slots, 0);
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+        if (i > 0 && refs[i - 1].inode == refs[i].inode) {
+            continue;
+        }
+        std::size_t slot = home_slot(refs[i].inode, slots);
+        while (scan.by_inode[slot] != 0) {
+            slot = (slot + 1) & (slots - 1);
+        }
+        scan.by_inode[slot] = static_cast<std::uint32_t>(i + 1);
+    }
+}
+
+namespace {
+
+void attach_range(std::span<core::Socket> sockets, const OwnerScan& scan) {
+    const auto& refs = scan.sockets;
+    const std::size_t slots = scan.by_inode.size();
     for (auto& socket : sockets) {
         if (socket.inode == 0) {
             continue;
         }
-        auto lo = std::lower_bound(refs.begin(), refs.end(), socket.inode,
-                                   [](const SocketRef& r, std::uint64_t v) { return r.inode < v; });
-        for (auto it = lo; it != refs.end() && it->inode == socket.inode; ++it) {
+        std::size_t slot = home_slot(socket.inode, slots);
+        std::uint32_t found = 0;
+        for (; scan.by_inode[slot] != 0; slot = (slot + 1) & (slots - 1)) {
+            if (refs[scan.by_inode[slot] - 1].inode == socket.inode) {
+                found = scan.by_inode[slot];
+                break;
+            }
+        }
+        if (found == 0) {
+            continue;
+        }
+        for (auto it = refs.begin() + (found - 1); it != refs.end() && it->inode == socket.inode;
+             ++it) {
             socket.owners.push_back(it->pid);
             if (scan.knows_port_locks && it->port_lock_known) {
                 socket.binding =
                     it->port_locked ? core::PortBinding::Explicit : core::PortBinding::Auto;
             }
         }
-        if (!socket.owners.empty()) {
-            socket.attribution = core::Attribution::Owned;
-        }
+        socket.attribution = core::Attribution::Owned;
     }
+}
+
+}  // namespace
+
+// The lookups miss the cache and each owner list is an allocation: ~0.3 us per socket, on the
+// snapshot's critical path. Large tables are split over two threads (the owner pass's core is
+// idle by now).
+void attach_owners(std::vector<core::Socket>& sockets, const OwnerScan& scan) {
+    if (scan.by_inode.empty()) {
+        return;  // not prepared, or no socket descriptor at all
+    }
+    constexpr std::size_t kSplitAbove = 20000;
+    std::span<core::Socket> all(sockets);
+    if (all.size() <= kSplitAbove) {
+        attach_range(all, scan);
+        return;
+    }
+    const std::size_t half = all.size() / 2;
+    std::jthread beside([&] { attach_range(all.subspan(half), scan); });
+    attach_range(all.first(half), scan);
 }
 
 }  // namespace portwatch::collect

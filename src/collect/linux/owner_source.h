@@ -37,6 +37,10 @@ struct OwnerScan {
     // The source read each socket's port lock (eBPF does; /proc cannot): the snapshot then
     // takes PortBinding from here instead of a second, filtered walk of the socket table.
     bool knows_port_locks = false;
+    // prepare_owner_scan's index of `sockets` by inode, for attach_owners to find a socket's
+    // pairs in O(1): open addressing, each slot 1 + the position of an inode's first pair, 0
+    // when empty.
+    std::vector<std::uint32_t> by_inode;
 };
 
 class OwnerSource {
@@ -77,8 +81,12 @@ inline OwnerMode owner_mode(bool owners, OwnerMethod method) {
 Result<std::unique_ptr<OwnerSource>> make_owner_source(OwnerMode mode, const std::string& proc_root,
                                                        std::vector<core::Warning>& warnings);
 
-// Sorts a scan for joining: (inode, pid) pairs ascending without repeats, fd counts by pid.
+// Sorts a scan for joining: (inode, pid) pairs ascending without repeats, fd counts by pid;
+// indexes the pairs by inode.
 void prepare_owner_scan(OwnerScan& scan);
+
+// Builds by_inode again after pairs were removed from a prepared scan (still sorted).
+void index_owner_scan(OwnerScan& scan);
 
 // Sets `owners` and `attribution` on every socket whose inode the (prepared) scan saw (owners
 // ascending, unique); when the scan knows_port_locks, also `binding` (Explicit or Auto) on

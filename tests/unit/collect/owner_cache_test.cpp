@@ -96,6 +96,9 @@ TEST(OwnerCache, ReadsTheProcessTableOnlyForSocketsNotSeenBefore) {
     EXPECT_EQ(cache.last(), OwnerCache::Last::Reused);
     EXPECT_EQ(owners.full_scans, 1);
     EXPECT_TRUE(owners.last_partial.empty());
+    // The kept pairs lost 101's: the rest are still found (their index was made again).
+    EXPECT_EQ(owners_of(*pass, sockets({100, 200}), 0), (std::vector<std::int32_t>{10}));
+    EXPECT_EQ(owners_of(*pass, sockets({100, 200}), 1), (std::vector<std::int32_t>{20}));
 
     // Process 30 made a socket, 20 closed its own and exited, 40 started with one: only the
     // processes whose descriptor count changed are read.
