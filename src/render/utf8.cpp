@@ -1,5 +1,7 @@
 #include "render/utf8.h"
 
+#include <algorithm>
+
 namespace portwatch::render {
 
 std::size_t utf8_sequence_length(std::string_view text) {
@@ -89,6 +91,11 @@ bool acts_on_terminal(char32_t c) {
 }  // namespace
 
 std::string terminal_safe(std::string_view text) {
+    // Most text (addresses, ports, process names) is printable ASCII: copied as it is.
+    if (std::all_of(text.begin(), text.end(),
+                    [](char c) { return c >= 0x20 && c < 0x7F && c != '\\'; })) {
+        return std::string(text);
+    }
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
     out.reserve(text.size());
