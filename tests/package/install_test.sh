@@ -93,6 +93,11 @@ if grep -q "+bpf" <<<"$version"; then
   grep -q '"owners":"bpf"' "$work/bpf.json" ||
     fail "portwatch snapshot --owners bpf did not use the eBPF pass: $(head -c 300 "$work/bpf.json")"
   say "portwatch snapshot --owners bpf: the embedded eBPF owner pass loaded and ran"
+  if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ]; then
+    compgen -G "/sys/fs/bpf/portwatch/owners-*" >/dev/null ||
+      fail "the eBPF owner pass left no pin in /sys/fs/bpf/portwatch"
+    owner_pin=1
+  fi
 fi
 
 man_text=$(man -P cat portwatch 2>&1) || fail "man portwatch failed: $man_text"
@@ -127,6 +132,11 @@ for unit in "$source_dir"/deploy/systemd/*.service; do
 done
 
 dpkg -r portwatch >"$work/dpkg-r" 2>&1 || { cat "$work/dpkg-r" >&2; fail "dpkg -r failed"; }
+if [ "${owner_pin:-0}" = 1 ]; then
+  ! compgen -G "/sys/fs/bpf/portwatch/owners-*" >/dev/null ||
+    fail "dpkg -r left the eBPF owner program pinned: $(ls /sys/fs/bpf/portwatch)"
+  say "removed: the pinned eBPF owner program went with the package"
+fi
 installed=0
 status=$(dpkg-query -W -f='${db:Status-Abbrev}' portwatch 2>/dev/null || true)
 case "$status" in
