@@ -15,12 +15,14 @@
 //    CLOSE) once tcp_time_wait() has hashed the timewait socket. Such a close without a
 //    socket error (an RST sets sk_err first) is flagged PW_EVF_TIME_WAIT and keeps its map
 //    entry. Nothing fires when the timewait socket itself goes.
-// 3. Failed allocations. sys_enter_connect/bind remember the address asked for, keyed by
-//    pid_tgid; sys_exit_connect/bind report EADDRNOTAVAIL, EADDRINUSE and EAGAIN with it. A
-//    failed TCP autobind also shows as SYN_SENT->CLOSE with source port 0, in the caller's
+// 3. Failed allocations. sys_exit_connect/bind report EADDRNOTAVAIL, EADDRINUSE and EAGAIN
+//    with the address asked for, read then from the call's own arguments (the task's saved
+//    registers, still as the call found them) rather than kept from a sys_enter program: a
+//    sys_enter program would run on every connect() and bind() to serve the few that fail.
+//    A failed TCP autobind also shows as SYN_SENT->CLOSE with source port 0, in the caller's
 //    context, before connect() returns -EADDRNOTAVAIL on the same thread: it is reported
 //    there (so io_uring connects count too) and marked, and the connect exit that follows
-//    does not count it again.
+//    (within PW_MARK_NS) does not count it again.
 // 4. Delivery. Records go to a ring buffer without waking user space (BPF_RB_NO_WAKEUP),
 //    which polls every 100 ms: a wake-up per record made a loopback connect/accept/close
 //    cycle three times slower. Only when the buffer is a quarter full does a record wake the
@@ -57,6 +59,10 @@
 #define PW_TCP_LISTEN 10
 #define PW_TCP_CLOSING 11
 
+// A connect() that failed its autobind returns within microseconds of the state change that
+// marked it; an older mark is another call's (an io_uring connect has no exit here).
+#define PW_MARK_NS 100000000ULL  // 100 ms
+
 #define PW_RING_BYTES (8u << 20)
 #define PW_WAKE_AT (PW_RING_BYTES / 4)
 
@@ -74,26 +80,6 @@ struct {
     __type(key, __u64);                      // socket cookie
     __type(value, struct pw_maker);
 } makers SEC(".maps");
-
-// connect()/bind() in flight: what the call asked for, until it returns.
-struct pw_pending {
-    __u64 ts;  // bpf_ktime_get_boot_ns() at sys_enter
-    __u8 addr[16];
-    __u32 fd;
-    __u16 family;
-    __u16 port;  // host order
-    __u8 call;   // pw_call
-    __u8 reserved[7];
-};
-
-// A plain (preallocated) hash, cheaper than an LRU: every sys_enter has its sys_exit (a
-// signal ends the call first), so entries do not leak.
-struct {
-    __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 16384);
-    __type(key, __u64);  // pid_tgid
-    __type(value, struct pw_pending);
-} pending SEC(".maps");
 
 // Threads whose connect() just failed its TCP autobind (reported from the state change), with
 // the time: the connect exit that follows is not counted again.
@@ -337,9 +323,28 @@ int on_exit_accept(struct trace_event_raw_sys_exit* ctx) {
     return accepted(ctx->ret);
 }
 
-// sys_enter_connect/bind: the address asked for, for the exit to report if the call fails.
-static __always_inline int remember(struct trace_event_raw_sys_enter* ctx, __u8 call) {
-    const void* uaddr = (const void*)ctx->args[1];
+// sys_exit_connect/bind: a refused port allocation, with the address the call asked for read
+// from its arguments (fd, sockaddr) in the task's saved registers.
+static __always_inline int returned(struct trace_event_raw_sys_exit* ctx, __u8 call) {
+    long ret = ctx->ret;
+    if (ret != -PW_EADDRNOTAVAIL && ret != -PW_EADDRINUSE && ret != -PW_EAGAIN) {
+        return 0;
+    }
+    __u64 id = bpf_get_current_pid_tgid();
+    __u64 now = bpf_ktime_get_boot_ns();
+    if (call == PW_CALL_CONNECT && ret == -PW_EADDRNOTAVAIL) {
+        __u64* marked = bpf_map_lookup_elem(&autobind_failed, &id);
+        if (marked) {
+            __u64 at = *marked;
+            bpf_map_delete_elem(&autobind_failed, &id);
+            if (now - at < PW_MARK_NS) {
+                return 0;  // reported by the state change during this call
+            }
+        }
+    }
+    struct pt_regs* regs = (struct pt_regs*)bpf_task_pt_regs(bpf_get_current_task_btf());
+    long fd = PT_REGS_PARM1_CORE_SYSCALL(regs);
+    const void* uaddr = (const void*)PT_REGS_PARM2_CORE_SYSCALL(regs);
     // One read of the largest inet address; a shorter buffer at the end of a page needs two.
     struct sockaddr_in6 sin6 = {};
     if (!uaddr || (bpf_probe_read_user(&sin6, sizeof sin6, uaddr) != 0 &&
@@ -350,49 +355,11 @@ static __always_inline int remember(struct trace_event_raw_sys_enter* ctx, __u8 
     if (family != PW_AF_INET && family != PW_AF_INET6) {
         return 0;
     }
-    if (watch_netns != 0 && current_netns() != watch_netns) {
+    __u64 netns = current_netns();
+    if (watch_netns != 0 && netns != watch_netns) {
         return 0;
     }
-    struct pw_pending p = {};
-    p.ts = bpf_ktime_get_boot_ns();
-    p.fd = ctx->args[0];
-    p.family = family;
-    p.call = call;
-    p.port = bpf_ntohs(sin6.sin6_port);
-    if (family == PW_AF_INET) {
-        __builtin_memcpy(p.addr, &((struct sockaddr_in*)&sin6)->sin_addr, 4);
-    } else {
-        __builtin_memcpy(p.addr, &sin6.sin6_addr, 16);
-    }
-    __u64 id = bpf_get_current_pid_tgid();
-    bpf_map_update_elem(&pending, &id, &p, BPF_ANY);
-    return 0;
-}
-
-static __always_inline int returned(struct trace_event_raw_sys_exit* ctx, __u8 call) {
-    __u64 id = bpf_get_current_pid_tgid();
-    struct pw_pending* found = bpf_map_lookup_elem(&pending, &id);
-    if (!found) {
-        return 0;
-    }
-    struct pw_pending p = *found;
-    bpf_map_delete_elem(&pending, &id);
-    long ret = ctx->ret;
-    if (p.call != call ||
-        (ret != -PW_EADDRNOTAVAIL && ret != -PW_EADDRINUSE && ret != -PW_EAGAIN)) {
-        return 0;
-    }
-    if (call == PW_CALL_CONNECT && ret == -PW_EADDRNOTAVAIL) {
-        __u64* marked = bpf_map_lookup_elem(&autobind_failed, &id);
-        if (marked) {
-            __u64 at = *marked;
-            bpf_map_delete_elem(&autobind_failed, &id);
-            if (at >= p.ts) {
-                return 0;  // reported by the state change during this call
-            }
-        }
-    }
-    struct sock* sk = sock_of_fd(p.fd);
+    struct sock* sk = sock_of_fd(fd);
     __u8 protocol = sk ? sk->sk_protocol : 0;
     if (protocol != PW_IPPROTO_TCP && protocol != PW_IPPROTO_UDP) {
         return 0;
@@ -402,39 +369,33 @@ static __always_inline int returned(struct trace_event_raw_sys_exit* ctx, __u8 c
         return 0;
     }
     __builtin_memset(e, 0, sizeof *e);
-    e->ts_boottime = bpf_ktime_get_boot_ns();
-    e->netns = current_netns();
+    e->ts_boottime = now;
+    e->netns = netns;
     current_maker(&e->maker);
-    e->family = p.family;
+    e->family = family;
     e->protocol = protocol;
     e->kind = PW_EV_FAILED;
     e->flags = PW_EVF_MAKER;
     e->call = call;
     e->error = -ret;
-    if (call == PW_CALL_CONNECT) {
-        __builtin_memcpy(e->daddr, p.addr, 16);
-        e->dport = p.port;
+    __u8* addr = call == PW_CALL_CONNECT ? e->daddr : e->saddr;
+    if (family == PW_AF_INET) {
+        __builtin_memcpy(addr, &((struct sockaddr_in*)&sin6)->sin_addr, 4);
     } else {
-        __builtin_memcpy(e->saddr, p.addr, 16);
-        e->sport = p.port;
+        __builtin_memcpy(addr, &sin6.sin6_addr, 16);
+    }
+    if (call == PW_CALL_CONNECT) {
+        e->dport = bpf_ntohs(sin6.sin6_port);
+    } else {
+        e->sport = bpf_ntohs(sin6.sin6_port);
     }
     submit(e);
     return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_connect")
-int on_enter_connect(struct trace_event_raw_sys_enter* ctx) {
-    return remember(ctx, PW_CALL_CONNECT);
-}
-
 SEC("tracepoint/syscalls/sys_exit_connect")
 int on_exit_connect(struct trace_event_raw_sys_exit* ctx) {
     return returned(ctx, PW_CALL_CONNECT);
-}
-
-SEC("tracepoint/syscalls/sys_enter_bind")
-int on_enter_bind(struct trace_event_raw_sys_enter* ctx) {
-    return remember(ctx, PW_CALL_BIND);
 }
 
 SEC("tracepoint/syscalls/sys_exit_bind")
