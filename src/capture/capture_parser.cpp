@@ -96,6 +96,7 @@ void CaptureParser::start_snapshot(std::uint64_t line_no) {
     current_.first_line = line_no;
     current_.taken_at = pending_time_;
     pending_time_.reset();
+    sockets_.clear();
     processes_.clear();
     process_slot_.clear();
     nettools_wide_ = false;
@@ -108,6 +109,7 @@ Result<void> CaptureParser::end_snapshot() {
     }
     current_open_ = false;
     auto& snap = current_.snapshot;
+    snap.sockets = sockets_.take();
     auto& w = snap.warnings;
     if (nettools_wide_ && tally_.cut > 0) {
         // -W output cuts nothing: an address that merely filled 23 characters is whole.
@@ -135,8 +137,7 @@ Result<void> CaptureParser::end_snapshot() {
             p->name = "System";
         }
     }
-    snap.processes = std::move(processes_);
-    processes_ = {};
+    snap.processes = processes_.take();
     process_slot_ = {};
     std::sort(snap.processes.begin(), snap.processes.end(),
               [](const core::Process& a, const core::Process& b) { return a.pid < b.pid; });
@@ -317,7 +318,7 @@ Result<void> CaptureParser::add_row(Row& row, Format format, std::uint64_t line_
         s.owners.erase(std::unique(s.owners.begin(), s.owners.end()), s.owners.end());
     }
     s.attribution = s.owners.empty() ? core::Attribution::Unknown : core::Attribution::Owned;
-    current_.snapshot.sockets.push_back(std::move(s));
+    sockets_.push_back(std::move(s));
     return {};
 }
 
@@ -374,7 +375,7 @@ void CaptureParser::owner_line(std::string_view text) {
 void CaptureParser::attribute_by_name(std::string_view exe) {
     std::size_t index = *block_socket_;
     block_socket_.reset();
-    auto& sockets = current_.snapshot.sockets;
+    auto& sockets = sockets_;
     if (exe.empty() || index >= sockets.size() || !sockets[index].owners.empty()) {
         block_services_.clear();
         return;
@@ -601,7 +602,7 @@ Result<void> CaptureParser::feed(const Line& line) {
         }
         if (block_open_ && !row.pid_column) {
             // The row that -b owner lines without a PID column belong to (attribute_by_name).
-            block_socket_ = current_open_ ? current_.snapshot.sockets.size() : 0;
+            block_socket_ = current_open_ ? sockets_.size() : 0;
         }
         return add_row(row, format, line.number);
     }

@@ -12,6 +12,7 @@
 
 #include "capture/capture.h"
 #include "capture/capture_tally.h"
+#include "capture/chunked_vector.h"
 #include "capture/netsh_dynamicport.h"
 #include "capture/powershell_export.h"
 #include "capture/row.h"
@@ -64,10 +65,11 @@ class CaptureParser {
     // current snapshot
     CaptureSnapshot current_;
     CaptureTally tally_;
-    // The current snapshot's processes, in the order first seen, and where each pid is: kept
-    // in the vector the snapshot takes at its end, so 200,000 processes are not held twice
-    // (as table nodes and as the snapshot's vector) at the end of a capture.
-    std::vector<core::Process> processes_;
+    // The current snapshot's sockets, and its processes in the order first seen with where
+    // each pid is: gathered in chunks and handed to the snapshot at its end (chunked_vector.h:
+    // no doubling buffers), so 200,000 of either are not held twice.
+    ChunkedVector<core::Socket> sockets_;
+    ChunkedVector<core::Process> processes_;
     std::unordered_map<std::int32_t, std::uint32_t> process_slot_;
     core::Process* find_process(std::int32_t pid);
     // The process of `pid`, made (with only its pid) when new; true when it was.
