@@ -260,7 +260,7 @@ std::vector<Culprit> servers_at(const core::Snapshot& snap, core::Protocol proto
             if (seen.insert(pid).second) {
                 const auto* proc = snap.find_process(pid);
                 out.push_back(
-                    {pid, proc ? proc->name : "", proc ? proc->cmdline : "", 1, 1.0, false});
+                    {pid, proc ? proc->name : "", proc ? proc->cmdline.str() : "", 1, 1.0, false});
             }
         }
     }

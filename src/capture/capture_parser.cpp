@@ -284,7 +284,7 @@ Result<void> CaptureParser::add_row(Row& row, Format format, std::uint64_t line_
         ++tally_.named;
         for (auto* name : {&s.local.name, &s.remote.name}) {
             if (name->size() > kMaxNameBytes) {
-                *name = capped(*name);
+                *name = capped(name->view());
             }
         }
     }

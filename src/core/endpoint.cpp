@@ -5,11 +5,11 @@ namespace portwatch::core {
 std::string Endpoint::address_text() const {
     if (cut) {
         // The text as printed is "<cut address>:<port>"; the port never holds a colon.
-        auto colon = name.rfind(':');
-        return name.substr(0, colon) + "...";
+        auto colon = name.str().rfind(':');
+        return name.str().substr(0, colon) + "...";
     }
     if (!name.empty()) {
-        return name;
+        return name.str();
     }
     std::string out = address.to_string();
     if (!zone.empty()) {
@@ -21,7 +21,7 @@ std::string Endpoint::address_text() const {
 
 std::string Endpoint::to_string() const {
     if (!name.empty() && !cut) {
-        return name;
+        return name.str();
     }
     std::string out;
     if (address.is_v4() && !cut) {

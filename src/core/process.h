@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/short_text.h"
+
 namespace portwatch::core {
 
 // A capture that names owners without PIDs (netstat -ab without -o) identifies each by name, by
@@ -26,13 +28,15 @@ inline std::string name_with_pid(std::string_view name, std::int32_t pid) {
 struct Process {
     std::int32_t pid = 0;
     std::int32_t ppid = 0;
-    std::string name;     // comm (Linux) or image name (Windows)
-    std::string cmdline;  // arguments joined by spaces; empty for kernel threads
-    std::string exe;      // resolved executable path when readable
+    std::string name;  // comm (Linux) or image name (Windows)
+    // The facts a live snapshot reads and a capture seldom has: ShortText (8 bytes when empty;
+    // 200,000 processes of a capture carry them).
+    ShortText cmdline;  // arguments joined by spaces; empty for kernel threads
+    ShortText exe;      // resolved executable path when readable
     std::optional<std::uint32_t> uid;
-    std::string user;             // user name when resolvable, else the uid as text
+    ShortText user;               // user name when resolvable, else the uid as text
     std::int64_t start_time = 0;  // seconds since the epoch; 0 when unknown
-    std::string cgroup;           // unified-hierarchy path, e.g. /system.slice/nginx.service
+    ShortText cgroup;             // unified-hierarchy path, e.g. /system.slice/nginx.service
     std::optional<std::uint32_t> fd_count;
     std::optional<std::uint64_t> fd_limit;  // soft RLIMIT_NOFILE
     std::vector<std::string> services;      // Windows: -b component/service lines

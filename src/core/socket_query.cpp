@@ -31,7 +31,7 @@ bool process_named(const Process& process, const std::string& name) {
 
 // Lexicographic on (family, bytes, port) so that addresses sort numerically.
 auto endpoint_key(const Endpoint& e) {
-    return std::tuple(e.address.family(), e.address.bytes(), e.port, std::string_view(e.name));
+    return std::tuple(e.address.family(), e.address.bytes(), e.port, e.name.view());
 }
 
 std::int32_t first_owner(const Socket& s) {

@@ -23,7 +23,7 @@ std::unique_ptr<SnapshotRenderer> make_snapshot_renderer(Format format) {
 
 std::string endpoint_text(const core::Endpoint& endpoint, bool remote) {
     if (!endpoint.name.empty() && !endpoint.cut) {
-        return endpoint.name;
+        return endpoint.name.str();
     }
     std::string out = endpoint.address.is_v4() && !endpoint.cut
                           ? endpoint.address_text()

@@ -71,7 +71,7 @@ std::vector<core::Process> read_processes(const std::string& proc_root,
         char exe[4096];
         ssize_t n = ::readlink((dir + "/exe").c_str(), exe, sizeof exe);
         if (n > 0) {
-            p.exe.assign(exe, static_cast<std::size_t>(n));
+            p.exe = std::string_view(exe, static_cast<std::size_t>(n));
         }
         if (auto cgroup = sys::read_file(dir + "/cgroup")) {
             p.cgroup = formats::parse_cgroup(*cgroup);
