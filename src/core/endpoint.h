@@ -14,11 +14,11 @@ namespace portwatch::core {
 struct Endpoint {
     IpAddress address;
     std::uint16_t port = 0;
-    ShortText name;
+    ShortText name{};
     // The interface a capture printed after the address (ss: "[fe80::1]%eth0:123",
     // "127.0.0.53%lo:53"): the IPv6 zone, or the device an IPv4 socket is bound to. Numeric
     // zones (Windows "%14") are kept in address.scope_id() instead.
-    ShortText zone;
+    ShortText zone{};
     // The capture cut the address to its column width (net-tools netstat without -W): `name`
     // holds the text as printed, `port` is real, `address` is what the cut text parses to (or
     // unspecified). Treated like a name: never matched as an exact address.

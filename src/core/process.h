@@ -31,12 +31,12 @@ struct Process {
     std::string name;  // comm (Linux) or image name (Windows)
     // The facts a live snapshot reads and a capture seldom has: ShortText (8 bytes when empty;
     // 200,000 processes of a capture carry them).
-    ShortText cmdline;  // arguments joined by spaces; empty for kernel threads
-    ShortText exe;      // resolved executable path when readable
+    ShortText cmdline{};  // arguments joined by spaces; empty for kernel threads
+    ShortText exe{};      // resolved executable path when readable
     std::optional<std::uint32_t> uid;
-    ShortText user;               // user name when resolvable, else the uid as text
+    ShortText user{};             // user name when resolvable, else the uid as text
     std::int64_t start_time = 0;  // seconds since the epoch; 0 when unknown
-    ShortText cgroup;             // unified-hierarchy path, e.g. /system.slice/nginx.service
+    ShortText cgroup{};           // unified-hierarchy path, e.g. /system.slice/nginx.service
     std::optional<std::uint32_t> fd_count;
     std::optional<std::uint64_t> fd_limit;  // soft RLIMIT_NOFILE
     std::vector<std::string> services;      // Windows: -b component/service lines

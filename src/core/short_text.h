@@ -51,7 +51,9 @@ class ShortText {
     friend bool operator==(const ShortText& a, const ShortText& b) { return a.view() == b.view(); }
     friend bool operator==(const ShortText& a, std::string_view b) { return a.view() == b; }
     friend bool operator==(const ShortText& a, const char* b) { return a.view() == b; }
-    friend std::ostream& operator<<(std::ostream& out, const ShortText& t) { return out << t.str(); }
+    friend std::ostream& operator<<(std::ostream& out, const ShortText& t) {
+        return out << t.str();
+    }
 
   private:
     std::unique_ptr<std::string> text_;  // null when empty

@@ -167,43 +167,21 @@ TEST_F(OwnerPin, DirectoryOthersMayWriteIsNotUsed) {
     EXPECT_EQ(walk_finds(*second, inode_, static_cast<std::uint32_t>(::getpid())), "");
 }
 
-// In a child: a new pid namespace (and mount namespace, for its own /proc); its first process
-// opens the pin the parent made and must see its own socket under pid 1. Exit status 0 when
-// it did; the reason otherwise goes to `report`.
-[[noreturn]] void read_pin_in_pid_namespace(const std::string& dir, int report) {
-    auto fail = [&](const std::string& why) {
-        [[maybe_unused]] auto n = ::write(report, why.data(), why.size());
-        ::_exit(1);
-    };
-    if (::unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) {
-        fail(std::string("unshare: ") + std::strerror(errno));
+// A reader in a pid namespace of its own (as pid 1, with its own /proc) opens the pin the
+// test's loader made and must see its own socket under pid 1: "" when it does.
+std::string read_pin_in_pid_namespace(const std::string& dir) {
+    sys::UniqueFd own(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    auto it = TaskFileIterator::create(dir);
+    if (!it) {
+        return "create failed in the pid namespace: " + it.error().message;
     }
-    pid_t first = ::fork();
-    if (first == 0) {
-        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
-            ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
-            fail(std::string("cannot mount a private /proc: ") + std::strerror(errno));
-        }
-        sys::UniqueFd own(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        auto it = TaskFileIterator::create(dir);
-        if (!it) {
-            fail("create failed in the pid namespace: " + it.error().message);
-        }
-        if (!it->from_pin()) {
-            fail("the pid namespace's reader loaded its own program instead of the pin");
-        }
-        if (::getpid() != 1) {
-            fail("expected pid 1, got " + std::to_string(::getpid()));
-        }
-        std::string found = walk_finds(*it, inode_of(own.get()), 1);
-        if (!found.empty()) {
-            fail(found);
-        }
-        ::_exit(0);
+    if (!it->from_pin()) {
+        return "the pid namespace's reader loaded its own program instead of the pin";
     }
-    int status = 0;
-    ::waitpid(first, &status, 0);
-    ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 2);
+    if (::getpid() != 1) {
+        return "expected pid 1, got " + std::to_string(::getpid());
+    }
+    return walk_finds(*it, inode_of(own.get()), 1);
 }
 
 TEST_F(OwnerPin, ReaderInAPidNamespaceOfItsOwnNumbersByItsProc) {
@@ -211,24 +189,7 @@ TEST_F(OwnerPin, ReaderInAPidNamespaceOfItsOwnNumbersByItsProc) {
     if (!loader) {
         GTEST_SKIP() << "eBPF unavailable";
     }
-    int report[2];
-    ASSERT_EQ(::pipe(report), 0);
-    pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-        ::close(report[0]);
-        read_pin_in_pid_namespace(dir_, report[1]);
-    }
-    ::close(report[1]);
-    std::string why;
-    char buffer[512];
-    for (ssize_t n; (n = ::read(report[0], buffer, sizeof buffer)) > 0;) {
-        why.append(buffer, static_cast<std::size_t>(n));
-    }
-    ::close(report[0]);
-    int status = 0;
-    ASSERT_EQ(::waitpid(child, &status, 0), child);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << why;
+    EXPECT_EQ(testing::in_new_pid_namespace([&] { return read_pin_in_pid_namespace(dir_); }), "");
     // And the loader, in the initial namespace, still numbers by its own.
     EXPECT_EQ(walk_finds(*loader, inode_, static_cast<std::uint32_t>(::getpid())), "");
 }

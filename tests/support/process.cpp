@@ -3,15 +3,70 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sched.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 extern char** environ;
 
 namespace portwatch::testing {
+
+std::string in_new_pid_namespace(const std::function<std::string()>& body) {
+    int report[2];
+    if (::pipe(report) != 0) {
+        return std::string("pipe: ") + std::strerror(errno);
+    }
+    pid_t outer = ::fork();
+    if (outer < 0) {
+        return std::string("fork: ") + std::strerror(errno);
+    }
+    if (outer == 0) {
+        ::close(report[0]);
+        auto say = [&](const std::string& text) {
+            [[maybe_unused]] auto n = ::write(report[1], text.data(), text.size());
+        };
+        if (::unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) {
+            say(std::string("unshare: ") + std::strerror(errno));
+            ::_exit(1);
+        }
+        pid_t first = ::fork();  // pid 1 of the new namespace
+        if (first == 0) {
+            std::string problems;
+            if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+                ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+                problems = std::string("cannot mount a private /proc: ") + std::strerror(errno);
+            } else {
+                problems = body();
+            }
+            say(problems);
+            ::_exit(problems.empty() ? 0 : 1);
+        }
+        int status = 0;
+        ::waitpid(first, &status, 0);
+        ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 2);
+    }
+    ::close(report[1]);
+    std::string problems;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(report[0], buffer, sizeof buffer)) > 0;) {
+        problems.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(report[0]);
+    int status = 0;
+    if (::waitpid(outer, &status, 0) != outer) {
+        return problems + "waitpid failed";
+    }
+    if (problems.empty() && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        return "the pid namespace's process ended with status " + std::to_string(status);
+    }
+    return problems;
+}
 
 CommandResult run_argv(const std::vector<std::string>& args) {
     CommandResult r;
