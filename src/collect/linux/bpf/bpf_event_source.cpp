@@ -3,12 +3,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,29 +59,6 @@ core::TcpState tcp_state(std::uint8_t state) {
     return static_cast<core::TcpState>(state);
 }
 
-// Makes sure `dir`'s parent is a bpf filesystem (mounting one on /sys/fs/bpf, as bpftool
-// does, when nothing is mounted there) and `dir` exists.
-Result<void> prepare_pin_dir(const std::string& dir) {
-    auto slash = dir.rfind('/');
-    std::string parent = slash == std::string::npos || slash == 0 ? "/" : dir.substr(0, slash);
-    struct statfs fs {};
-    if (::statfs(parent.c_str(), &fs) != 0) {
-        return make_errno_error(errno, parent);
-    }
-    if (static_cast<unsigned long>(fs.f_type) != BPF_FS_MAGIC) {
-        if (parent != "/sys/fs/bpf") {
-            return make_error(ErrorKind::Unsupported, parent + " is not a bpf filesystem");
-        }
-        if (::mount("bpf", parent.c_str(), "bpf", 0, "mode=0700") != 0) {
-            return make_errno_error(errno, "cannot mount a bpf filesystem on " + parent);
-        }
-    }
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-        return make_errno_error(errno, "cannot create " + dir);
-    }
-    return {};
-}
-
 // A pinned map `fd` the programs can use in place of their own makers map.
 bool compatible_makers_map(int fd) {
     bpf_map_info info{};
@@ -119,7 +92,7 @@ class MakerPin {
         path_ = path;
         auto slash = path.rfind('/');
         dir_ = slash == std::string::npos ? "." : path.substr(0, slash);
-        if (auto ok = prepare_pin_dir(dir_); !ok) {
+        if (auto ok = prepare_pin_dir(dir_, MountBpfFs::IfMissing); !ok) {
             return ok;
         }
         lock_ = sys::UniqueFd(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

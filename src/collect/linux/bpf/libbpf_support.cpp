@@ -2,7 +2,10 @@
 
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -95,6 +98,27 @@ Result<void> ensure_tracefs() {
         return std::unexpected(Error{ErrorKind::Unsupported, e,
                                      std::string("tracefs is not mounted and cannot be (mount ") +
                                          kTracefs + ": " + errno_text(e) + ")"});
+    }
+    return {};
+}
+
+Result<void> prepare_pin_dir(const std::string& dir, MountBpfFs mount) {
+    auto slash = dir.rfind('/');
+    std::string parent = slash == std::string::npos || slash == 0 ? "/" : dir.substr(0, slash);
+    struct statfs fs {};
+    if (::statfs(parent.c_str(), &fs) != 0) {
+        return make_errno_error(errno, parent);
+    }
+    if (static_cast<unsigned long>(fs.f_type) != BPF_FS_MAGIC) {
+        if (mount == MountBpfFs::Never || parent != "/sys/fs/bpf") {
+            return make_error(ErrorKind::Unsupported, parent + " is not a bpf filesystem");
+        }
+        if (::mount("bpf", parent.c_str(), "bpf", 0, "mode=0700") != 0) {
+            return make_errno_error(errno, "cannot mount a bpf filesystem on " + parent);
+        }
+    }
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        return make_errno_error(errno, "cannot create " + dir);
     }
     return {};
 }

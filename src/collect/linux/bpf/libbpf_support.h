@@ -22,6 +22,13 @@ Result<void> check_kernel_btf();
 // directory is there). An Unsupported Error when it cannot be.
 Result<void> ensure_tracefs();
 
+enum class MountBpfFs { IfMissing, Never };
+
+// Makes sure `dir`'s parent is a bpf filesystem and `dir` exists (mode 0700 when made). With
+// IfMissing, mounts one on /sys/fs/bpf when nothing is mounted there, as bpftool does; with
+// Never (a snapshot, which leaves the mounts as they were) that is an Unsupported Error.
+Result<void> prepare_pin_dir(const std::string& dir, MountBpfFs mount);
+
 // While alive on a thread, that thread's libbpf warnings are kept, not printed: a failed probe
 // under `auto` must not spray stderr.
 class CaptureLibbpf {

@@ -3,9 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <dirent.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -64,15 +62,7 @@ sys::UniqueFd open_pin(const std::string& dir, const std::string& path) {
 // (never mounting one: a snapshot leaves the mounts as they were), and removes the pins other
 // builds left there. Best effort: without a pin the next run loads the program again.
 void pin_link(int link_fd, const std::string& dir, const std::string& name) {
-    auto slash = dir.rfind('/');
-    const std::string parent =
-        slash == std::string::npos || slash == 0 ? "/" : dir.substr(0, slash);
-    struct statfs fs {};
-    if (::statfs(parent.c_str(), &fs) != 0 ||
-        static_cast<unsigned long>(fs.f_type) != BPF_FS_MAGIC) {
-        return;
-    }
-    if ((::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) || !trusted_dir(dir)) {
+    if (!prepare_pin_dir(dir, MountBpfFs::Never) || !trusted_dir(dir)) {
         return;
     }
     const std::string path = dir + "/" + name;
