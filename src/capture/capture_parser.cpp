@@ -85,8 +85,7 @@ std::pair<core::Process*, bool> CaptureParser::process_for(std::int32_t pid) {
     auto [it, inserted] =
         process_slot_.try_emplace(pid, static_cast<std::uint32_t>(processes_.size()));
     if (inserted) {
-        processes_.emplace_back();
-        processes_.back().pid = pid;
+        processes_.emplace_back().pid = pid;
     }
     return {&processes_[it->second], inserted};
 }

@@ -70,7 +70,6 @@ class ChunkedVector {
     bool empty() const { return size_ == 0; }
 
     T& operator[](std::size_t i) { return chunks_[i / ChunkSize][i % ChunkSize]; }
-    const T& operator[](std::size_t i) const { return chunks_[i / ChunkSize][i % ChunkSize]; }
     T& back() { return (*this)[size_ - 1]; }
 
     template <typename... Args>

@@ -7,12 +7,10 @@
 #include <bpf/bpf.h>
 #include <gtest/gtest.h>
 #include <linux/magic.h>
-#include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
