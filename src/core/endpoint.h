@@ -14,15 +14,16 @@ namespace portwatch::core {
 struct Endpoint {
     IpAddress address;
     std::uint16_t port = 0;
+    // The capture cut the address to its column width (net-tools netstat without -W): `name`
+    // holds the text as printed, `port` is real, `address` is what the cut text parses to (or
+    // unspecified). Treated like a name: never matched as an exact address. (Beside `port`, so
+    // an endpoint is 48 bytes, not 56.)
+    bool cut = false;
     ShortText name{};
     // The interface a capture printed after the address (ss: "[fe80::1]%eth0:123",
     // "127.0.0.53%lo:53"): the IPv6 zone, or the device an IPv4 socket is bound to. Numeric
     // zones (Windows "%14") are kept in address.scope_id() instead.
     ShortText zone{};
-    // The capture cut the address to its column width (net-tools netstat without -W): `name`
-    // holds the text as printed, `port` is real, `address` is what the cut text parses to (or
-    // unspecified). Treated like a name: never matched as an exact address.
-    bool cut = false;
 
     bool is_wildcard() const { return name.empty() && address.is_unspecified() && port == 0; }
 

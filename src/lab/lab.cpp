@@ -426,10 +426,7 @@ Result<Lab> Lab::start(const LabOptions& options,
     o.range_low = kRangeLow;
     o.range_high = static_cast<std::uint16_t>(kRangeLow + size - 1);
     o.destination = core::Endpoint{core::IpAddress::parse(r.dest_addr).value_or(core::IpAddress{}),
-                                   r.dest_port,
-                                   {},
-                                   {},
-                                   false};
+                                   r.dest_port};
     o.destinations = r.destinations;
     o.succeeded = r.succeeded;
     o.error = r.error;

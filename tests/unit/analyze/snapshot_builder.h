@@ -9,7 +9,7 @@
 namespace portwatch::analyze::test {
 
 inline core::Endpoint ep(const std::string& address, std::uint16_t port) {
-    return core::Endpoint{*core::IpAddress::parse(address), port, {}, {}, false};
+    return core::Endpoint{*core::IpAddress::parse(address), port};
 }
 
 class SnapshotBuilder {

@@ -16,8 +16,8 @@ core::Socket tcp(const char* local, std::uint16_t lport, const char* remote, std
                  TcpState state) {
     core::Socket s;
     s.state = state;
-    s.local = {*core::IpAddress::parse(local), lport, {}, {}, false};
-    s.remote = {*core::IpAddress::parse(remote), rport, {}, {}, false};
+    s.local = {*core::IpAddress::parse(local), lport};
+    s.remote = {*core::IpAddress::parse(remote), rport};
     return s;
 }
 

@@ -15,7 +15,7 @@ using core::TcpState;
 const core::TimePoint kT0 = core::TimePoint{} + std::chrono::hours(24 * 365 * 50);
 
 core::Endpoint ep(const char* address, std::uint16_t port) {
-    return core::Endpoint{*core::IpAddress::parse(address), port, {}, {}, false};
+    return core::Endpoint{*core::IpAddress::parse(address), port};
 }
 
 class Snap {

@@ -27,7 +27,7 @@ TEST(SocketState, ParsesNetstatAndSsSpellings) {
 TEST(Endpoint, PrintsLikeSs) {
     Endpoint v4{*IpAddress::parse("10.0.0.1"), 443, {}};
     Endpoint v6{*IpAddress::parse("fe80::1%2"), 22, {}};
-    Endpoint named{{}, 0, "server01:https"};
+    Endpoint named{{}, 0, false, "server01:https"};
     EXPECT_EQ(v4.to_string(), "10.0.0.1:443");
     EXPECT_EQ(v6.to_string(), "[fe80::1%2]:22");
     EXPECT_EQ(named.to_string(), "server01:https");

@@ -30,7 +30,7 @@ const core::TimePoint kT0 =
     core::TimePoint{} + std::chrono::hours(24 * 365 * 50) + std::chrono::seconds(10);
 
 core::Endpoint ep(const char* address, std::uint16_t port) {
-    return core::Endpoint{*core::IpAddress::parse(address), port, {}, {}, false};
+    return core::Endpoint{*core::IpAddress::parse(address), port};
 }
 
 // Waits by moving the clock; delivers the events scripted for the moment it reaches.
