@@ -60,12 +60,12 @@ struct OwnerShare {
 
 struct Pool {
     PoolKey key;
+    double utilisation = 0;      // 1 - free / size
     std::uint32_t size = 0;      // auto-assignable ports: range minus reserved (and parity)
     std::uint32_t taxed = 0;     // TcpConnect: ports bind-owned anywhere in the netns
     std::uint32_t occupied = 0;  // ports held by this pool's own sockets (not taxed)
     std::uint32_t reusable = 0;  // of `occupied`, TIME_WAITs connect() may take over
     std::uint32_t free = 0;      // size - taxed - occupied + reusable
-    double utilisation = 0;      // 1 - free / size
     std::uint32_t sockets = 0;   // sockets holding the pool's ports
     StateCounts states;          // ... by state
     std::uint32_t prebound = 0;  // TcpLocal: ports held in the bind-before-connect shape
@@ -78,6 +78,9 @@ struct Pool {
     // bind-owned) are rated OK with this note: only bind(0) callers would fail, and connect()
     // pools are per destination.
     bool severity_capped = false;
+    // False past the worst Thresholds::detailed_pools pools: `owners` and `destinations` were
+    // not kept (a capture may have a pool per socket).
+    bool detailed = true;
 };
 
 }  // namespace portwatch::analyze

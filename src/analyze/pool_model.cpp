@@ -223,23 +223,29 @@ struct DestinationBase {
 class DestinationIndex {
   public:
     DestinationIndex(const core::Snapshot& snap, Protocol protocol) : snap_(snap) {
-        std::vector<std::pair<detail::EndpointKey, std::uint32_t>> remotes;
+        // Socket indices sorted by remote endpoint, the keys made when compared: 4 bytes per
+        // socket rather than a 40-byte (key, index) record.
+        auto key = [&](std::uint32_t i) {
+            const auto& r = snap.sockets[i].remote;
+            return detail::EndpointKey{detail::addr_key(r.address), r.port};
+        };
+        std::vector<std::uint32_t> remotes;
         for (std::size_t i = 0; i < snap.sockets.size(); ++i) {
             const auto& s = snap.sockets[i];
             if (s.protocol == protocol && s.remote.port != 0 && s.remote.name.empty()) {
-                remotes.push_back({{detail::addr_key(s.remote.address), s.remote.port},
-                                   static_cast<std::uint32_t>(i)});
+                remotes.push_back(static_cast<std::uint32_t>(i));
             }
         }
         std::sort(remotes.begin(), remotes.end(),
-                  [](const auto& a, const auto& b) { return a.first < b.first; });
+                  [&](std::uint32_t a, std::uint32_t b) { return key(a) < key(b); });
         id_of_.assign(snap.sockets.size(), kNone);
         for (std::size_t a = 0; a < remotes.size();) {
             std::size_t b = a;
             auto id = static_cast<std::uint32_t>(representative_.size());
-            representative_.push_back(remotes[a].second);
-            for (; b < remotes.size() && remotes[b].first == remotes[a].first; ++b) {
-                id_of_[remotes[b].second] = id;
+            representative_.push_back(remotes[a]);
+            const auto first = key(remotes[a]);
+            for (; b < remotes.size() && key(remotes[b]) == first; ++b) {
+                id_of_[remotes[b]] = id;
             }
             a = b;
         }
@@ -295,14 +301,19 @@ class DestinationIndex {
         rows.reserve(keep);
         for (std::size_t i = 0; i < keep; ++i) {
             const auto& remote = snap_.sockets[representative_[candidates[i]]].remote;
-            rows.push_back({core::Endpoint{remote.address.normalized(), remote.port, {}, {}, false},
-                            total(candidates[i])});
+            rows.push_back(
+                {core::Endpoint{remote.address.normalized(), remote.port}, total(candidates[i])});
         }
+        reset();
+        return rows;
+    }
+
+    // Forgets the counts since the last call.
+    void reset() {
         for (auto id : touched_) {
             counts_[id] = 0;
         }
         touched_.clear();
-        return rows;
     }
 
   private:
@@ -344,6 +355,59 @@ void finish(Pool& pool, const Thresholds& t) {
     pool.severity = rate(pool.utilisation, pool.free, t);
 }
 
+// Where a pool is listed: worst first (severity, utilisation, sockets), ties in the order built.
+struct PoolRank {
+    Severity severity;
+    double utilisation;
+    std::uint32_t sockets;
+    std::uint32_t index;  // in build order
+    static PoolRank of(const Pool& p, std::size_t index) {
+        return {p.severity, p.utilisation, p.sockets, static_cast<std::uint32_t>(index)};
+    }
+};
+
+bool listed_before(const PoolRank& a, const PoolRank& b) {
+    return std::tie(b.severity, b.utilisation, b.sockets, a.index) <
+           std::tie(a.severity, a.utilisation, a.sockets, b.index);
+}
+
+// Owners and destinations are kept for the worst `Thresholds::detailed_pools` pools only: a
+// capture with a pool per row (200,000 destinations, or local addresses whose pools each also
+// hold the wildcard listeners' five owners) spent more on them than on its sockets, and every
+// reader (the findings, the listed pools, the monitor's alerts) looks at the worst ones. Pools
+// are offered as they are built; the one a better pool displaces loses its detail.
+class DetailBudget {
+  public:
+    explicit DetailBudget(std::size_t n) : n_(n) {}
+    // True when `pool`, rated and about to be appended to `pools`, is among the worst n so far.
+    bool admit(const Pool& pool, std::vector<Pool>& pools) {
+        const auto rank = PoolRank::of(pool, pools.size());
+        if (n_ == 0) {
+            return false;
+        }
+        if (kept_.size() < n_) {
+            kept_.push_back(rank);
+            std::push_heap(kept_.begin(), kept_.end(), listed_before);
+            return true;
+        }
+        if (!listed_before(rank, kept_.front())) {
+            return false;
+        }
+        std::pop_heap(kept_.begin(), kept_.end(), listed_before);
+        Pool& displaced = pools[kept_.back().index];
+        displaced.owners = {};
+        displaced.destinations = {};
+        displaced.detailed = false;
+        kept_.back() = rank;
+        std::push_heap(kept_.begin(), kept_.end(), listed_before);
+        return true;
+    }
+
+  private:
+    std::size_t n_;
+    std::vector<PoolRank> kept_;  // a heap: its front is the kept pool listed last
+};
+
 struct Context {
     const core::Snapshot& snap;
     const EffectiveOwners& owners;
@@ -355,6 +419,7 @@ struct Context {
     std::vector<bool> passive;
     std::vector<bool> prebound;
     std::uint32_t range_low = 0;
+    DetailBudget* detail = nullptr;
     std::uint64_t netns(const core::Socket& s) const { return s.netns ? s.netns : snap.netns; }
 };
 
@@ -409,7 +474,7 @@ void connect_pools(const Context& c, PoolModel& model, std::size_t more) {
         auto dst = first.remote.address.normalized();
         Pool pool;
         pool.key = {PoolKind::TcpConnect, pool_key.netns, src.family(), src,
-                    core::Endpoint{dst, first.remote.port, {}, {}, false}};
+                    core::Endpoint{dst, first.remote.port}};
         pool.size = model.tcp_size;
         pool.taxed = model.bind_owned;
         bool loopback = src.is_loopback() || dst.is_loopback();
@@ -434,8 +499,12 @@ void connect_pools(const Context& c, PoolModel& model, std::size_t more) {
             }
             p = q;
         }
-        pool.owners = tally.top(c.snap, c.t.top);
         finish(pool, c.t);
+        if (c.detail->admit(pool, model.pools)) {
+            pool.owners = tally.top(c.snap, c.t.top);
+        } else {
+            pool.detailed = false;
+        }
         model.pools.push_back(std::move(pool));
         a = b;
     }
@@ -586,14 +655,20 @@ void local_pools(const Context& c, Protocol protocol, const LocalMembers& member
         if (kind == PoolKind::TcpLocal) {
             pool.bound = bound;
         }
-        pool.owners = tally.top(c.snap, c.t.top, &base.owners);
-        pool.destinations = destinations.take_top(c.t.top, &base.destinations);
         finish(pool, c.t);
         if (kind == PoolKind::TcpLocal && c.platform == core::Platform::Linux &&
             pool.bound * 2 < pool.occupied && pool.severity != Severity::Ok) {
             pool.severity = Severity::Ok;
             pool.severity_capped = true;
         }
+        if (!c.detail->admit(pool, model.pools)) {
+            pool.detailed = false;
+            destinations.reset();
+            model.pools.push_back(std::move(pool));
+            return;
+        }
+        pool.owners = tally.top(c.snap, c.t.top, &base.owners);
+        pool.destinations = destinations.take_top(c.t.top, &base.destinations);
         if (pool.severity != Severity::Ok) {  // rare: a second pass for each owner's destinations
             for (auto& owner : pool.owners) {
                 const auto& owner_wild = owner_base(base, owner.pid);
@@ -711,8 +786,9 @@ core::PortRange default_range(core::Platform platform) {
 PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
                       const Thresholds& t) {
     PoolModel model;
+    DetailBudget detail(t.detailed_pools);
     auto ctx = std::make_unique<Context>(
-        Context{snap, owners, t, snap.config.platform, {}, {}, {}, {}, {}, 0});
+        Context{snap, owners, t, snap.config.platform, {}, {}, {}, {}, {}, 0, &detail});
     Context& c = *ctx;
     const auto& cfg = snap.config;
     bool linux_host = c.platform == core::Platform::Linux;
@@ -810,24 +886,16 @@ PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
     tcp_local = {};
     local_pools(c, Protocol::Udp, udp_local, model);
 
-    // Worst first, ties in the order built: sorted as small (key, index) records and the pools
-    // permuted in place, because std::stable_sort's buffer of 200,000 pools is 50 MiB.
-    struct Rank {
-        Severity severity;
-        double utilisation;
-        std::uint32_t sockets;
-        std::uint32_t index;
-    };
-    std::vector<Rank> order(model.pools.size());
+    // Worst first, ties in the order built: pool indices sorted and the pools permuted in
+    // place (std::stable_sort's buffer of 200,000 pools is 50 MiB; 4 bytes a pool here).
+    std::vector<std::uint32_t> order(model.pools.size());
     for (std::size_t i = 0; i < order.size(); ++i) {
-        const auto& p = model.pools[i];
-        order[i] = {p.severity, p.utilisation, p.sockets, static_cast<std::uint32_t>(i)};
+        order[i] = static_cast<std::uint32_t>(i);
     }
-    std::sort(order.begin(), order.end(), [](const Rank& a, const Rank& b) {
-        return std::tie(b.severity, b.utilisation, b.sockets, a.index) <
-               std::tie(a.severity, a.utilisation, a.sockets, b.index);
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return listed_before(PoolRank::of(model.pools[a], a), PoolRank::of(model.pools[b], b));
     });
-    // Position i takes the pool at order[i].index: follow each cycle of the permutation once.
+    // Position i takes the pool at order[i]: follow each cycle of the permutation once.
     std::vector<bool> placed(order.size(), false);
     for (std::size_t start = 0; start < order.size(); ++start) {
         if (placed[start]) {
@@ -837,7 +905,7 @@ PoolModel build_pools(const core::Snapshot& snap, const EffectiveOwners& owners,
         std::size_t at = start;
         for (;;) {
             placed[at] = true;
-            std::size_t from = order[at].index;
+            std::size_t from = order[at];
             if (from == start) {
                 model.pools[at] = std::move(held);
                 break;

@@ -14,6 +14,8 @@ struct Thresholds {
     double warning = 0.70;   // utilisation at or above: WARNING
     double critical = 0.90;  // at or above: CRITICAL; no free port at all: EXHAUSTED
     std::size_t top = 5;     // owners, destinations and culprits kept per pool/finding
+    // Pools whose owners and destinations are kept: the worst ones (Pool::detailed).
+    std::size_t detailed_pools = 1000;
 };
 
 // Utilisation in [0, 1] (used / size) and the free count, rated against `t`.

@@ -122,6 +122,7 @@ void pool(JsonWriter& j, const analyze::Pool& p) {
         }
     }
     j.end_object();
+    j.key("detailed").value(p.detailed);
     j.key("owners").begin_array();
     for (const auto& o : p.owners) {
         j.begin_object();

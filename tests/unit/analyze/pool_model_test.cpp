@@ -54,6 +54,62 @@ TEST(PoolModel, ConnectPoolsArePerDestination) {
     EXPECT_EQ(m.pools.front().key.remote.to_string(), "10.0.0.9:443");  // worst first
 }
 
+// A capture may have a pool per socket: owners and destinations are kept for the worst
+// Thresholds::detailed_pools only, the ones every reader looks at. Pools are built in order of
+// destination, so the worse ones built later displace the first ones kept.
+TEST(PoolModel, OwnersAreKeptForTheWorstPoolsOnly) {
+    test::SnapshotBuilder b(40000, 40099);  // 100 ports
+    const std::uint16_t counts[] = {1, 3, 10, 50, 50, 80};
+    for (int k = 0; k < 6; ++k) {
+        b.process(100 + k, "client" + std::to_string(k));
+        for (std::uint16_t i = 0; i < counts[k]; ++i) {
+            b.tcp(TcpState::Established, ep("10.0.0.1", 40000 + i),
+                  ep("10.0.1." + std::to_string(k + 1), 443), 100 + k);
+        }
+    }
+    auto all = model_of(b.snapshot());
+    // 6 destinations; TCP's wildcard and 10.0.0.1 local pools; UDP's wildcard pool (empty).
+    ASSERT_EQ(all.pools.size(), 9u);
+    for (const auto& p : all.pools) {
+        EXPECT_TRUE(p.detailed);
+        EXPECT_EQ(p.owners.empty(), p.sockets == 0);
+    }
+
+    Thresholds t;
+    t.detailed_pools = 3;
+    auto m = model_of(b.snapshot(), t);
+    ASSERT_EQ(m.pools.size(), all.pools.size());
+    for (std::size_t i = 0; i < m.pools.size(); ++i) {
+        const auto& p = m.pools[i];
+        // The same pools in the same order, their numbers untouched.
+        EXPECT_EQ(p.key.remote.to_string(), all.pools[i].key.remote.to_string()) << i;
+        EXPECT_EQ(p.free, all.pools[i].free) << i;
+        EXPECT_EQ(p.detailed, i < 3) << i;
+        if (i < 3) {
+            ASSERT_EQ(p.owners.size(), all.pools[i].owners.size()) << i;
+            EXPECT_EQ(p.owners.front().pid, all.pools[i].owners.front().pid) << i;
+            EXPECT_EQ(p.destinations.size(), all.pools[i].destinations.size()) << i;
+        } else {
+            EXPECT_TRUE(p.owners.empty()) << i;
+            EXPECT_TRUE(p.destinations.empty()) << i;
+        }
+    }
+    const Pool* hot = find(m, PoolKind::TcpConnect, "10.0.1.6:443");
+    ASSERT_TRUE(hot);
+    EXPECT_EQ(hot->severity, Severity::Warning);
+    EXPECT_TRUE(hot->detailed);
+    EXPECT_EQ(hot->owners.front().name, "client5");
+    const Pool* cold = find(m, PoolKind::TcpConnect, "10.0.1.1:443");  // kept first, displaced
+    ASSERT_TRUE(cold);
+    EXPECT_FALSE(cold->detailed);
+
+    t.detailed_pools = 0;
+    for (const auto& p : model_of(b.snapshot(), t).pools) {
+        EXPECT_FALSE(p.detailed);
+        EXPECT_TRUE(p.owners.empty());
+    }
+}
+
 TEST(PoolModel, SeverityThresholdsAndExhaustion) {
     EXPECT_EQ(rate(0.69, 31, {}), Severity::Ok);
     EXPECT_EQ(rate(0.70, 30, {}), Severity::Warning);
