@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <string_view>
+#include <tuple>
+#include <unordered_map>
 
 #include "analyze/findings.h"
 #include "analyze/limits.h"
@@ -79,6 +81,24 @@ Report diagnose(const core::Snapshot& snapshot, const core::HostFacts* facts,
         }
     }
     c.time_wait_inferred = owners.inferred_count();
+    if (c.time_wait_inferred > 0) {
+        std::unordered_map<std::int32_t, std::uint32_t> by_pid;
+        for (std::size_t i = 0; i < snapshot.sockets.size(); ++i) {
+            if (owners.inferred(i)) {
+                for (auto pid : owners.of(i)) {
+                    ++by_pid[pid];
+                }
+            }
+        }
+        for (const auto& [pid, n] : by_pid) {
+            const auto* proc = snapshot.find_process(pid);
+            r.inferred_time_waits.push_back({pid, proc ? proc->name : std::string(), n});
+        }
+        std::sort(r.inferred_time_waits.begin(), r.inferred_time_waits.end(),
+                  [](const InferredTimeWaits& a, const InferredTimeWaits& b) {
+                      return std::tie(b.sockets, a.pid) < std::tie(a.sockets, b.pid);
+                  });
+    }
     c.time_wait_unowned = owners.unowned_time_wait();
     c.host_facts = facts != nullptr;
     if (facts) {

@@ -32,6 +32,14 @@ struct Checked {
     bool host_facts = false;
 };
 
+// A process's TIME_WAITs attributed by remote endpoint: each such socket once per process it
+// is attributed to (pools nest, so summing their owners would count it two or three times).
+struct InferredTimeWaits {
+    std::int32_t pid = 0;
+    std::string name;
+    std::uint32_t sockets = 0;
+};
+
 struct Report {
     Severity verdict = Severity::Ok;  // worst finding
     bool unknown = false;             // the data cannot support a verdict (see `summary`)
@@ -67,7 +75,8 @@ struct Report {
     std::vector<LimitUsage> limits;       // every neighbouring limit that could be checked
     std::optional<core::HostFacts> host;  // the facts the engine was given, as evidence
     Checked checked;
-    std::vector<core::Warning> warnings;  // the snapshot's, then the engine's own
+    std::vector<InferredTimeWaits> inferred_time_waits;  // by process, most first
+    std::vector<core::Warning> warnings;                 // the snapshot's, then the engine's own
 };
 
 // `facts` may be null (captures). Pools follow the platform of snapshot.config.

@@ -198,11 +198,9 @@ void add_processes(const analyze::Report& report, const core::Snapshot* snapshot
             }
         }
     }
-    for (const analyze::Pool& p : report.pools) {
-        for (const analyze::OwnerShare& o : p.owners) {
-            if (o.pid != 0 && o.inferred > 0) {
-                tally[name_label(o.name)].time_wait_inferred += o.inferred;
-            }
+    for (const analyze::InferredTimeWaits& t : report.inferred_time_waits) {
+        if (t.pid != 0) {
+            tally[name_label(t.name)].time_wait_inferred += t.sockets;
         }
     }
     if (monitor != nullptr) {

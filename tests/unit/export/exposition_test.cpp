@@ -264,6 +264,48 @@ TEST(Folding, ForecastsExactTimeWaitAndFailuresComeFromTheMonitor) {
     EXPECT_TRUE(exact);
 }
 
+// TIME_WAITs without an owner are attributed by remote endpoint; a socket sits in its connect()
+// pool and in two local pools (the wildcard's and its address's), and was counted once in each.
+TEST(Folding, InferredTimeWaitsCountOncePerSocket) {
+    core::Snapshot snap;
+    snap.config.ephemeral = core::PortRange{40000, 40999};
+    core::Process proc;
+    proc.pid = 100;
+    proc.name = "client";
+    snap.processes.push_back(proc);
+    auto socket = [&](std::uint16_t port, core::TcpState state) {
+        core::Socket s;
+        s.protocol = core::Protocol::Tcp;
+        s.state = state;
+        s.local = {*core::IpAddress::parse("10.0.0.1"), port};
+        s.remote = {*core::IpAddress::parse("10.1.0.1"), 443};
+        if (state == core::TcpState::TimeWait) {
+            s.timer = core::TimerKind::TimeWait;
+            s.expires_ms = 30'000;
+        } else {
+            s.owners = {100};
+            s.attribution = core::Attribution::Owned;
+        }
+        snap.sockets.push_back(s);
+    };
+    socket(40000, core::TcpState::Established);
+    for (std::uint16_t i = 1; i <= 5; ++i) {
+        socket(40000 + i, core::TcpState::TimeWait);
+    }
+    const auto report = analyze::diagnose(snap, nullptr, {});
+    ASSERT_EQ(report.checked.time_wait_inferred, 5u);
+    MetricSet set;
+    FoldCounts folded;
+    add_scope_metrics(report, &snap, nullptr, {}, set, folded);
+    std::map<std::string, double> inferred;
+    for (const auto& t : set.samples(Metric::ProcessTimeWaitSockets)) {
+        if (t.labels[2] == "inferred") {
+            inferred[t.labels[1]] = t.value;
+        }
+    }
+    EXPECT_EQ(inferred, (std::map<std::string, double>{{"client", 5}}));
+}
+
 TEST(Folding, AnUnreadableNamespaceIsDown) {
     analyze::Report r;
     r.unknown = true;
