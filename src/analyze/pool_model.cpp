@@ -223,31 +223,71 @@ struct DestinationBase {
 class DestinationIndex {
   public:
     DestinationIndex(const core::Snapshot& snap, Protocol protocol) : snap_(snap) {
-        // Socket indices sorted by remote endpoint, the keys made when compared: 4 bytes per
-        // socket rather than a 40-byte (key, index) record.
+        // Socket indices in the order of their remote endpoints, grouped. IPv4 endpoints (nearly
+        // all) sort as 16-byte (address:port, index) records of integers; the rest by their
+        // full keys, made when compared; the two runs are merged in full-key order, so ids
+        // (which break ties between destinations) follow the endpoints' order.
         auto key = [&](std::uint32_t i) {
             const auto& r = snap.sockets[i].remote;
             return detail::EndpointKey{detail::addr_key(r.address), r.port};
         };
-        std::vector<std::uint32_t> remotes;
+        struct V4 {
+            std::uint64_t endpoint;  // address << 16 | port
+            std::uint32_t socket;
+        };
+        auto indexed = [&](const core::Socket& s) {
+            return s.protocol == protocol && s.remote.port != 0 && s.remote.name.empty();
+        };
+        std::vector<V4> v4;
+        std::vector<std::uint32_t> other;
+        v4.reserve(static_cast<std::size_t>(std::count_if(
+            snap.sockets.begin(), snap.sockets.end(),
+            [&](const core::Socket& s) { return indexed(s) && s.remote.address.is_v4(); })));
         for (std::size_t i = 0; i < snap.sockets.size(); ++i) {
             const auto& s = snap.sockets[i];
-            if (s.protocol == protocol && s.remote.port != 0 && s.remote.name.empty()) {
-                remotes.push_back(static_cast<std::uint32_t>(i));
+            if (!indexed(s)) {
+                continue;
+            }
+            if (s.remote.address.is_v4()) {
+                const auto& b = s.remote.address.bytes();
+                const std::uint64_t address = std::uint64_t{b[0]} << 24 |
+                                              std::uint64_t{b[1]} << 16 | std::uint64_t{b[2]} << 8 |
+                                              b[3];
+                v4.push_back({address << 16 | s.remote.port, static_cast<std::uint32_t>(i)});
+            } else {
+                other.push_back(static_cast<std::uint32_t>(i));
             }
         }
-        std::sort(remotes.begin(), remotes.end(),
+        std::sort(v4.begin(), v4.end(), [](const V4& a, const V4& b) {
+            return std::tie(a.endpoint, a.socket) < std::tie(b.endpoint, b.socket);
+        });
+        std::sort(other.begin(), other.end(),
                   [&](std::uint32_t a, std::uint32_t b) { return key(a) < key(b); });
+        // addr_key() of an IPv4 address, from the record alone.
+        auto v4_key = [](const V4& r) {
+            detail::EndpointKey k;
+            k.address.lo = 0x0000'ffff'0000'0000ull | r.endpoint >> 16;
+            k.port = static_cast<std::uint16_t>(r.endpoint & 0xffff);
+            return k;
+        };
         id_of_.assign(snap.sockets.size(), kNone);
-        for (std::size_t a = 0; a < remotes.size();) {
-            std::size_t b = a;
-            auto id = static_cast<std::uint32_t>(representative_.size());
-            representative_.push_back(remotes[a]);
-            const auto first = key(remotes[a]);
-            for (; b < remotes.size() && key(remotes[b]) == first; ++b) {
-                id_of_[remotes[b]] = id;
+        std::size_t a = 0, b = 0;
+        std::optional<detail::EndpointKey> last;
+        while (a < v4.size() || b < other.size()) {
+            detail::EndpointKey k;
+            std::uint32_t i = 0;
+            if (b == other.size() || (a < v4.size() && v4_key(v4[a]) < key(other[b]))) {
+                k = v4_key(v4[a]);
+                i = v4[a++].socket;
+            } else {
+                k = key(other[b]);
+                i = other[b++];
             }
-            a = b;
+            if (!last || k != *last) {  // v4-mapped IPv6 folds into its IPv4 endpoint
+                representative_.push_back(i);
+                last = k;
+            }
+            id_of_[i] = static_cast<std::uint32_t>(representative_.size() - 1);
         }
         counts_.assign(representative_.size(), 0);
     }
@@ -756,11 +796,20 @@ std::vector<BindOwner> bind_owners(const Context& c) {
             prebound_members[static_cast<std::size_t>(it - out.begin())].push_back(holder[p]);
         }
     }
-    DestinationIndex destinations(c.snap, Protocol::Tcp);
+    // Built only when some holder has bind-before-connect sockets: indexing every remote
+    // endpoint costs a sort of the whole table, and most hosts have none.
+    std::optional<DestinationIndex> destination_index;
     for (std::size_t k = 0; k < out.size(); ++k) {
         if (const auto* proc = out[k].pid ? c.snap.find_process(out[k].pid) : nullptr) {
             out[k].name = proc->name;
         }
+        if (prebound_members[k].empty()) {
+            continue;
+        }
+        if (!destination_index) {
+            destination_index.emplace(c.snap, Protocol::Tcp);
+        }
+        auto& destinations = *destination_index;
         for (auto i : prebound_members[k]) {
             destinations.count(i);
         }

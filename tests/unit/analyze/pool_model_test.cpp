@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "snapshot_builder.h"
 
@@ -108,6 +109,35 @@ TEST(PoolModel, OwnersAreKeptForTheWorstPoolsOnly) {
         EXPECT_FALSE(p.detailed);
         EXPECT_TRUE(p.owners.empty());
     }
+}
+
+// A local pool's destinations: IPv4, v4-mapped IPv6 (the same destination), IPv6 and loopback
+// IPv6, counted per endpoint whatever the mix.
+TEST(PoolModel, LocalPoolDestinationsFoldV4MappedAndCountIpv6) {
+    test::SnapshotBuilder b(40000, 40099);
+    std::uint16_t port = 40000;
+    auto add = [&](const std::string& local, const std::string& remote, int n) {
+        for (int i = 0; i < n; ++i) {
+            b.tcp(TcpState::Established, ep(local, port++), ep(remote, 443), 7);
+        }
+    };
+    add("10.0.0.1", "10.0.0.9", 3);
+    add("::ffff:10.0.0.1", "::ffff:10.0.0.9", 2);
+    add("2001:db8::2", "2001:db8::1", 4);
+    add("::1", "::1", 1);
+    add("10.0.0.1", "10.0.0.8", 1);
+    auto m = model_of(b.snapshot());
+    const Pool* wild = find(m, PoolKind::TcpLocal);
+    ASSERT_TRUE(wild);
+    std::map<std::string, std::uint32_t> got;
+    for (const auto& d : wild->destinations) {
+        got[d.remote.to_string()] = d.sockets;
+    }
+    EXPECT_EQ(
+        got,
+        (std::map<std::string, std::uint32_t>{
+            {"10.0.0.9:443", 5}, {"[2001:db8::1]:443", 4}, {"[::1]:443", 1}, {"10.0.0.8:443", 1}}));
+    EXPECT_EQ(wild->destinations.front().remote.to_string(), "10.0.0.9:443");
 }
 
 TEST(PoolModel, SeverityThresholdsAndExhaustion) {
