@@ -4,10 +4,14 @@
 // encoded as its v4-mapped IPv6 form, so a v4-mapped address and its IPv4 form get the same
 // key: the kernel's folding of v4-mapped IPv6 into IPv4 comes for free.
 
+#include <algorithm>
 #include <bit>
 #include <compare>
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "core/ip_address.h"
 
@@ -40,11 +44,66 @@ inline AddrKey addr_key(const core::IpAddress& a) {
     return k;
 }
 
+// An IPv4 address as one integer (network order), or nothing for any other address.
+inline std::optional<std::uint32_t> v4_bits(const core::IpAddress& a) {
+    if (!a.is_v4()) {
+        return std::nullopt;
+    }
+    const auto& b = a.bytes();
+    return std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
+}
+
+// addr_key() of the IPv4 address with these bits.
+inline AddrKey v4_addr_key(std::uint32_t bits) {
+    AddrKey k;
+    k.lo = 0x0000'ffff'0000'0000ull | bits;
+    return k;
+}
+
 // An address and port, e.g. a remote endpoint.
 struct EndpointKey {
     AddrKey address;
     std::uint16_t port = 0;
     friend auto operator<=>(const EndpointKey&, const EndpointKey&) = default;
 };
+
+// Sorts socket indices by (full(i), i). Most sockets are IPv4, and `compact(i)` gives those an
+// integer that orders exactly as their full keys do (nullopt for the rest): they sort as
+// (integer, index) records without touching the sockets again, where a comparison that made
+// two full keys from two sockets missed the cache for each (a fifth of a diagnosis at 100k
+// sockets). The rest sort by full keys; the two runs merge by full key, `expand` making a
+// compact key's full one, so the order is the same as one sort by full key.
+template <typename Int, typename Full, typename Compact, typename Expand>
+void sort_by_key(std::vector<std::uint32_t>& indices, Full&& full, Compact&& compact,
+                 Expand&& expand) {
+    struct Record {
+        Int key;
+        std::uint32_t index;
+    };
+    std::vector<Record> fast;
+    std::vector<std::uint32_t> slow;
+    fast.reserve(indices.size());
+    for (auto i : indices) {
+        if (std::optional<Int> k = compact(i)) {
+            fast.push_back({*k, i});
+        } else {
+            slow.push_back(i);
+        }
+    }
+    std::sort(fast.begin(), fast.end(), [](const Record& a, const Record& b) {
+        return a.key < b.key || (a.key == b.key && a.index < b.index);
+    });
+    std::sort(slow.begin(), slow.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return std::make_pair(full(a), a) < std::make_pair(full(b), b);
+    });
+    std::size_t a = 0, b = 0, out = 0;
+    while (a < fast.size() || b < slow.size()) {
+        const bool take_fast =
+            b == slow.size() ||
+            (a < fast.size() && std::make_pair(expand(fast[a].key), fast[a].index) <
+                                    std::make_pair(full(slow[b]), slow[b]));
+        indices[out++] = take_fast ? fast[a++].index : slow[b++];
+    }
+}
 
 }  // namespace portwatch::analyze::detail

@@ -223,67 +223,35 @@ struct DestinationBase {
 class DestinationIndex {
   public:
     DestinationIndex(const core::Snapshot& snap, Protocol protocol) : snap_(snap) {
-        // Socket indices in the order of their remote endpoints, grouped. IPv4 endpoints (nearly
-        // all) sort as 16-byte (address:port, index) records of integers; the rest by their
-        // full keys, made when compared; the two runs are merged in full-key order, so ids
-        // (which break ties between destinations) follow the endpoints' order.
+        // Socket indices in the order of their remote endpoints, then grouped (v4-mapped IPv6
+        // folds into its IPv4 endpoint: the keys are equal).
         auto key = [&](std::uint32_t i) {
             const auto& r = snap.sockets[i].remote;
             return detail::EndpointKey{detail::addr_key(r.address), r.port};
         };
-        struct V4 {
-            std::uint64_t endpoint;  // address << 16 | port
-            std::uint32_t socket;
-        };
-        auto indexed = [&](const core::Socket& s) {
-            return s.protocol == protocol && s.remote.port != 0 && s.remote.name.empty();
-        };
-        std::vector<V4> v4;
-        std::vector<std::uint32_t> other;
-        v4.reserve(static_cast<std::size_t>(std::count_if(
-            snap.sockets.begin(), snap.sockets.end(),
-            [&](const core::Socket& s) { return indexed(s) && s.remote.address.is_v4(); })));
+        std::vector<std::uint32_t> remotes;
         for (std::size_t i = 0; i < snap.sockets.size(); ++i) {
             const auto& s = snap.sockets[i];
-            if (!indexed(s)) {
-                continue;
-            }
-            if (s.remote.address.is_v4()) {
-                const auto& b = s.remote.address.bytes();
-                const std::uint64_t address = std::uint64_t{b[0]} << 24 |
-                                              std::uint64_t{b[1]} << 16 | std::uint64_t{b[2]} << 8 |
-                                              b[3];
-                v4.push_back({address << 16 | s.remote.port, static_cast<std::uint32_t>(i)});
-            } else {
-                other.push_back(static_cast<std::uint32_t>(i));
+            if (s.protocol == protocol && s.remote.port != 0 && s.remote.name.empty()) {
+                remotes.push_back(static_cast<std::uint32_t>(i));
             }
         }
-        std::sort(v4.begin(), v4.end(), [](const V4& a, const V4& b) {
-            return std::tie(a.endpoint, a.socket) < std::tie(b.endpoint, b.socket);
-        });
-        std::sort(other.begin(), other.end(),
-                  [&](std::uint32_t a, std::uint32_t b) { return key(a) < key(b); });
-        // addr_key() of an IPv4 address, from the record alone.
-        auto v4_key = [](const V4& r) {
-            detail::EndpointKey k;
-            k.address.lo = 0x0000'ffff'0000'0000ull | r.endpoint >> 16;
-            k.port = static_cast<std::uint16_t>(r.endpoint & 0xffff);
-            return k;
-        };
+        detail::sort_by_key<std::uint64_t>(
+            remotes, key,
+            [&](std::uint32_t i) -> std::optional<std::uint64_t> {
+                const auto& r = snap.sockets[i].remote;
+                auto bits = detail::v4_bits(r.address);
+                return bits ? std::optional(std::uint64_t{*bits} << 16 | r.port) : std::nullopt;
+            },
+            [](std::uint64_t k) {
+                return detail::EndpointKey{detail::v4_addr_key(static_cast<std::uint32_t>(k >> 16)),
+                                           static_cast<std::uint16_t>(k & 0xffff)};
+            });
         id_of_.assign(snap.sockets.size(), kNone);
-        std::size_t a = 0, b = 0;
         std::optional<detail::EndpointKey> last;
-        while (a < v4.size() || b < other.size()) {
-            detail::EndpointKey k;
-            std::uint32_t i = 0;
-            if (b == other.size() || (a < v4.size() && v4_key(v4[a]) < key(other[b]))) {
-                k = v4_key(v4[a]);
-                i = v4[a++].socket;
-            } else {
-                k = key(other[b]);
-                i = other[b++];
-            }
-            if (!last || k != *last) {  // v4-mapped IPv6 folds into its IPv4 endpoint
+        for (auto i : remotes) {
+            auto k = key(i);
+            if (!last || k != *last) {
                 representative_.push_back(i);
                 last = k;
             }
@@ -492,9 +460,26 @@ void connect_pools(const Context& c, PoolModel& model, std::size_t more) {
             members.push_back(static_cast<std::uint32_t>(i));
         }
     }
-    std::sort(members.begin(), members.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return std::make_pair(key(a), a) < std::make_pair(key(b), b);
-    });
+    // IPv4 in the snapshot's own namespace (nearly all): netns implied, (src:dst, dport:lport).
+    using Compact = std::pair<std::uint64_t, std::uint32_t>;
+    detail::sort_by_key<Compact>(
+        members, key,
+        [&](std::uint32_t i) -> std::optional<Compact> {
+            const auto& s = sockets[i];
+            auto src = detail::v4_bits(s.local.address);
+            auto dst = detail::v4_bits(s.remote.address);
+            if (!src || !dst || c.netns(s) != c.snap.netns) {
+                return std::nullopt;
+            }
+            return Compact{std::uint64_t{*src} << 32 | *dst,
+                           std::uint32_t{s.remote.port} << 16 | s.local.port};
+        },
+        [&](const Compact& k) {
+            return ConnectKey{
+                c.snap.netns, detail::v4_addr_key(static_cast<std::uint32_t>(k.first >> 32)),
+                detail::v4_addr_key(static_cast<std::uint32_t>(k.first)),
+                static_cast<std::uint16_t>(k.second >> 16), static_cast<std::uint16_t>(k.second)};
+        });
     std::size_t pools = 0;
     for (std::size_t a = 0; a < members.size(); ++a) {
         pools += a == 0 || !key(members[a]).same_pool(key(members[a - 1]));
@@ -581,9 +566,10 @@ LocalMembers local_members(const Context& c, Protocol protocol) {
         }
     }
     auto address = [&](std::uint32_t i) { return detail::addr_key(sockets[i].local.address); };
-    std::sort(specific.begin(), specific.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return std::make_pair(address(a), a) < std::make_pair(address(b), b);
-    });
+    detail::sort_by_key<std::uint32_t>(
+        specific, address,
+        [&](std::uint32_t i) { return detail::v4_bits(sockets[i].local.address); },
+        [](std::uint32_t bits) { return detail::v4_addr_key(bits); });
     for (std::size_t a = 0; a < specific.size(); ++a) {
         m.pools += a == 0 || address(specific[a]) != address(specific[a - 1]);
     }

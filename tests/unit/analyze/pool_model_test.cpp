@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "analyze/addr_key.h"
 #include "snapshot_builder.h"
 
 namespace portwatch::analyze {
@@ -138,6 +139,35 @@ TEST(PoolModel, LocalPoolDestinationsFoldV4MappedAndCountIpv6) {
         (std::map<std::string, std::uint32_t>{
             {"10.0.0.9:443", 5}, {"[2001:db8::1]:443", 4}, {"[::1]:443", 1}, {"10.0.0.8:443", 1}}));
     EXPECT_EQ(wild->destinations.front().remote.to_string(), "10.0.0.9:443");
+}
+
+// The fast sort orders exactly as one sort by full key would: IPv4, v4-mapped IPv6 (the same
+// keys), other IPv6 below and above the v4-mapped block, duplicates broken by index.
+TEST(PoolModel, SortByKeyMatchesAFullKeySort) {
+    std::vector<core::IpAddress> addresses;
+    for (const char* a : {"10.0.0.1", "10.0.0.2", "::ffff:10.0.0.1", "::ffff:10.0.0.3", "::1",
+                          "2001:db8::1", "fe80::1%2", "0.0.0.1", "255.255.255.255"}) {
+        addresses.push_back(*core::IpAddress::parse(a));
+    }
+    std::vector<core::IpAddress> at;
+    std::uint32_t seed = 12345;
+    for (int i = 0; i < 2000; ++i) {
+        seed = seed * 1103515245u + 12345u;
+        at.push_back(addresses[(seed >> 16) % addresses.size()]);
+    }
+    std::vector<std::uint32_t> fast(at.size());
+    for (std::uint32_t i = 0; i < fast.size(); ++i) {
+        fast[i] = i;
+    }
+    auto plain = fast;
+    auto full = [&](std::uint32_t i) { return detail::addr_key(at[i]); };
+    std::sort(plain.begin(), plain.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return std::make_pair(full(a), a) < std::make_pair(full(b), b);
+    });
+    detail::sort_by_key<std::uint32_t>(
+        fast, full, [&](std::uint32_t i) { return detail::v4_bits(at[i]); },
+        [](std::uint32_t bits) { return detail::v4_addr_key(bits); });
+    EXPECT_EQ(fast, plain);
 }
 
 TEST(PoolModel, SeverityThresholdsAndExhaustion) {
