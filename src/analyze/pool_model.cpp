@@ -583,7 +583,7 @@ void local_pools(const Context& c, Protocol protocol, const LocalMembers& member
     const auto& specific = members.specific;
     const auto& wildcard = members.wildcard;
     PoolKind kind = protocol == Protocol::Tcp ? PoolKind::TcpLocal : PoolKind::UdpLocal;
-    // build_pools reserved room for every pool once: a vector of 200,000 pools (312 bytes
+    // build_pools reserved room for every pool once: a vector of 200,000 pools (248 bytes
     // each) that grows copies itself into one twice its size.
     model.pools.reserve(model.pools.size() + members.pools);
     std::uint32_t size = protocol == Protocol::Tcp && c.platform == core::Platform::Linux
