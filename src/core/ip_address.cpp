@@ -267,16 +267,20 @@ IpAddress IpAddress::normalized() const {
 std::string IpAddress::to_string() const {
     std::string out;
     out.reserve(is_v4() ? 15 : 39);
+    append_to(out);
+    return out;
+}
+
+void IpAddress::append_to(std::string& out) const {
     if (is_v4()) {
         append_v4(out, bytes_.data());
-        return out;
+        return;
     }
     append_v6(out, bytes_, is_v4_mapped());
     if (scope_id_ != 0) {
         out += '%';
         out += std::to_string(scope_id_);
     }
-    return out;
 }
 
 }  // namespace portwatch::core

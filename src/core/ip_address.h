@@ -38,6 +38,7 @@ class IpAddress {
     IpAddress normalized() const;
 
     std::string to_string() const;
+    void append_to(std::string& out) const;  // to_string(), appended: no allocation of its own
 
     friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
     friend bool operator==(const IpAddress&, const IpAddress&) = default;

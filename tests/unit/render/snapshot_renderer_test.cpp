@@ -107,6 +107,44 @@ TEST(TableRenderer, CaptureHostNamesAreTerminalSafe) {
     EXPECT_NE(table.find("evil\\x1b]0;pwned\\x07:80"), std::string::npos) << table;
 }
 
+// The table writes numeric endpoints itself: every shape reads as endpoint_text() has it.
+TEST(TableRenderer, EndpointsReadAsEndpointText) {
+    auto snap = sample();
+    snap.sockets.resize(1);
+    auto base = snap.sockets[0];
+    snap.sockets.clear();
+    std::vector<std::pair<core::Endpoint, core::Endpoint>> shapes;
+    auto at = [](const char* a, std::uint16_t port) {
+        return core::Endpoint{*core::IpAddress::parse(a), port};
+    };
+    shapes.push_back({at("10.0.0.1", 65535), at("0.0.0.0", 0)});
+    shapes.push_back({at("fe80::1%14", 22), at("::", 0)});
+    shapes.push_back({at("::ffff:10.0.0.2", 443), at("2001:db8::1", 8080)});
+    core::Endpoint zoned = at("127.0.0.53", 53);
+    zoned.zone = "lo";
+    core::Endpoint named = at("0.0.0.0", 0);
+    named.name = "server01:https";
+    core::Endpoint cut = at("2001:db8:85a3:8d3::", 443);
+    cut.cut = true;
+    cut.name = "2001:db8:85a3:8d3:1:443";
+    shapes.push_back({zoned, named});
+    shapes.push_back({cut, at("0.0.0.0", 0)});
+    for (const auto& [local, remote] : shapes) {
+        auto s = base;
+        s.local = local;
+        s.remote = remote;
+        snap.sockets.push_back(s);
+    }
+    const std::string table = render(Format::Table, snap);
+    for (const auto& [local, remote] : shapes) {
+        const std::string want = endpoint_text(local, false);
+        EXPECT_NE(table.find(want + " "), std::string::npos) << want << "\n" << table;
+        EXPECT_NE(table.find(" " + endpoint_text(remote, true) + " "), std::string::npos)
+            << endpoint_text(remote, true) << "\n"
+            << table;
+    }
+}
+
 TEST(CsvRenderer, QuotesAndEscapes) {
     std::string csv = render(Format::Csv, sample());
     std::istringstream lines(csv);
