@@ -3,6 +3,8 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "render/csv_renderer.h"
 #include "render/json_renderer.h"
 #include "render/table_renderer.h"
@@ -21,19 +23,36 @@ std::unique_ptr<SnapshotRenderer> make_snapshot_renderer(Format format) {
     return std::make_unique<TableSnapshotRenderer>();
 }
 
-std::string endpoint_text(const core::Endpoint& endpoint, bool remote) {
+void append_endpoint_text(std::string& out, const core::Endpoint& endpoint, bool remote) {
     if (!endpoint.name.empty() && !endpoint.cut) {
-        return endpoint.name.str();
+        out += endpoint.name.view();
+        return;
     }
-    std::string out = endpoint.address.is_v4() && !endpoint.cut
-                          ? endpoint.address_text()
-                          : '[' + endpoint.address_text() + ']';
+    const bool brackets = !endpoint.address.is_v4() || endpoint.cut;
+    if (brackets) {
+        out += '[';
+    }
+    if (endpoint.cut || !endpoint.zone.empty()) {
+        out += endpoint.address_text();
+    } else {
+        endpoint.address.append_to(out);  // address_text() without its copy
+    }
+    if (brackets) {
+        out += ']';
+    }
     out += ':';
     if (remote && endpoint.port == 0 && endpoint.address.is_unspecified() && !endpoint.cut) {
         out += '*';
     } else {
-        out += std::to_string(endpoint.port);
+        char digits[8];
+        auto [end, ec] = std::to_chars(digits, digits + sizeof digits, endpoint.port);
+        out.append(digits, end);
     }
+}
+
+std::string endpoint_text(const core::Endpoint& endpoint, bool remote) {
+    std::string out;
+    append_endpoint_text(out, endpoint, remote);
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 #include <ostream>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "core/snapshot.h"
@@ -23,6 +24,7 @@ std::unique_ptr<SnapshotRenderer> make_snapshot_renderer(Format format);
 
 // Shared by the renderers: "*" for a wildcard remote port, as netstat and ss print it.
 std::string endpoint_text(const core::Endpoint& endpoint, bool remote);
+void append_endpoint_text(std::string& out, const core::Endpoint& endpoint, bool remote);
 // "tcp", "tcp6", "udp", "udp6".
 std::string_view proto_label(const core::Socket& socket);
 // "2026-11-25T19:52:30.123Z"

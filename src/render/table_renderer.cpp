@@ -15,12 +15,6 @@ namespace {
 constexpr std::size_t kColumns = 6;
 using Row = std::array<std::string, kColumns>;
 
-void append_number(std::string& out, std::uint64_t n) {
-    char digits[20];
-    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
-    out.append(digits, end);
-}
-
 void join_pids(std::string& out, const core::Socket& s) {
     for (auto pid : s.owners) {
         if (!out.empty()) {
@@ -29,10 +23,9 @@ void join_pids(std::string& out, const core::Socket& s) {
         if (core::pid_is_local(pid)) {
             out += '?';
         } else {
-            if (pid < 0) {
-                out += '-';
-            }
-            append_number(out, static_cast<std::uint64_t>(pid < 0 ? -std::int64_t{pid} : pid));
+            char digits[12];
+            auto [end, ec] = std::to_chars(digits, digits + sizeof digits, pid);
+            out.append(digits, end);
         }
     }
     if (out.empty()) {
@@ -40,26 +33,13 @@ void join_pids(std::string& out, const core::Socket& s) {
     }
 }
 
-// endpoint_text(), terminal-safe. A numeric endpoint (every live one) is digits, hex, dots and
-// colons: appended as it is, without the copies endpoint_text() and terminal_safe() make.
+// endpoint_text(), terminal-safe. A numeric endpoint (every live one) is digits, hex, dots,
+// colons and brackets: appended as it is, without terminal_safe()'s copy.
 void append_endpoint(std::string& out, const core::Endpoint& e, bool remote) {
     if (!e.name.empty() || e.cut || !e.zone.empty()) {
         out += terminal_safe(endpoint_text(e, remote));  // a capture's host names are text
-        return;
-    }
-    const bool brackets = !e.address.is_v4();
-    if (brackets) {
-        out += '[';
-    }
-    e.address.append_to(out);
-    if (brackets) {
-        out += ']';
-    }
-    out += ':';
-    if (remote && e.port == 0 && e.address.is_unspecified()) {
-        out += '*';
     } else {
-        append_number(out, e.port);
+        append_endpoint_text(out, e, remote);
     }
 }
 
