@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <climits>
-#include <map>
+#include <optional>
+#include <utility>
 
 #include "analyze/addr_key.h"
 
@@ -33,48 +34,66 @@ EffectiveOwners EffectiveOwners::build(const core::Snapshot& snapshot) {
     const auto& sockets = snapshot.sockets;
     result.inferred_.assign(sockets.size(), false);
     result.inferred_index_.assign(sockets.size(), 0);
+    auto key_of = [](const core::Socket& s) {
+        return RemoteKey{detail::addr_key(s.remote.address), s.remote.port};
+    };
 
-    // Owners of live TCP sockets by the remote endpoint they talk to.
-    std::vector<std::pair<RemoteKey, std::int32_t>> talkers;
+    // The remote endpoints that closed sockets talked to: only live sockets to those matter,
+    // usually a few endpoints among many (a sort of every live socket's key was a tenth of a
+    // monitor's sample at 100k sockets).
+    std::vector<RemoteKey> wanted;
     for (const auto& s : sockets) {
-        if (s.protocol != core::Protocol::Tcp || s.owners.empty() || !has_remote(s)) {
-            continue;
-        }
-        for (auto pid : s.owners) {
-            talkers.push_back({RemoteKey{detail::addr_key(s.remote.address), s.remote.port}, pid});
+        if (closed_by_application(s) && has_remote(s)) {
+            wanted.push_back(key_of(s));
         }
     }
-    std::sort(talkers.begin(), talkers.end());
-    talkers.erase(std::unique(talkers.begin(), talkers.end()), talkers.end());
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    auto wanted_index = [&](const RemoteKey& key) -> std::optional<std::uint32_t> {
+        auto it = std::lower_bound(wanted.begin(), wanted.end(), key);
+        if (it == wanted.end() || *it != key) {
+            return std::nullopt;
+        }
+        return static_cast<std::uint32_t>(it - wanted.begin());
+    };
 
-    std::map<RemoteKey, std::uint32_t> lists;  // key -> inferred_owners_ slot + 1 (0: none)
+    // Owners of live TCP sockets to those endpoints: (endpoint, pid), sorted, unique.
+    std::vector<std::pair<std::uint32_t, std::int32_t>> talkers;
+    if (!wanted.empty()) {
+        for (const auto& s : sockets) {
+            if (s.protocol != core::Protocol::Tcp || s.owners.empty() || !has_remote(s)) {
+                continue;
+            }
+            if (auto w = wanted_index(key_of(s))) {
+                for (auto pid : s.owners) {
+                    if (talkers.empty() || talkers.back() != std::pair{*w, pid}) {
+                        talkers.emplace_back(*w, pid);
+                    }
+                }
+            }
+        }
+        std::sort(talkers.begin(), talkers.end());
+        talkers.erase(std::unique(talkers.begin(), talkers.end()), talkers.end());
+    }
+
+    // One owner list per endpoint that has talkers: slots[endpoint] = its index + 1, 0: none.
+    std::vector<std::uint32_t> slots(wanted.size(), 0);
+    for (std::size_t t = 0; t < talkers.size();) {
+        const std::uint32_t w = talkers[t].first;
+        std::vector<std::int32_t> pids;
+        for (; t < talkers.size() && talkers[t].first == w; ++t) {
+            pids.push_back(talkers[t].second);
+        }
+        result.inferred_owners_.push_back(std::move(pids));
+        slots[w] = static_cast<std::uint32_t>(result.inferred_owners_.size());
+    }
+
     for (std::size_t i = 0; i < sockets.size(); ++i) {
         const auto& s = sockets[i];
         if (!closed_by_application(s)) {
             continue;
         }
-        if (!has_remote(s)) {
-            result.unowned_time_wait_ += s.state == core::TcpState::TimeWait;
-            continue;
-        }
-        RemoteKey key{detail::addr_key(s.remote.address), s.remote.port};
-        std::uint32_t slot = 0;
-        if (auto cached = lists.find(key); cached != lists.end()) {
-            slot = cached->second;
-        } else {
-            auto [lo, hi] = std::equal_range(
-                talkers.begin(), talkers.end(), std::pair<RemoteKey, std::int32_t>{key, INT32_MIN},
-                [](const auto& a, const auto& b) { return a.first < b.first; });
-            if (lo != hi) {
-                std::vector<std::int32_t> pids;
-                for (auto it = lo; it != hi; ++it) {
-                    pids.push_back(it->second);
-                }
-                result.inferred_owners_.push_back(std::move(pids));
-                slot = static_cast<std::uint32_t>(result.inferred_owners_.size());
-            }
-            lists.emplace(key, slot);
-        }
+        const std::uint32_t slot = has_remote(s) ? slots[*wanted_index(key_of(s))] : 0;
         if (slot == 0) {
             result.unowned_time_wait_ += s.state == core::TcpState::TimeWait;
             continue;

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <set>
+#include <string>
+
 #include "snapshot_builder.h"
 
 namespace portwatch::analyze {
@@ -61,6 +65,64 @@ TEST(Attribution, TimeWaitRecordedByTheMonitorKeepsItsExactOwner) {
     EXPECT_EQ(attribute_time_wait(b.snapshot()), 0u);
     EXPECT_EQ(tw.owners, std::vector<std::int32_t>{77});
     EXPECT_EQ(tw.attribution, core::Attribution::Recorded);
+}
+
+// Many endpoints, talkers and closed sockets in random order, some talkers holding one socket
+// between two processes: every closed socket's inferred owners are exactly the pids of the
+// live TCP sockets to its remote endpoint (v4-mapped and plain IPv4 alike), ascending, once.
+TEST(Attribution, InferredOwnersAreEveryTalkerToTheSameEndpoint) {
+    std::mt19937 random(8);
+    auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
+    const TcpState closed[] = {TcpState::TimeWait, TcpState::FinWait1, TcpState::FinWait2,
+                               TcpState::Closing, TcpState::LastAck};
+    test::SnapshotBuilder b(40000, 60000);
+    for (int i = 0; i < 3000; ++i) {
+        const int host = pick(12);
+        const std::string address =
+            (pick(4) == 0 ? "::ffff:10.0.0." : "10.0.0.") + std::to_string(host);
+        auto remote = ep(address, static_cast<std::uint16_t>(443 + pick(3)));
+        auto local = ep(pick(4) == 0 ? "::ffff:10.1.0.1" : "10.1.0.1",
+                        static_cast<std::uint16_t>(40000 + i));
+        if (pick(3) == 0) {
+            b.tcp(closed[pick(5)], local, remote);
+        } else {
+            b.tcp(pick(6) == 0 ? TcpState::CloseWait : TcpState::Established, local, remote,
+                  1 + pick(9));
+            if (pick(5) == 0) {
+                b.snapshot().sockets.back().owners.insert(
+                    b.snapshot().sockets.back().owners.begin(), 20 + pick(3));
+            }
+        }
+    }
+    b.udp(ep("10.1.0.1", 5353), ep("10.0.0.3", 443), 99);  // UDP talks, but infers nothing
+    const auto& sockets = b.snapshot().sockets;
+    auto owners = EffectiveOwners::build(b.snapshot());
+    std::uint32_t inferred = 0;
+    std::uint32_t unowned = 0;
+    for (std::size_t i = 0; i < sockets.size(); ++i) {
+        const auto& s = sockets[i];
+        if (!s.owners.empty() || s.protocol != core::Protocol::Tcp) {
+            EXPECT_FALSE(owners.inferred(i));
+            continue;
+        }
+        std::set<std::int32_t> expected;
+        for (const auto& other : sockets) {
+            if (other.protocol == core::Protocol::Tcp && other.remote.port == s.remote.port &&
+                other.remote.address.normalized() == s.remote.address.normalized()) {
+                expected.insert(other.owners.begin(), other.owners.end());
+            }
+        }
+        auto got = owners.of(i);
+        EXPECT_EQ(std::vector<std::int32_t>(got.begin(), got.end()),
+                  std::vector<std::int32_t>(expected.begin(), expected.end()))
+            << "socket " << i;
+        EXPECT_EQ(owners.inferred(i), !expected.empty());
+        inferred += !expected.empty();
+        unowned += expected.empty() && s.state == TcpState::TimeWait;
+    }
+    EXPECT_GT(inferred, 500u);
+    EXPECT_EQ(owners.inferred_count(), inferred);
+    EXPECT_EQ(owners.unowned_time_wait(), unowned);
 }
 
 }  // namespace
