@@ -97,6 +97,10 @@ class SnapshotDiffer {
     bool has_baseline_ = false;
     std::uint64_t generation_ = 0;
     std::vector<std::pair<std::uint64_t, Known>> by_cookie_;     // sockets with a cookie, sorted
+    // apply()'s working lists, kept for their capacity: (cookie, index) of the next snapshot,
+    // and the next by_cookie_.
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> order_;
+    std::vector<std::pair<std::uint64_t, Known>> merged_;
     std::unordered_map<SocketKey, Known, SocketKeyHash> known_;  // those without one
     std::unordered_map<SocketKey, Gone, SocketKeyHash> gone_;
     // The listeners of the snapshot being applied, gathered when its first new socket with a
