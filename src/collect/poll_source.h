@@ -96,7 +96,7 @@ class SnapshotDiffer {
     std::chrono::seconds remember_;
     bool has_baseline_ = false;
     std::uint64_t generation_ = 0;
-    std::vector<std::pair<std::uint64_t, Known>> by_cookie_;     // sockets with a cookie, sorted
+    std::vector<std::pair<std::uint64_t, Known>> by_cookie_;  // sockets with a cookie, sorted
     // apply()'s working lists, kept for their capacity: (cookie, index) of the next snapshot,
     // and the next by_cookie_.
     std::vector<std::pair<std::uint64_t, std::uint32_t>> order_;
