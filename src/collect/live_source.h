@@ -58,8 +58,10 @@ void share_owner_pass(LiveOptions& options);
 
 // For a caller that snapshots the same scope again and again (the monitor): owners found in
 // one snapshot are kept for the next, and the process table is read again only for sockets
-// no pass has seen (and in full now and then). Copies of `options` share what is kept; one
-// thread at a time. Does nothing where owners are off or come with each row (Windows).
+// no pass has seen (and in full now and then); so are port bindings (Linux), and the
+// kernel's explicit-bind query asks only about sockets no snapshot has seen. Copies of
+// `options` share what is kept; one thread at a time. Owners are not kept where they are off
+// or come with each row (Windows).
 void keep_owners_between_snapshots(LiveOptions& options);
 // Lets every snapshot taken with these options (and their copies) reuse one owner source,
 // made at the first: for a process that snapshots again and again (the exporter), the eBPF

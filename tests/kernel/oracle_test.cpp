@@ -21,6 +21,8 @@
 #include <tuple>
 #include <vector>
 
+#include "collect/linux/binding_cache.h"
+#include "collect/live_source.h"
 #include "core/ip_address.h"
 #include "core/socket.h"
 #include "support/process.h"
@@ -273,6 +275,58 @@ TEST(Oracle, PortBindingAgreesWithTheKernelQuery) {
     // The orphan (no descriptor) is there, so the fallback query was exercised.
     EXPECT_TRUE(std::any_of(with_owners.begin(), with_owners.end(),
                             [](const auto& e) { return e.first.starts_with("tcp FIN_WAIT2"); }));
+}
+
+// The monitor's snapshots keep port bindings (collect::BindingCache) and ask the kernel's
+// explicit-bind query only about sockets the last one did not have: without owners, the
+// second of two such snapshots must say what a one-off snapshot says, socket by socket,
+// having taken the bindings of every socket it saw before from the first.
+TEST(Oracle, PortBindingKeptBetweenSnapshotsAgreesWithAFreshQuery) {
+    if (!require_root("the oracle test (it creates a network namespace)")) {
+        GTEST_SKIP() << "needs root";
+    }
+    Namespace ns;
+    std::string ready = "/tmp/" + ns.name() + ".ready4";
+    ::unlink(ready.c_str());
+    ns.start({PORTWATCH_TOOLS_DIR "/sockfarm", ready, "60"});
+    for (int i = 0; i < 100 && ::access(ready.c_str(), F_OK) != 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(::access(ready.c_str(), F_OK), 0);
+    ::unlink(ready.c_str());
+    portwatch::collect::LiveOptions fresh;
+    fresh.owners = false;
+    fresh.platform.netns = ns.name();
+    portwatch::collect::LiveOptions kept = fresh;
+    portwatch::collect::keep_owners_between_snapshots(kept);
+    ASSERT_TRUE(kept.platform.bindings);
+    auto bindings = [](const portwatch::core::Snapshot& snap) {
+        std::map<std::uint64_t, portwatch::core::PortBinding> out;
+        for (const auto& s : snap.sockets) {
+            if (s.cookie != 0 && s.state != TcpState::TimeWait) {
+                out[s.cookie] = s.binding;
+            }
+        }
+        return out;
+    };
+    auto first = portwatch::collect::take_live_snapshot(kept);
+    ASSERT_TRUE(first) << first.error().message;
+    auto second = portwatch::collect::take_live_snapshot(kept);
+    ASSERT_TRUE(second) << second.error().message;
+    auto reference = portwatch::collect::take_live_snapshot(fresh);
+    ASSERT_TRUE(reference) << reference.error().message;
+    auto got = bindings(*second);
+    auto want = bindings(*reference);
+    ASSERT_GE(want.size(), 20u);
+    // sockfarm's sockets stay put between the snapshots (its TIME_WAIT ones aside).
+    EXPECT_EQ(got, want);
+    EXPECT_EQ(kept.platform.bindings->last_filled(), got.size());
+    for (const auto& [cookie, binding] : got) {
+        EXPECT_NE(binding, portwatch::core::PortBinding::Unknown) << cookie;
+    }
+    EXPECT_TRUE(std::any_of(got.begin(), got.end(), [](const auto& e) {
+        return e.second == portwatch::core::PortBinding::Explicit;
+    }));
 }
 
 // The /proc/net fallback sees the same tuples (it has no cookies and no bound-only sockets).

@@ -9,6 +9,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "collect/linux/binding_cache.h"
 #include "collect/linux/netlink/sock_diag.h"
 #include "collect/linux/netns.h"
 #include "collect/linux/owner_cache.h"
@@ -168,10 +169,11 @@ Result<void> dump_netlink(const LiveOptions& options, bool explicit_walk,
     return {};
 }
 
-// PortBinding for the sockets the owner pass did not vouch for, when the dump skipped the
-// explicit-bind walk: orphans (FIN_WAIT, LAST_ACK, ... with no descriptor), sockets of
-// holders the pass did not see, or every socket when the pass read no port locks after all
-// (eBPF failed and /proc stood in). One explicit-bind query per protocol and family that has
+// PortBinding for the sockets neither the owner pass nor the last snapshot (BindingCache)
+// vouched for, when the dump skipped the explicit-bind walk: orphans (FIN_WAIT, LAST_ACK, ...
+// with no descriptor), sockets of holders the pass did not see, every socket when the pass
+// read no port locks after all (eBPF failed and /proc stood in), sockets new since the last
+// snapshot. None: no query. One explicit-bind query per protocol and family that has
 // any (TCP: one for both families), limited to the TCP states they are in, so a few orphans
 // among 100k sockets cost a state check per socket, not a second full query. A failed query
 // leaves them Unknown and says so.
@@ -211,7 +213,8 @@ void resolve_port_binding(const LiveOptions& options, std::vector<core::Socket>&
     auto diag = netlink::SockDiag::create();
     if (!diag) {
         warnings.push_back(
-            {"port binding unknown for sockets without a known holder: " + diag.error().message});
+            {"port binding unknown for sockets no owner or earlier snapshot vouched for: " +
+             diag.error().message});
         return;
     }
     std::unordered_set<std::uint64_t> explicit_cookies;
@@ -244,7 +247,7 @@ void resolve_port_binding(const LiveOptions& options, std::vector<core::Socket>&
     }
     if (left > 0) {
         warnings.push_back({"port binding unknown for " + std::to_string(left) +
-                            " sockets without a known holder: " + failure});
+                            " sockets no owner or earlier snapshot vouched for: " + failure});
     }
 }
 
@@ -338,7 +341,10 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     // The eBPF owner pass reads every socket descriptor's port lock: then the dump is the only
     // walk of the socket tables, and the explicit-bind query (a second walk) is left for the
     // few sockets no descriptor vouches for (resolve_port_binding).
+    // Bindings kept from the last snapshot of this scope (the monitor's) stand in for the query
+    // the same way: it is left for the sockets that snapshot did not have.
     const auto& shared = options.platform.owner_pass;
+    BindingCache* bindings = options.platform.bindings.get();
     const bool locks_from_owners =
         shared ? shared->scan && *shared->scan && (*shared->scan)->knows_port_locks
                : owner_pass_likely_knows_port_locks(
@@ -346,7 +352,7 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
 
     Result<void> dumped = make_error("no socket source tried");
     if (options.platform.sockets != SocketMode::Procfs) {
-        dumped = dump_netlink(options, !locks_from_owners, snap.sockets);
+        dumped = dump_netlink(options, !locks_from_owners && bindings == nullptr, snap.sockets);
         snap.source.sockets = "netlink";
         if (!dumped && options.platform.sockets == SocketMode::Auto) {
             snap.warnings.push_back(
@@ -385,8 +391,14 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     if (scan != nullptr) {
         attach_owners(snap.sockets, *scan);
     }
-    if (locks_from_owners && snap.source.sockets == "netlink") {
+    if ((locks_from_owners || bindings != nullptr) && snap.source.sockets == "netlink") {
+        if (bindings != nullptr) {
+            bindings->fill(snap.sockets);
+        }
         resolve_port_binding(options, snap.sockets, snap.warnings);
+        if (bindings != nullptr) {
+            bindings->keep(snap.sockets);
+        }
     }
     // Owners of sockets no descriptor refers to, recorded by a running monitor. Its pids are
     // the host's: only where /proc is the host's too.

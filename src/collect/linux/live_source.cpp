@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include "collect/linux/binding_cache.h"
 #include "collect/linux/host_facts.h"
 #include "collect/linux/netns_list.h"
 #include "collect/linux/owner_cache.h"
@@ -38,6 +39,9 @@ bool scope_vanished(const Scope& scope) {
 }
 
 void keep_owners_between_snapshots(LiveOptions& options) {
+    if (!options.platform.bindings) {
+        options.platform.bindings = std::make_shared<BindingCache>();
+    }
     if (!options.owners || options.platform.owner_cache) {
         return;
     }

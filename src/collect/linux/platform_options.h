@@ -10,6 +10,7 @@ namespace portwatch::collect {
 struct OwnerPass;
 class OwnerCache;
 class KeptOwnerSource;
+class BindingCache;
 
 enum class SocketMode { Auto, Netlink, Procfs };
 enum class OwnerMethod { Auto, Proc, Bpf };
@@ -25,6 +26,9 @@ struct PlatformOptions {
     // Owners kept between the snapshots of one scope (keep_owners_between_snapshots): the
     // monitor's. Ignored when owner_pass is set.
     std::shared_ptr<OwnerCache> owner_cache;
+    // Port bindings kept between the snapshots of one scope (keep_owners_between_snapshots):
+    // the explicit-bind query then asks only about sockets not seen before.
+    std::shared_ptr<BindingCache> bindings;
     // An owner source kept between snapshots (keep_owner_source): each snapshot scans with it
     // instead of making its own. Unset: each makes and releases one.
     std::shared_ptr<KeptOwnerSource> kept_owners;
