@@ -4,30 +4,80 @@
 
 namespace portwatch::collect {
 
-std::size_t BindingCache::fill(std::vector<core::Socket>& sockets) {
-    std::lock_guard lock(mutex_);
-    order_.clear();
-    order_.reserve(sockets.size());
-    for (std::uint32_t i = 0; i < sockets.size(); ++i) {
-        if (sockets[i].cookie != 0) {
-            order_.emplace_back(sockets[i].cookie, i);
+namespace {
+
+std::size_t slot_of(std::uint64_t cookie, std::size_t mask) {
+    return static_cast<std::size_t>((cookie * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+}
+
+}  // namespace
+
+BindingCache::Entry* BindingCache::find(std::uint64_t cookie) {
+    if (table_.empty()) {
+        return nullptr;
+    }
+    const std::size_t mask = table_.size() - 1;
+    for (std::size_t i = slot_of(cookie, mask);; i = (i + 1) & mask) {
+        Entry& e = table_[i];
+        if (e.cookie == cookie) {
+            return &e;
+        }
+        if (e.cookie == 0) {
+            return nullptr;
         }
     }
-    std::sort(order_.begin(), order_.end());
+}
+
+void BindingCache::put(const Entry& entry) {
+    const std::size_t mask = table_.size() - 1;
+    for (std::size_t i = slot_of(entry.cookie, mask);; i = (i + 1) & mask) {
+        Entry& e = table_[i];
+        if (e.cookie == 0 || e.cookie == entry.cookie) {
+            used_ += e.cookie == 0;
+            live_ += e.cookie == 0 || e.round != round_;
+            e = entry;
+            return;
+        }
+    }
+}
+
+void BindingCache::rebuild(std::size_t capacity) {
+    std::vector<Entry> old = std::move(table_);
+    table_.assign(capacity, Entry{});
+    used_ = 0;
+    live_ = 0;
+    for (const Entry& e : old) {
+        if (e.cookie != 0 && e.round == round_) {
+            put(e);
+        }
+    }
+}
+
+std::size_t BindingCache::fill(std::vector<core::Socket>& sockets) {
+    std::lock_guard lock(mutex_);
+    ++round_;
+    live_ = 0;
+    pending_.clear();
     std::size_t set = 0;
-    auto old = kept_.begin();
-    for (const auto& [cookie, i] : order_) {
-        while (old != kept_.end() && old->cookie < cookie) {
-            ++old;
-        }
-        if (old == kept_.end()) {
-            break;
-        }
+    for (std::uint32_t i = 0; i < sockets.size(); ++i) {
         core::Socket& s = sockets[i];
-        if (old->cookie == cookie && s.binding == core::PortBinding::Unknown &&
-            old->protocol == s.protocol && old->port == s.local.port) {
-            s.binding = old->binding;
+        if (s.cookie == 0) {
+            continue;
+        }
+        Entry* e = find(s.cookie);
+        const bool same = e != nullptr && e->protocol == s.protocol && e->port == s.local.port;
+        if (same && e->round != round_) {
+            e->round = round_;  // still there: kept another round
+            ++live_;
+        }
+        if (s.binding != core::PortBinding::Unknown) {
+            continue;
+        }
+        if (same) {
+            s.binding = e->binding;
             ++set;
+        } else {
+            pending_.emplace_back(s.cookie, i);
         }
     }
     last_filled_ = set;
@@ -36,20 +86,26 @@ std::size_t BindingCache::fill(std::vector<core::Socket>& sockets) {
 
 void BindingCache::keep(const std::vector<core::Socket>& sockets) {
     std::lock_guard lock(mutex_);
-    kept_.clear();
-    kept_.reserve(order_.size());
-    for (const auto& [cookie, i] : order_) {
+    // Room for every socket of this round at most half full; stale slots (sockets gone)
+    // are dropped when they fill a quarter more.
+    const std::size_t want = live_ + pending_.size();
+    std::size_t capacity = std::max<std::size_t>(table_.size(), 1024);
+    while (capacity < 2 * want) {
+        capacity *= 2;
+    }
+    if (capacity != table_.size() || used_ + pending_.size() > capacity / 4 * 3) {
+        rebuild(capacity);
+    }
+    for (const auto& [cookie, i] : pending_) {
         if (i >= sockets.size() || sockets[i].cookie != cookie) {
-            continue;  // not the vector fill() saw: keep what still matches
+            continue;  // not the vector fill() saw
         }
         const core::Socket& s = sockets[i];
-        if (s.binding == core::PortBinding::Unknown ||
-            (!kept_.empty() && kept_.back().cookie == cookie)) {
-            continue;
+        if (s.binding != core::PortBinding::Unknown) {
+            put({cookie, round_, s.local.port, s.protocol, s.binding});
         }
-        kept_.push_back({cookie, s.local.port, s.protocol, s.binding});
     }
-    order_.clear();
+    pending_.clear();
 }
 
 }  // namespace portwatch::collect
