@@ -14,6 +14,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -55,6 +56,23 @@ class Namespace {
     }
     const std::string& name() const { return name_; }
 
+    // Starts sockfarm in the namespace and waits (up to 10 s) for its ready file: its
+    // contents (the farm's pids), or nullopt when it did not get ready.
+    std::optional<std::string> start_sockfarm() {
+        const std::string ready = "/tmp/" + name_ + ".ready";
+        ::unlink(ready.c_str());
+        start({PORTWATCH_TOOLS_DIR "/sockfarm", ready, "60"});
+        for (int i = 0; i < 100 && ::access(ready.c_str(), F_OK) != 0; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        if (::access(ready.c_str(), F_OK) != 0) {
+            return std::nullopt;
+        }
+        std::ostringstream text;
+        text << std::ifstream(ready).rdbuf();
+        ::unlink(ready.c_str());
+        return text.str();
+    }
     // Starts `ip netns exec NAME program args...` in the background.
     void start(const std::vector<std::string>& program) {
         std::vector<std::string> args = {"ip", "netns", "exec", name_};
@@ -165,16 +183,10 @@ TEST(Oracle, SnapshotEqualsSsForTheSameNamespace) {
         GTEST_SKIP() << "needs root";
     }
     Namespace ns;
-    std::string ready = "/tmp/" + ns.name() + ".ready";
-    ::unlink(ready.c_str());
-    ns.start({PORTWATCH_TOOLS_DIR "/sockfarm", ready, "60"});
-    for (int i = 0; i < 100 && ::access(ready.c_str(), F_OK) != 0; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ASSERT_EQ(::access(ready.c_str(), F_OK), 0) << "sockfarm did not get ready";
+    auto ready = ns.start_sockfarm();
+    ASSERT_TRUE(ready) << "sockfarm did not get ready";
     int farm_pid = 0, child_pid = 0;
-    std::ifstream(ready) >> farm_pid >> child_pid;
-    ::unlink(ready.c_str());
+    std::istringstream(*ready) >> farm_pid >> child_pid;
 
     for (const char* owners : {"proc", "auto"}) {
         SCOPED_TRACE(owners);
@@ -235,14 +247,7 @@ TEST(Oracle, PortBindingAgreesWithTheKernelQuery) {
         GTEST_SKIP() << "needs root";
     }
     Namespace ns;
-    std::string ready = "/tmp/" + ns.name() + ".ready3";
-    ::unlink(ready.c_str());
-    ns.start({PORTWATCH_TOOLS_DIR "/sockfarm", ready, "60"});
-    for (int i = 0; i < 100 && ::access(ready.c_str(), F_OK) != 0; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ASSERT_EQ(::access(ready.c_str(), F_OK), 0);
-    ::unlink(ready.c_str());
+    ASSERT_TRUE(ns.start_sockfarm()) << "sockfarm did not get ready";
     auto bindings = [&](const char* owners) {
         auto doc =
             nlohmann::json::parse(checked_output({PORTWATCH_BINARY, "snapshot", "--json", "--netns",
@@ -286,14 +291,7 @@ TEST(Oracle, PortBindingKeptBetweenSnapshotsAgreesWithAFreshQuery) {
         GTEST_SKIP() << "needs root";
     }
     Namespace ns;
-    std::string ready = "/tmp/" + ns.name() + ".ready4";
-    ::unlink(ready.c_str());
-    ns.start({PORTWATCH_TOOLS_DIR "/sockfarm", ready, "60"});
-    for (int i = 0; i < 100 && ::access(ready.c_str(), F_OK) != 0; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ASSERT_EQ(::access(ready.c_str(), F_OK), 0);
-    ::unlink(ready.c_str());
+    ASSERT_TRUE(ns.start_sockfarm()) << "sockfarm did not get ready";
     portwatch::collect::LiveOptions fresh;
     fresh.owners = false;
     fresh.platform.netns = ns.name();
@@ -335,14 +333,7 @@ TEST(Oracle, ProcfsFallbackMatchesNetlink) {
         GTEST_SKIP() << "needs root";
     }
     Namespace ns;
-    std::string ready = "/tmp/" + ns.name() + ".ready2";
-    ::unlink(ready.c_str());
-    ns.start({PORTWATCH_TOOLS_DIR "/sockfarm", ready, "60"});
-    for (int i = 0; i < 100 && ::access(ready.c_str(), F_OK) != 0; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ASSERT_EQ(::access(ready.c_str(), F_OK), 0);
-    ::unlink(ready.c_str());
+    ASSERT_TRUE(ns.start_sockfarm()) << "sockfarm did not get ready";
     auto netlink = parse_portwatch(nlohmann::json::parse(checked_output(
         {PORTWATCH_BINARY, "snapshot", "--json", "--netns", ns.name(), "--source=netlink"})));
     auto procfs = parse_portwatch(nlohmann::json::parse(checked_output(
