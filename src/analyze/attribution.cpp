@@ -1,7 +1,6 @@
 #include "analyze/attribution.h"
 
 #include <algorithm>
-#include <climits>
 #include <optional>
 #include <utility>
 

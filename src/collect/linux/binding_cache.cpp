@@ -2,22 +2,16 @@
 
 #include <algorithm>
 
+#include "collect/linux/home_slot.h"
+
 namespace portwatch::collect {
-
-namespace {
-
-std::size_t slot_of(std::uint64_t cookie, std::size_t mask) {
-    return static_cast<std::size_t>((cookie * 0x9E3779B97F4A7C15ull) >> 20) & mask;
-}
-
-}  // namespace
 
 BindingCache::Entry* BindingCache::find(std::uint64_t cookie) {
     if (table_.empty()) {
         return nullptr;
     }
     const std::size_t mask = table_.size() - 1;
-    for (std::size_t i = slot_of(cookie, mask);; i = (i + 1) & mask) {
+    for (std::size_t i = home_slot(cookie, table_.size());; i = (i + 1) & mask) {
         Entry& e = table_[i];
         if (e.cookie == cookie) {
             return &e;
@@ -30,7 +24,7 @@ BindingCache::Entry* BindingCache::find(std::uint64_t cookie) {
 
 void BindingCache::put(const Entry& entry) {
     const std::size_t mask = table_.size() - 1;
-    for (std::size_t i = slot_of(entry.cookie, mask);; i = (i + 1) & mask) {
+    for (std::size_t i = home_slot(entry.cookie, table_.size());; i = (i + 1) & mask) {
         Entry& e = table_[i];
         if (e.cookie == 0 || e.cookie == entry.cookie) {
             used_ += e.cookie == 0;
@@ -61,7 +55,9 @@ std::size_t BindingCache::fill(std::vector<core::Socket>& sockets) {
     std::size_t set = 0;
     for (std::uint32_t i = 0; i < sockets.size(); ++i) {
         core::Socket& s = sockets[i];
-        if (s.cookie == 0) {
+        // Sockets already resolved (eBPF owners read their port locks) need no probe: with
+        // eBPF the table holds the few orphans only.
+        if (s.cookie == 0 || s.binding != core::PortBinding::Unknown) {
             continue;
         }
         Entry* e = find(s.cookie);
@@ -69,9 +65,6 @@ std::size_t BindingCache::fill(std::vector<core::Socket>& sockets) {
         if (same && e->round != round_) {
             e->round = round_;  // still there: kept another round
             ++live_;
-        }
-        if (s.binding != core::PortBinding::Unknown) {
-            continue;
         }
         if (same) {
             s.binding = e->binding;

@@ -20,7 +20,7 @@ class BindingCache {
     // Sets `binding` on every socket still Unknown that an earlier kept snapshot had: the
     // same cookie, protocol and local port (a socket that gave its port back and bound
     // another is asked about again). Returns how many it set. Sockets of earlier snapshots
-    // that this one does not have are forgotten.
+    // that this one does not have, or has with a binding already, are forgotten.
     std::size_t fill(std::vector<core::Socket>& sockets);
     // Keeps the bindings the sockets fill() left Unknown have now (`sockets` is the vector
     // fill() was given, resolved since: same sockets, same order).

@@ -5,6 +5,7 @@
 #include <span>
 #include <thread>
 
+#include "collect/linux/home_slot.h"
 #include "collect/linux/procfs/fd_scan.h"
 #ifdef PORTWATCH_HAVE_BPF
 #include "collect/linux/bpf/bpf_owner_source.h"
@@ -105,16 +106,6 @@ OwnerPass KeptOwnerSource::run(OwnerMode mode, const std::string& proc_root) {
 //    socket; a socket shared after fork() appears once per process).
 // 2. For each socket with an inode, binary-search its run of pairs. TIME_WAIT, request and
 //    orphaned sockets have inode 0 and never match: the kernel keeps no file for them.
-namespace {
-
-// The by_inode slot an inode's probe starts at (Fibonacci hashing: inode numbers come in runs).
-std::size_t home_slot(std::uint64_t inode, std::size_t slots) {
-    return static_cast<std::size_t>((inode * 0x9E3779B97F4A7C15ULL) >>
-                                    (64 - std::countr_zero(slots)));
-}
-
-}  // namespace
-
 void prepare_owner_scan(OwnerScan& scan) {
     auto& refs = scan.sockets;
     std::sort(refs.begin(), refs.end(), [](const SocketRef& a, const SocketRef& b) {
