@@ -96,11 +96,16 @@ class SnapshotDiffer {
     std::chrono::seconds remember_;
     bool has_baseline_ = false;
     std::uint64_t generation_ = 0;
-    std::vector<std::pair<std::uint64_t, Known>> by_cookie_;  // sockets with a cookie, sorted
+    // Sockets with a cookie, sorted: (cookie, slot in slots_). A slot keeps its Known for the
+    // socket's life; those of sockets gone are reused.
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> by_cookie_;
+    std::vector<Known> slots_;
+    std::vector<std::uint32_t> free_slots_;
     // apply()'s working lists, kept for their capacity: (cookie, index) of the next snapshot,
     // and the next by_cookie_.
     std::vector<std::pair<std::uint64_t, std::uint32_t>> order_;
-    std::vector<std::pair<std::uint64_t, Known>> merged_;
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> order_scratch_;  // radix_sort's
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> merged_;
     std::unordered_map<SocketKey, Known, SocketKeyHash> known_;  // those without one
     std::unordered_map<SocketKey, Gone, SocketKeyHash> gone_;
     // The listeners of the snapshot being applied, gathered when its first new socket with a

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <tuple>
 
 #include "analyze/addr_key.h"
 #include "snapshot_builder.h"
@@ -168,6 +170,63 @@ TEST(PoolModel, SortByKeyMatchesAFullKeySort) {
         fast, full, [&](std::uint32_t i) { return detail::v4_bits(at[i]); },
         [](std::uint32_t bits) { return detail::v4_addr_key(bits); });
     EXPECT_EQ(fast, plain);
+}
+
+// The same with a two-part compact key (the connect pools': addresses, then ports) and with
+// indices not in ascending order (the radix path needs them ascending; others sort by
+// comparison), each against one sort by full key.
+TEST(PoolModel, SortByKeyWithAPairKeyAndIndicesInAnyOrder) {
+    std::vector<core::IpAddress> addresses;
+    for (const char* a : {"10.0.0.1", "10.0.1.1", "::ffff:10.0.0.1", "::1", "2001:db8::1"}) {
+        addresses.push_back(*core::IpAddress::parse(a));
+    }
+    struct At {
+        core::IpAddress src, dst;
+        std::uint16_t port;
+    };
+    std::vector<At> at;
+    std::uint32_t seed = 99;
+    auto next = [&] {
+        seed = seed * 1103515245u + 12345u;
+        return seed >> 16;
+    };
+    for (int i = 0; i < 3000; ++i) {
+        at.push_back({addresses[next() % addresses.size()], addresses[next() % addresses.size()],
+                      static_cast<std::uint16_t>(next() % 5 * 10000 + next() % 3)});
+    }
+    using Compact = std::pair<std::uint64_t, std::uint32_t>;
+    auto full = [&](std::uint32_t i) {
+        return std::make_tuple(detail::addr_key(at[i].src), detail::addr_key(at[i].dst),
+                               at[i].port);
+    };
+    auto compact = [&](std::uint32_t i) -> std::optional<Compact> {
+        auto s = detail::v4_bits(at[i].src);
+        auto d = detail::v4_bits(at[i].dst);
+        if (!s || !d) {
+            return std::nullopt;
+        }
+        return Compact{std::uint64_t{*s} << 32 | *d, at[i].port};
+    };
+    auto expand = [](const Compact& k) {
+        return std::make_tuple(detail::v4_addr_key(static_cast<std::uint32_t>(k.first >> 32)),
+                               detail::v4_addr_key(static_cast<std::uint32_t>(k.first)),
+                               static_cast<std::uint16_t>(k.second));
+    };
+    for (bool ascending : {true, false}) {
+        std::vector<std::uint32_t> got;
+        for (std::uint32_t i = 0; i < at.size(); i += 1 + next() % 2) {
+            got.push_back(i);
+        }
+        if (!ascending) {
+            std::reverse(got.begin(), got.end());
+        }
+        auto plain = got;
+        std::sort(plain.begin(), plain.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return std::make_pair(full(a), a) < std::make_pair(full(b), b);
+        });
+        detail::sort_by_key<Compact>(got, full, compact, expand);
+        EXPECT_EQ(got, plain) << (ascending ? "ascending" : "descending");
+    }
 }
 
 TEST(PoolModel, SeverityThresholdsAndExhaustion) {

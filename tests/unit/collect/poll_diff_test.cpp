@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <tuple>
+#include <vector>
 
 #include "collect/poll_source.h"
 
@@ -240,6 +243,84 @@ TEST(PollDiff, ReusePortSocketsWithoutCookiesAreTwoSockets) {
     ASSERT_EQ(b.ports.size(), 1u);
     EXPECT_EQ(b.ports[0].kind, PortEventKind::Closed);
     EXPECT_EQ(b.ports[0].protocol, core::Protocol::Udp);
+}
+
+// Forty snapshots of churn (sockets opened with and without an owner, turned TIME_WAIT,
+// closed) against a model of what each socket is: every event once, with its states and the
+// maker last seen holding that very socket. Slots of closed sockets are reused by new ones,
+// which must not inherit anything from them.
+TEST(PollDiff, ChurnMatchesAModelOfEverySocket) {
+    struct Live {
+        std::uint16_t port;
+        TcpState state;
+        std::int32_t owner;  // holding it now (0: none)
+        std::int32_t maker;  // last seen holding it
+    };
+    std::map<std::uint64_t, Live> live;
+    std::uint32_t seed = 2024;
+    auto next = [&] {
+        seed = seed * 1103515245u + 12345u;
+        return seed >> 16;
+    };
+    std::uint64_t cookie = 1;
+    using Row = std::tuple<PortEventKind, std::uint64_t, TcpState, TcpState, std::int32_t, bool>;
+    auto snap_of = [&](int second) {
+        Snap s(second);
+        for (std::int32_t pid = 10; pid < 15; ++pid) {
+            s.process(pid, "churn");
+        }
+        for (const auto& [c, l] : live) {
+            s.tcp(l.state, l.port, c, l.owner);
+        }
+        return s;
+    };
+    auto open = [&](std::vector<Row>* want) {
+        const std::int32_t owner = next() % 3 == 0 ? 0 : static_cast<std::int32_t>(10 + next() % 5);
+        const std::uint64_t c = cookie++;
+        live[c] = {static_cast<std::uint16_t>(1000 + c), TcpState::Established, owner, owner};
+        if (want != nullptr) {
+            want->emplace_back(PortEventKind::Opened, c, TcpState::Unknown, TcpState::Established,
+                               owner, owner != 0);
+        }
+    };
+    SnapshotDiffer d;
+    for (int i = 0; i < 200; ++i) {
+        open(nullptr);
+    }
+    d.baseline(snap_of(0).get());
+    for (int second = 1; second <= 40; ++second) {
+        std::vector<Row> want;
+        for (auto it = live.begin(); it != live.end();) {
+            auto& l = it->second;
+            const unsigned roll = next() % 10;
+            if (roll < 2) {
+                want.emplace_back(PortEventKind::Closed, it->first, l.state, TcpState::Close,
+                                  l.maker, l.maker != 0);
+                it = live.erase(it);
+                continue;
+            }
+            if (roll == 2 && l.state == TcpState::Established) {
+                want.emplace_back(PortEventKind::StateChanged, it->first, l.state,
+                                  TcpState::TimeWait, l.maker, l.maker != 0);
+                l.state = TcpState::TimeWait;
+                l.owner = 0;
+            }
+            ++it;
+        }
+        const unsigned opened = next() % 60;
+        for (unsigned i = 0; i < opened; ++i) {
+            open(&want);
+        }
+        auto b = diff(d, snap_of(second));
+        std::vector<Row> got;
+        for (const auto& e : b.ports) {
+            got.emplace_back(e.kind, e.cookie, e.from, e.to, e.maker.pid, e.maker_exact);
+        }
+        std::sort(want.begin(), want.end());
+        std::sort(got.begin(), got.end());
+        ASSERT_EQ(got, want) << "second " << second;
+        ASSERT_EQ(d.tracked(), live.size());
+    }
 }
 
 TEST(PollDiff, FirstDiffWithoutBaselineIsTheBaseline) {
