@@ -2,6 +2,8 @@
 # installed and runs cpack: build/package/portwatch_<version>-<release>_<arch>.deb.
 #
 #   /usr/bin/portwatch                                 the binary (eBPF programs embedded)
+#   /usr/lib/<arch>/portwatch/portwatch-http.so        the exporter's HTTP server (a module
+#                                                      only `portwatch exporter` loads)
 #   /usr/share/man/man1/portwatch*.1.gz                generated from the CLI (src/app/cli_docs.h)
 #   /usr/share/bash-completion/completions/portwatch   bash, zsh and fish completions, same source
 #   /usr/share/zsh/vendor-completions/_portwatch

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/exit_code.h"
+#include "app/exporter_module.h"
 #include "app/monitor_command.h"
 #include "app/stop_signals.h"
 #include "app/version.h"
@@ -300,35 +301,31 @@ Result<ExporterOptions> finish_exporter_args(const ExporterArgs& a) {
     return o;
 }
 
-void add_exporter_routes(httplib::Server& s, exporter::ScrapeCache& cache, BasicAuth& auth) {
-    // The lambdas outlive this call: they hold pointers, not references to parameters.
-    s.set_pre_routing_handler([a = &auth](const httplib::Request& req, httplib::Response& res) {
-        if (!a->enabled() || a->check(req.get_header_value("Authorization"))) {
-            return httplib::Server::HandlerResponse::Unhandled;
-        }
-        res.status = 401;
-        res.set_header("WWW-Authenticate", "Basic realm=\"portwatch\"");
-        res.set_content("unauthorized\n", "text/plain; charset=utf-8");
-        return httplib::Server::HandlerResponse::Handled;
-    });
-    s.Get("/metrics", [c = &cache](const httplib::Request& req, httplib::Response& res) {
-        const auto format = exporter::negotiate(req.get_header_value("Accept"));
-        const auto set = c->get();
+std::optional<HttpResponse> exporter_response(const HttpRequest& request,
+                                              exporter::ScrapeCache& cache, BasicAuth& auth) {
+    if (auth.enabled() && !auth.check(request.header("Authorization"))) {
+        return HttpResponse{401,
+                            "unauthorized\n",
+                            "text/plain; charset=utf-8",
+                            {{"WWW-Authenticate", "Basic realm=\"portwatch\""}}};
+    }
+    if (request.method != "GET" && request.method != "HEAD") {
+        return std::nullopt;
+    }
+    if (request.path == "/metrics") {
+        const auto format = exporter::negotiate(request.header("Accept"));
+        const auto set = cache.get();
         std::ostringstream body;
         exporter::write_exposition(*set, format, body);
-        res.set_content(body.str(), std::string(exporter::content_type(format)).c_str());
-    });
-    s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-        res.set_content("ok\n", "text/plain; charset=utf-8");
-    });
-    s.Get("/", [](const httplib::Request&, httplib::Response& res) {
-        res.set_content(kIndex, "text/html; charset=utf-8");
-    });
-    s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-        if (res.body.empty()) {
-            res.set_content(std::to_string(res.status) + "\n", "text/plain; charset=utf-8");
-        }
-    });
+        return HttpResponse{200, body.str(), std::string(exporter::content_type(format)), {}};
+    }
+    if (request.path == "/healthz") {
+        return HttpResponse{200, "ok\n", "text/plain; charset=utf-8", {}};
+    }
+    if (request.path == "/") {
+        return HttpResponse{200, kIndex, "text/html; charset=utf-8", {}};
+    }
+    return std::nullopt;
 }
 
 int run_exporter(const ExporterOptions& options, std::ostream& out, std::ostream& err) {
@@ -366,8 +363,14 @@ int run_exporter(const ExporterOptions& options, std::ostream& out, std::ostream
     exporter::ScrapeCache cache([&sampler] { return sampler.sample(); }, view, core::system_clock(),
                                 options.scrape);
     BasicAuth auth(web.users);
-    auto routes = [&](httplib::Server& s) { add_exporter_routes(s, cache, auth); };
-    auto server = ExporterServer::create(options.host, options.port, web, options.limits, routes);
+    auto create = load_exporter_server();
+    if (!create) {
+        err << "portwatch: " << render::terminal_safe(create.error().message) << '\n';
+        return kExitFailure;
+    }
+    auto server =
+        (*create)(options.host, options.port, web, options.limits,
+                  [&](const HttpRequest& r) { return exporter_response(r, cache, auth); });
     if (!server) {
         err << "portwatch: " << render::terminal_safe(server.error().message) << '\n';
         return kExitFailure;

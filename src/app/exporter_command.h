@@ -59,9 +59,11 @@ CLI::App* add_exporter_command(CLI::App& app, ExporterArgs& args);
 Result<ExporterOptions> finish_exporter_args(const ExporterArgs& args);
 // "127.0.0.1:10130", "[::1]:10130", ":10130" (every address): host and port.
 Result<std::pair<std::string, int>> parse_listen(std::string_view text);
-// /metrics, /healthz and / on `server`, behind basic auth when `auth` has users; both must
-// outlive the server.
-void add_exporter_routes(httplib::Server& server, exporter::ScrapeCache& cache, BasicAuth& auth);
+// The exporter's answer to one request: /metrics, /healthz and / to GET (and HEAD), behind
+// basic auth when `auth` has users (401 to any method without it); nullopt for anything else
+// (404). Called on the server's threads; `cache` and `auth` must outlive the server.
+std::optional<HttpResponse> exporter_response(const HttpRequest& request,
+                                              exporter::ScrapeCache& cache, BasicAuth& auth);
 // 0 when stopped by SIGINT/SIGTERM (or --duration); kExitFailure when it could not start.
 int run_exporter(const ExporterOptions& options, std::ostream& out, std::ostream& err);
 

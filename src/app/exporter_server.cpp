@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -431,9 +432,10 @@ Result<std::unique_ptr<SSL_CTX, SslCtxDeleter>> make_tls_context(const WebConfig
 
 }  // namespace
 
-Result<std::unique_ptr<ExporterServer>> ExporterServer::create(
-    const std::string& host, int port, const WebConfig& web, const ServerLimits& limits,
-    const std::function<void(httplib::Server&)>& routes) {
+Result<std::unique_ptr<ExporterServer>> ExporterServer::create(const std::string& host, int port,
+                                                               const WebConfig& web,
+                                                               const ServerLimits& limits,
+                                                               HttpHandler handler) {
     std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx;
     if (web.tls()) {
         auto made = make_tls_context(web);
@@ -443,7 +445,31 @@ Result<std::unique_ptr<ExporterServer>> ExporterServer::create(
         ctx = std::move(*made);
     }
     auto server = std::make_unique<HardenedServer>(limits, std::move(ctx));
-    routes(*server);
+    // Every request goes to the handler before cpp-httplib's routing, which has no routes:
+    // what the handler does not answer ends there as 404.
+    server->set_pre_routing_handler(
+        [h = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+            HttpRequest request{req.method, req.path, {req.headers.begin(), req.headers.end()}};
+            auto answer = h(request);
+            if (!answer) {
+                return httplib::Server::HandlerResponse::Unhandled;
+            }
+            res.status = answer->status;
+            for (const auto& [name, value] : answer->headers) {
+                res.set_header(name, value);
+            }
+            if (answer->content_type.empty()) {
+                res.body = std::move(answer->body);
+            } else {
+                res.set_content(answer->body, answer->content_type);
+            }
+            return httplib::Server::HandlerResponse::Handled;
+        });
+    server->set_error_handler([](const httplib::Request&, httplib::Response& res) {
+        if (res.body.empty()) {
+            res.set_content(std::to_string(res.status) + "\n", "text/plain; charset=utf-8");
+        }
+    });
     if (auto bound = server->bind(host, port); !bound) {
         return std::unexpected(bound.error());
     }
@@ -451,3 +477,8 @@ Result<std::unique_ptr<ExporterServer>> ExporterServer::create(
 }
 
 }  // namespace portwatch::app
+
+extern "C" __attribute__((visibility("default"))) portwatch::app::ExporterServerFactory
+portwatch_http_server_v1() {
+    return &portwatch::app::ExporterServer::create;
+}

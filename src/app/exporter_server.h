@@ -14,14 +14,22 @@
 //    connections from one host tie up that many workers, not all of them, and a scraper
 //    elsewhere is served at once;
 //  - TLS (OpenSSL) with the handshake under the same deadline.
+//
+// The server is built as a module of its own (portwatch-http.so: this interface, cpp-httplib
+// and OpenSSL), which only `portwatch exporter` loads (app/exporter_module.h): loading those
+// libraries cost every other command ~8 ms at start, half of `portwatch --version`. Nothing
+// here names a cpp-httplib type, so the binary does not link it.
 
-#include <httplib.h>
-
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "app/exporter_web.h"
 #include "core/result.h"
@@ -44,17 +52,57 @@ struct ServerLimits {
     int backlog = 1024;
 };
 
+// One request as the handler sees it: the method, the path (without the query) and the
+// header fields.
+struct HttpRequest {
+    std::string method;
+    std::string path;
+    std::vector<std::pair<std::string, std::string>> headers;
+    // The first value of a header field, by name in any case; "" when absent.
+    std::string header(std::string_view name) const {
+        for (const auto& [key, value] : headers) {
+            if (key.size() == name.size() &&
+                std::equal(key.begin(), key.end(), name.begin(),
+                           [](char a, char b) { return (a | 0x20) == (b | 0x20); })) {
+                return value;
+            }
+        }
+        return {};
+    }
+};
+
+struct HttpResponse {
+    int status = 200;
+    std::string body;
+    std::string content_type;
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Answers every request, whatever its method; nullopt: no such resource (404). A response
+// with a status of 400 or more and no body gets "<status>\n", as do the server's own
+// refusals (a bad request, a body or head too long). HEAD gets the GET answer's head.
+using HttpHandler = std::function<std::optional<HttpResponse>(const HttpRequest&)>;
+
 class ExporterServer {
   public:
     // Binds host:port (port 0: any free one) and sets the server up (TLS when `web` has a
-    // certificate); `routes` adds the handlers.
-    static Result<std::unique_ptr<ExporterServer>> create(
-        const std::string& host, int port, const WebConfig& web, const ServerLimits& limits,
-        const std::function<void(httplib::Server&)>& routes);
+    // certificate); `handler` answers the requests, on the server's worker threads.
+    static Result<std::unique_ptr<ExporterServer>> create(const std::string& host, int port,
+                                                          const WebConfig& web,
+                                                          const ServerLimits& limits,
+                                                          HttpHandler handler);
     virtual ~ExporterServer() = default;
     virtual int port() const = 0;
     virtual bool serve() = 0;  // until stop(); false when the listener failed
     virtual void stop() = 0;   // from any thread
 };
+
+using ExporterServerFactory = Result<std::unique_ptr<ExporterServer>> (*)(
+    const std::string& host, int port, const WebConfig& web, const ServerLimits& limits,
+    HttpHandler handler);
+
+// The module's one entry point, found by dlsym under this name (extern "C"): it returns
+// ExporterServer::create. The version in its name changes with this interface.
+inline constexpr const char* kHttpModuleEntry = "portwatch_http_server_v1";
 
 }  // namespace portwatch::app

@@ -86,6 +86,19 @@ portwatch diagnose >"$work/diagnose" 2>"$work/diagnose.err" || code=$?
 grep -q . "$work/diagnose" || fail "portwatch diagnose printed nothing"
 say "portwatch diagnose: exit $code, '$(head -1 "$work/diagnose")'"
 
+# The exporter's HTTP server is a module of its own, loaded from the installed library
+# directory: it must be there, find its libraries, and serve.
+module=$(dpkg -L portwatch | grep '/portwatch/portwatch-http\.so$' || true)
+[ -n "$module" ] || fail "the package has no portwatch-http.so"
+if ldd "$module" | grep -q "not found"; then
+  fail "a library the HTTP module needs is missing: $(ldd "$module" | grep 'not found')"
+fi
+portwatch exporter --listen 127.0.0.1:0 --duration 1s >"$work/exporter" 2>"$work/exporter.err" ||
+  { cat "$work/exporter.err" >&2; fail "the installed exporter did not start"; }
+grep -q "serving http://127.0.0.1:" "$work/exporter.err" ||
+  fail "the installed exporter did not serve: $(cat "$work/exporter.err")"
+say "portwatch exporter: loaded $module and served"
+
 # The eBPF programs are embedded: the owner pass loads from the installed binary alone.
 if grep -q "+bpf" <<<"$version"; then
   portwatch snapshot --owners bpf --json >"$work/bpf.json" 2>"$work/bpf.err" ||

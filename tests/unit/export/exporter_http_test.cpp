@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <crypt.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -136,9 +137,9 @@ class Served {
               },
               {}, core::system_clock(), exporter::ScrapeOptions{}),
           auth_(web.users) {
-        auto made = ExporterServer::create("127.0.0.1", 0, web, limits, [this](httplib::Server& s) {
-            add_exporter_routes(s, cache_, auth_);
-        });
+        auto made = ExporterServer::create(
+            "127.0.0.1", 0, web, limits,
+            [this](const HttpRequest& r) { return exporter_response(r, cache_, auth_); });
         EXPECT_TRUE(made.has_value()) << (made ? "" : made.error().message);
         server_ = std::move(*made);
         thread_ = std::thread([this] { server_->serve(); });
@@ -423,6 +424,41 @@ TEST(ExporterWeb, BasicAuthWithBcrypt) {
     const auto ok = scrape(s.port(), basic("alice:secret"));
     EXPECT_NE(ok.response.find("HTTP/1.1 200"), std::string::npos) << ok.response.substr(0, 200);
     EXPECT_NE(ok.response.find("portwatch_build_info"), std::string::npos);
+}
+
+// What the handler does not answer is 404 with "404\n" (another path, another method), HEAD
+// gets GET's head without its body, and a refused login says how to log in.
+TEST(ExporterHttp, StatusesAndHead) {
+    auto ask = [](int port, const std::string& request) {
+        auto fd = connect_to(port);
+        send_all(fd.get(), request);
+        return read_all(fd.get(), 3s);
+    };
+    {
+        Served s(tight());
+        for (const char* r : {"GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                              "POST /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                              "Content-Length: 1\r\n\r\nx",
+                              "DELETE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"}) {
+            const std::string got = ask(s.port(), r);
+            EXPECT_TRUE(got.starts_with("HTTP/1.1 404")) << r << " -> " << got;
+            EXPECT_TRUE(got.ends_with("\r\n\r\n404\n")) << r << " -> " << got;
+        }
+        const std::string head =
+            ask(s.port(), "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        EXPECT_TRUE(head.starts_with("HTTP/1.1 200")) << head;
+        EXPECT_NE(head.find("Content-Type: text/plain; version=0.0.4"), std::string::npos) << head;
+        EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;
+        EXPECT_EQ(head.find("portwatch_"), std::string::npos) << head;
+    }
+    WebConfig web;
+    web.users["alice"] = bcrypt("secret");
+    Served s(tight(), web);
+    const std::string refused =
+        ask(s.port(), "POST /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_TRUE(refused.starts_with("HTTP/1.1 401")) << refused;
+    EXPECT_NE(refused.find("WWW-Authenticate: Basic realm=\"portwatch\""), std::string::npos);
+    EXPECT_TRUE(refused.ends_with("unauthorized\n")) << refused;
 }
 
 TEST(ExporterWeb, ServesTls) {
