@@ -34,8 +34,8 @@ Result<ExporterServerFactory> load_exporter_server() {
                           "unreadable");
     }
     std::string tried;
-    for (const std::string& path : {dir + "/" + kModuleName,
-                                    dir + "/" PORTWATCH_MODULE_DIR "/" + kModuleName}) {
+    for (const std::string& path :
+         {dir + "/" + kModuleName, dir + "/" PORTWATCH_MODULE_DIR "/" + kModuleName}) {
         void* module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
         if (module == nullptr) {
             const char* why = ::dlerror();
@@ -47,7 +47,8 @@ Result<ExporterServerFactory> load_exporter_server() {
         auto entry = reinterpret_cast<Entry>(::dlsym(module, kHttpModuleEntry));
         if (entry == nullptr) {
             return make_error(ErrorKind::Unsupported,
-                              "exporter: " + path + " is not this version's HTTP server module (no " +
+                              "exporter: " + path +
+                                  " is not this version's HTTP server module (no " +
                                   kHttpModuleEntry + ")");
         }
         return entry();
