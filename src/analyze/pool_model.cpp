@@ -480,25 +480,33 @@ void connect_pools(const Context& c, PoolModel& model, std::size_t more) {
                 detail::v4_addr_key(static_cast<std::uint32_t>(k.first)),
                 static_cast<std::uint16_t>(k.second >> 16), static_cast<std::uint16_t>(k.second)};
         });
-    std::size_t pools = 0;
+    // Where each pool starts in `members`, each socket's key made once: the sockets are read
+    // in key order, far apart in memory, and each read missed the cache (the loops that made
+    // two keys per socket to count the pools and one more to find their ends read every
+    // socket three times).
+    std::vector<std::uint32_t> starts;
+    std::optional<ConnectKey> last;
     for (std::size_t a = 0; a < members.size(); ++a) {
-        pools += a == 0 || !key(members[a]).same_pool(key(members[a - 1]));
+        ConnectKey k = key(members[a]);
+        if (!last || !k.same_pool(*last)) {
+            starts.push_back(static_cast<std::uint32_t>(a));
+            last = k;
+        }
     }
-    model.pools.reserve(model.pools.size() + pools + more);
+    starts.push_back(static_cast<std::uint32_t>(members.size()));
+    model.pools.reserve(model.pools.size() + starts.size() - 1 + more);
     bool reuse_on = model.tcp_tw_reuse == 1;
     bool timestamps = c.snap.config.tcp_timestamps.value_or(true);
 
-    for (std::size_t a = 0; a < members.size();) {
-        std::size_t b = a;
-        const ConnectKey pool_key = key(members[a]);
-        while (b < members.size() && key(members[b]).same_pool(pool_key)) {
-            ++b;
-        }
+    for (std::size_t g = 0; g + 1 < starts.size(); ++g) {
+        const std::size_t a = starts[g];
+        const std::size_t b = starts[g + 1];
+        const std::uint64_t pool_netns = c.netns(sockets[members[a]]);
         const auto& first = sockets[members[a]];
         auto src = first.local.address.normalized();
         auto dst = first.remote.address.normalized();
         Pool pool;
-        pool.key = {PoolKind::TcpConnect, pool_key.netns, src.family(), src,
+        pool.key = {PoolKind::TcpConnect, pool_netns, src.family(), src,
                     core::Endpoint{dst, first.remote.port}};
         pool.size = model.tcp_size;
         pool.taxed = model.bind_owned;
@@ -531,7 +539,6 @@ void connect_pools(const Context& c, PoolModel& model, std::size_t more) {
             pool.detailed = false;
         }
         model.pools.push_back(std::move(pool));
-        a = b;
     }
 }
 
@@ -539,7 +546,8 @@ void connect_pools(const Context& c, PoolModel& model, std::size_t more) {
 struct LocalMembers {
     std::vector<std::uint32_t> specific;  // sockets, by address (then index)
     std::vector<std::uint32_t> wildcard;
-    std::size_t pools = 1;  // the wildcard pool, and one per address
+    std::vector<std::uint32_t> starts;  // where each address starts in `specific`, then its size
+    std::size_t pools = 1;              // the wildcard pool, and one per address
 };
 
 LocalMembers local_members(const Context& c, Protocol protocol) {
@@ -570,9 +578,18 @@ LocalMembers local_members(const Context& c, Protocol protocol) {
         specific, address,
         [&](std::uint32_t i) { return detail::v4_bits(sockets[i].local.address); },
         [](std::uint32_t bits) { return detail::v4_addr_key(bits); });
+    // Each socket's address made once (the sockets are read in address order, far apart in
+    // memory: every read is a cache miss).
+    std::optional<detail::AddrKey> last;
     for (std::size_t a = 0; a < specific.size(); ++a) {
-        m.pools += a == 0 || address(specific[a]) != address(specific[a - 1]);
+        const auto k = address(specific[a]);
+        if (!last || k != *last) {
+            m.starts.push_back(static_cast<std::uint32_t>(a));
+            last = k;
+        }
     }
+    m.starts.push_back(static_cast<std::uint32_t>(specific.size()));
+    m.pools += m.starts.size() - 1;
     return m;
 }
 
@@ -648,8 +665,10 @@ void local_pools(const Context& c, Protocol protocol, const LocalMembers& member
     };
 
     // Ports of a pool's own sockets that its base does not hold: counted as they are set,
-    // cleared after each pool (two 8 KiB sets for the run, not per pool).
+    // cleared after each pool from the list of those set (two 8 KiB sets for the run, not per
+    // pool; clearing by the members read every socket again).
     PortSet extra, extra_prebound;
+    std::vector<std::uint16_t> set_extra, set_prebound;
     auto build = [&](const core::IpAddress& local, Base& base, auto&& for_each_member) {
         Pool pool;
         pool.key = {kind, c.snap.netns, local.family(), local, {}};
@@ -663,21 +682,28 @@ void local_pools(const Context& c, Protocol protocol, const LocalMembers& member
         for_each_member([&](std::uint32_t i) {
             const auto& s = sockets[i];
             if (!base.used.test(s.local.port) && add_port(extra, s.local.port)) {
+                set_extra.push_back(s.local.port);
                 ++pool.occupied;
                 bound += c.bind_owned.test(s.local.port);
             }
-            if (c.prebound[i] && !base.prebound.test(s.local.port)) {
-                pool.prebound += add_port(extra_prebound, s.local.port);
+            if (c.prebound[i] && !base.prebound.test(s.local.port) &&
+                add_port(extra_prebound, s.local.port)) {
+                set_prebound.push_back(s.local.port);
+                ++pool.prebound;
             }
             ++pool.sockets;
             pool.states.add(s.state);
             tally.add(c.owners.of(i), c.owners.inferred(i), s.state);
             destinations.count(i);
         });
-        for_each_member([&](std::uint32_t i) {
-            extra.reset(sockets[i].local.port);
-            extra_prebound.reset(sockets[i].local.port);
-        });
+        for (auto port : set_extra) {
+            extra.reset(port);
+        }
+        for (auto port : set_prebound) {
+            extra_prebound.reset(port);
+        }
+        set_extra.clear();
+        set_prebound.clear();
         if (kind == PoolKind::TcpLocal) {
             pool.bound = bound;
         }
@@ -716,18 +742,13 @@ void local_pools(const Context& c, Protocol protocol, const LocalMembers& member
         for (auto i : specific)
             visit(i);
     });
-    for (std::size_t a = 0; a < specific.size();) {
-        std::size_t b = a;
-        const auto address = detail::addr_key(sockets[specific[a]].local.address);
-        while (b < specific.size() &&
-               detail::addr_key(sockets[specific[b]].local.address) == address) {
-            ++b;
-        }
+    for (std::size_t g = 0; g + 1 < members.starts.size(); ++g) {
+        const std::size_t a = members.starts[g];
+        const std::size_t b = members.starts[g + 1];
         build(sockets[specific[a]].local.address.normalized(), wild, [&](auto&& visit) {
             for (std::size_t k = a; k < b; ++k)
                 visit(specific[k]);
         });
-        a = b;
     }
 }
 
