@@ -29,6 +29,28 @@ sh_result sh(const std::string& command_line) {
 
 const std::string kBin = PORTWATCH_BINARY;
 
+// The exporter's HTTP server is a module beside the binary (portwatch-http.so): found there,
+// it serves; a binary copied away from it fails with the paths it tried, and no other command
+// needs it.
+TEST(CliGolden, ExporterLoadsItsHttpModule) {
+    auto served = sh(kBin + " exporter --listen 127.0.0.1:0 --duration 1s");
+    EXPECT_EQ(served.code, 0) << served.err;
+    EXPECT_NE(served.err.find("portwatch exporter: serving http://127.0.0.1:"), std::string::npos)
+        << served.err;
+    auto made = sh("d=$(mktemp -d) && cp " + kBin + " \"$d/portwatch\" && echo \"$d\"");
+    ASSERT_EQ(made.code, 0) << made.err;
+    const std::string lone = made.out.substr(0, made.out.find('\n')) + "/portwatch";
+    auto missing = sh(lone + " exporter --listen 127.0.0.1:0 --duration 1s");
+    EXPECT_EQ(missing.code, 1);
+    EXPECT_TRUE(missing.out.empty());
+    EXPECT_NE(missing.err.find("portwatch: exporter: cannot load its HTTP server module ("),
+              std::string::npos)
+        << missing.err;
+    EXPECT_NE(missing.err.find("portwatch-http.so"), std::string::npos) << missing.err;
+    EXPECT_EQ(sh(lone + " --version").code, 0);
+    sh("rm -rf \"$(dirname " + lone + ")\"");
+}
+
 TEST(CliGolden, NoCommandIsAUsageError) {
     auto r = sh(kBin);
     EXPECT_EQ(r.code, 2);
