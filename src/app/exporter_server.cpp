@@ -458,10 +458,10 @@ Result<std::unique_ptr<ExporterServer>> ExporterServer::create(const std::string
             for (const auto& [name, value] : answer->headers) {
                 res.set_header(name, value);
             }
-            if (answer->content_type.empty()) {
-                res.body = std::move(answer->body);
-            } else {
-                res.set_content(answer->body, answer->content_type);
+            // What set_content() does, without its copy of the body (a scrape's metrics).
+            res.body = std::move(answer->body);
+            if (!answer->content_type.empty()) {
+                res.set_header("Content-Type", answer->content_type);
             }
             return httplib::Server::HandlerResponse::Handled;
         });
