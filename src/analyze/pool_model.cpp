@@ -9,6 +9,7 @@
 
 #include "analyze/addr_key.h"
 #include "analyze/prebound.h"
+#include "core/radix_sort.h"
 
 namespace portwatch::analyze {
 
@@ -174,8 +175,12 @@ class OwnerTally {
         return std::tie(b.sockets, a.pid) < std::tie(a.sockets, b.pid);
     }
     void sort_entries() {
-        std::sort(entries_.begin(), entries_.end(),
-                  [](const Entry& a, const Entry& b) { return a.pid < b.pid; });
+        // By pid (its sign bit flipped, so the unsigned key orders as the pids do); a pool's
+        // tally may hold every socket of the snapshot.
+        core::radix_sort(
+            entries_,
+            [](const Entry& e) { return static_cast<std::uint32_t>(e.pid) ^ 0x8000'0000u; },
+            scratch_);
     }
     // Calls `visit` with each owner's sums, in order of pid (entries sorted).
     template <typename Visit>
@@ -204,6 +209,7 @@ class OwnerTally {
         return it != rows_.end() && it->pid == pid ? &*it : nullptr;
     }
     std::vector<Entry> entries_;
+    std::vector<Entry> scratch_;         // radix_sort's
     std::vector<Row> rows_;              // after rank(): one per owner, by pid
     std::vector<std::uint32_t> ranked_;  // after rank(): rows_ best first
 };

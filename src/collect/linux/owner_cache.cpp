@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/radix_sort.h"
+
 namespace portwatch::collect {
 
 namespace {
@@ -15,7 +17,7 @@ std::vector<std::uint64_t> inodes_of(const std::vector<core::Socket>& sockets) {
             out.push_back(s.inode);
         }
     }
-    std::sort(out.begin(), out.end());
+    core::radix_sort(out, [](std::uint64_t inode) { return inode; });
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
 }

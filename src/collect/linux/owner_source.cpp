@@ -7,6 +7,7 @@
 
 #include "collect/linux/home_slot.h"
 #include "collect/linux/procfs/fd_scan.h"
+#include "core/radix_sort.h"
 #ifdef PORTWATCH_HAVE_BPF
 #include "collect/linux/bpf/bpf_owner_source.h"
 #endif
@@ -108,9 +109,14 @@ OwnerPass KeptOwnerSource::run(OwnerMode mode, const std::string& proc_root) {
 //    orphaned sockets have inode 0 and never match: the kernel keeps no file for them.
 void prepare_owner_scan(OwnerScan& scan) {
     auto& refs = scan.sockets;
-    std::sort(refs.begin(), refs.end(), [](const SocketRef& a, const SocketRef& b) {
-        return a.inode != b.inode ? a.inode < b.inode : a.pid < b.pid;
-    });
+    // By (inode, pid): by pid (sign bit flipped: the unsigned key orders as the pids do),
+    // then stably by inode.
+    std::vector<SocketRef> scratch;
+    core::radix_sort(
+        refs, [](const SocketRef& r) { return static_cast<std::uint32_t>(r.pid) ^ 0x8000'0000u; },
+        scratch);
+    core::radix_sort(
+        refs, [](const SocketRef& r) { return r.inode; }, scratch);
     refs.erase(std::unique(refs.begin(), refs.end(),
                            [](const SocketRef& a, const SocketRef& b) {
                                return a.inode == b.inode && a.pid == b.pid;
