@@ -124,4 +124,24 @@ void sort_by_key(std::vector<std::uint32_t>& indices, Full&& full, Compact&& com
     }
 }
 
+// Where each group of equal keys starts in `sorted` (indices sorted by key), then its size:
+// groups [starts[g], starts[g + 1]). Each index's key is made once: sorted indices visit the
+// sockets far apart in memory, a cache miss each, so loops that made a key twice per socket
+// (to count the groups, then to find their ends) read each socket three times.
+template <typename Key, typename Same>
+std::vector<std::uint32_t> group_starts(const std::vector<std::uint32_t>& sorted, Key&& key,
+                                        Same&& same) {
+    std::vector<std::uint32_t> starts;
+    std::optional<std::decay_t<decltype(key(sorted.front()))>> last;
+    for (std::size_t a = 0; a < sorted.size(); ++a) {
+        auto k = key(sorted[a]);
+        if (!last || !same(k, *last)) {
+            starts.push_back(static_cast<std::uint32_t>(a));
+            last = std::move(k);
+        }
+    }
+    starts.push_back(static_cast<std::uint32_t>(sorted.size()));
+    return starts;
+}
+
 }  // namespace portwatch::analyze::detail

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bitset>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <tuple>
@@ -175,12 +176,9 @@ class OwnerTally {
         return std::tie(b.sockets, a.pid) < std::tie(a.sockets, b.pid);
     }
     void sort_entries() {
-        // By pid (its sign bit flipped, so the unsigned key orders as the pids do); a pool's
-        // tally may hold every socket of the snapshot.
+        // A pool's tally may hold every socket of the snapshot.
         core::radix_sort(
-            entries_,
-            [](const Entry& e) { return static_cast<std::uint32_t>(e.pid) ^ 0x8000'0000u; },
-            scratch_);
+            entries_, [](const Entry& e) { return core::ordered_key(e.pid); }, scratch_);
     }
     // Calls `visit` with each owner's sums, in order of pid (entries sorted).
     template <typename Visit>
@@ -486,20 +484,8 @@ void connect_pools(const Context& c, PoolModel& model, std::size_t more) {
                 detail::v4_addr_key(static_cast<std::uint32_t>(k.first)),
                 static_cast<std::uint16_t>(k.second >> 16), static_cast<std::uint16_t>(k.second)};
         });
-    // Where each pool starts in `members`, each socket's key made once: the sockets are read
-    // in key order, far apart in memory, and each read missed the cache (the loops that made
-    // two keys per socket to count the pools and one more to find their ends read every
-    // socket three times).
-    std::vector<std::uint32_t> starts;
-    std::optional<ConnectKey> last;
-    for (std::size_t a = 0; a < members.size(); ++a) {
-        ConnectKey k = key(members[a]);
-        if (!last || !k.same_pool(*last)) {
-            starts.push_back(static_cast<std::uint32_t>(a));
-            last = k;
-        }
-    }
-    starts.push_back(static_cast<std::uint32_t>(members.size()));
+    const auto starts = detail::group_starts(
+        members, key, [](const ConnectKey& a, const ConnectKey& b) { return a.same_pool(b); });
     model.pools.reserve(model.pools.size() + starts.size() - 1 + more);
     bool reuse_on = model.tcp_tw_reuse == 1;
     bool timestamps = c.snap.config.tcp_timestamps.value_or(true);
@@ -507,12 +493,11 @@ void connect_pools(const Context& c, PoolModel& model, std::size_t more) {
     for (std::size_t g = 0; g + 1 < starts.size(); ++g) {
         const std::size_t a = starts[g];
         const std::size_t b = starts[g + 1];
-        const std::uint64_t pool_netns = c.netns(sockets[members[a]]);
         const auto& first = sockets[members[a]];
         auto src = first.local.address.normalized();
         auto dst = first.remote.address.normalized();
         Pool pool;
-        pool.key = {PoolKind::TcpConnect, pool_netns, src.family(), src,
+        pool.key = {PoolKind::TcpConnect, c.netns(first), src.family(), src,
                     core::Endpoint{dst, first.remote.port}};
         pool.size = model.tcp_size;
         pool.taxed = model.bind_owned;
@@ -584,17 +569,7 @@ LocalMembers local_members(const Context& c, Protocol protocol) {
         specific, address,
         [&](std::uint32_t i) { return detail::v4_bits(sockets[i].local.address); },
         [](std::uint32_t bits) { return detail::v4_addr_key(bits); });
-    // Each socket's address made once (the sockets are read in address order, far apart in
-    // memory: every read is a cache miss).
-    std::optional<detail::AddrKey> last;
-    for (std::size_t a = 0; a < specific.size(); ++a) {
-        const auto k = address(specific[a]);
-        if (!last || k != *last) {
-            m.starts.push_back(static_cast<std::uint32_t>(a));
-            last = k;
-        }
-    }
-    m.starts.push_back(static_cast<std::uint32_t>(specific.size()));
+    m.starts = detail::group_starts(specific, address, std::equal_to<>{});
     m.pools += m.starts.size() - 1;
     return m;
 }

@@ -20,7 +20,6 @@
 // libraries cost every other command ~8 ms at start, half of `portwatch --version`. Nothing
 // here names a cpp-httplib type, so the binary does not link it.
 
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -33,6 +32,7 @@
 
 #include "app/exporter_web.h"
 #include "core/result.h"
+#include "core/text.h"
 
 namespace portwatch::app {
 
@@ -61,9 +61,7 @@ struct HttpRequest {
     // The first value of a header field, by name in any case; "" when absent.
     std::string header(std::string_view name) const {
         for (const auto& [key, value] : headers) {
-            if (key.size() == name.size() &&
-                std::equal(key.begin(), key.end(), name.begin(),
-                           [](char a, char b) { return (a | 0x20) == (b | 0x20); })) {
+            if (core::iequals(key, name)) {
                 return value;
             }
         }

@@ -72,22 +72,7 @@ inline bool all_digits(std::string_view text) {
     return true;
 }
 
-inline bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'a' && x <= 'z')
-            x = static_cast<char>(x - 32);
-        if (y >= 'a' && y <= 'z')
-            y = static_cast<char>(y - 32);
-        if (x != y) {
-            return false;
-        }
-    }
-    return true;
-}
+using core::iequals;
 
 // The protocol column of every row format, one table: netstat's TCP, UDP, TCPv6, UDPv6;
 // net-tools' tcp, tcp6, udp, udp6 and UDP-Lite's udpl, udpl6; ss's tcp, udp; tcpvcon's

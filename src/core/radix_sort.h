@@ -67,6 +67,12 @@ void radix_sort(std::vector<T>& v, Key&& key, std::vector<T>& scratch) {
     }
 }
 
+// A signed 32-bit value as an unsigned key that orders as the values do (the sign bit
+// flipped): pids, for radix_sort.
+constexpr std::uint32_t ordered_key(std::int32_t value) {
+    return static_cast<std::uint32_t>(value) ^ 0x8000'0000u;
+}
+
 template <typename T, typename Key>
 void radix_sort(std::vector<T>& v, Key&& key) {
     std::vector<T> scratch;

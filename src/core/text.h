@@ -1,5 +1,6 @@
 #pragma once
-// The one definition of whitespace and trimming every parser uses.
+// The one definition of whitespace, trimming and ASCII case-insensitive comparison every
+// parser uses.
 
 #include <cstddef>
 #include <string_view>
@@ -22,6 +23,26 @@ constexpr std::string_view trim(std::string_view text) {
         --e;
     }
     return text.substr(b, e - b);
+}
+
+// Equal but for the case of ASCII letters (header names, state words, format keywords).
+constexpr bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'a' && x <= 'z') {
+            x = static_cast<char>(x - 32);
+        }
+        if (y >= 'a' && y <= 'z') {
+            y = static_cast<char>(y - 32);
+        }
+        if (x != y) {
+            return false;
+        }
+    }
+    return true;
 }
 
 }  // namespace portwatch::core

@@ -109,12 +109,10 @@ OwnerPass KeptOwnerSource::run(OwnerMode mode, const std::string& proc_root) {
 //    orphaned sockets have inode 0 and never match: the kernel keeps no file for them.
 void prepare_owner_scan(OwnerScan& scan) {
     auto& refs = scan.sockets;
-    // By (inode, pid): by pid (sign bit flipped: the unsigned key orders as the pids do),
-    // then stably by inode.
+    // By (inode, pid): by pid, then stably by inode.
     std::vector<SocketRef> scratch;
     core::radix_sort(
-        refs, [](const SocketRef& r) { return static_cast<std::uint32_t>(r.pid) ^ 0x8000'0000u; },
-        scratch);
+        refs, [](const SocketRef& r) { return core::ordered_key(r.pid); }, scratch);
     core::radix_sort(
         refs, [](const SocketRef& r) { return r.inode; }, scratch);
     refs.erase(std::unique(refs.begin(), refs.end(),
