@@ -113,15 +113,16 @@ std::string compare_in_pid_namespace() {
     if (shared < 0 || ::pipe(release) != 0) {
         return "socket/pipe failed";
     }
+    // The helper changes nothing in its descriptor table after the fork: it only waits for a
+    // byte (closing its copy of the write end first raced with the scans and changed its count
+    // between them).
     pid_t helper = ::fork();
     if (helper == 0) {
-        ::close(release[1]);
         char byte;
         while (::read(release[0], &byte, 1) < 0 && errno == EINTR) {
         }
         ::_exit(0);
     }
-    ::close(release[0]);
     std::ostringstream problems;
     std::vector<portwatch::core::Warning> warnings;
     auto bpf = portwatch::collect::make_owner_source(OwnerMode::Bpf, "/proc", warnings);
@@ -167,6 +168,10 @@ std::string compare_in_pid_namespace() {
             }
         }
     }
+    const char byte = 0;
+    while (::write(release[1], &byte, 1) < 0 && errno == EINTR) {
+    }
+    ::close(release[0]);
     ::close(release[1]);
     int status = 0;
     ::waitpid(helper, &status, 0);
