@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/endpoint.h"
+#include "core/pid_list.h"
 
 namespace portwatch::core {
 
@@ -69,9 +70,9 @@ struct Socket {
     std::uint32_t expires_ms = 0;  // time left on `timer`
     std::uint32_t rqueue = 0;
     std::uint32_t wqueue = 0;
-    std::uint32_t interface = 0;       // bound device (SO_BINDTODEVICE), 0 for none
-    std::uint64_t netns = 0;           // inode of the network namespace; 0 when unknown
-    std::vector<std::int32_t> owners;  // pids, ascending; empty when unknown or ownerless
+    std::uint32_t interface = 0;  // bound device (SO_BINDTODEVICE), 0 for none
+    std::uint64_t netns = 0;      // inode of the network namespace; 0 when unknown
+    PidList owners;               // pids, ascending; empty when unknown or ownerless
 
     Family family() const { return local.address.family(); }
 };

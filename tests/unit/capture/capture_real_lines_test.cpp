@@ -249,7 +249,8 @@ TEST(NetstatAbWithoutO, OwnersByPosition) {
     const auto* cdp = find_local(s, 50201, TcpState::Established);
     ASSERT_TRUE(rpc && cdp);
     EXPECT_NE(rpc->owners, cdp->owners);
-    EXPECT_EQ(s.find_process(rpc->owners.at(0))->services, std::vector<std::string>{"RpcSs"});
+    ASSERT_FALSE(rpc->owners.empty());
+    EXPECT_EQ(s.find_process(rpc->owners[0])->services, std::vector<std::string>{"RpcSs"});
     EXPECT_TRUE(find_local(s, 445, TcpState::Listen)->owners.empty());
     EXPECT_TRUE(find_local(s, 50200, TcpState::TimeWait)->owners.empty());
     const auto* dns53 = find_local(s, 53, TcpState::Close);

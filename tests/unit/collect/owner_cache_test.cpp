@@ -75,7 +75,7 @@ std::vector<core::Socket> sockets(std::initializer_list<std::uint64_t> inodes) {
 std::vector<std::int32_t> owners_of(const OwnerPass& pass, std::vector<core::Socket> s,
                                     std::size_t i) {
     attach_owners(s, **pass.scan);
-    return s[i].owners;
+    return s[i].owners.to_vector();
 }
 
 TEST(OwnerCache, ReadsTheProcessTableOnlyForSocketsNotSeenBefore) {

@@ -13,7 +13,7 @@ core::Socket tcp(core::TcpState state, std::uint64_t cookie,
     s.protocol = core::Protocol::Tcp;
     s.state = state;
     s.cookie = cookie;
-    s.owners = std::move(owners);
+    s.owners = core::PidList(owners.begin(), owners.end());
     s.attribution = s.owners.empty() ? core::Attribution::Unknown : core::Attribution::Owned;
     return s;
 }

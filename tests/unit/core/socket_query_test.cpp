@@ -14,7 +14,7 @@ Socket tcp(const char* local, std::uint16_t lport, const char* remote, std::uint
     s.state = state;
     s.local = {*IpAddress::parse(local), lport, {}};
     s.remote = {*IpAddress::parse(remote), rport, {}};
-    s.owners = std::move(owners);
+    s.owners = PidList(owners.begin(), owners.end());
     return s;
 }
 
