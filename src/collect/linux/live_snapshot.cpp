@@ -388,8 +388,10 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     if (pass.scan && !*pass.scan) {
         snap.warnings.push_back({"owner pass failed: " + pass.scan->error().message});
     }
+    // The processes to read: the holders of this namespace's sockets.
+    std::vector<std::int32_t> pids;
     if (scan != nullptr) {
-        attach_owners(snap.sockets, *scan);
+        pids = attach_owners(snap.sockets, *scan);
     }
     if ((locks_from_owners || bindings != nullptr) && snap.source.sockets == "netlink") {
         if (bindings != nullptr) {
@@ -410,21 +412,6 @@ Result<core::Snapshot> take_live_snapshot(const LiveOptions& options) {
     if (scan == nullptr && recorded.empty()) {
         return snap;
     }
-    // Owners of this namespace's sockets. Neighbouring sockets mostly share their owner:
-    // skipping repeats keeps the list to sort short.
-    std::vector<std::int32_t> pids;
-    for (const auto& s : snap.sockets) {
-        if (s.attribution == core::Attribution::Recorded) {
-            continue;
-        }
-        for (std::int32_t pid : s.owners) {
-            if (pids.empty() || pids.back() != pid) {
-                pids.push_back(pid);
-            }
-        }
-    }
-    std::sort(pids.begin(), pids.end());
-    pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
     static const std::vector<FdCount> kNoCounts;
     const auto& fd_counts = scan != nullptr ? scan->fd_counts : kNoCounts;
     snap.processes =

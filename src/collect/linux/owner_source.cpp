@@ -1,7 +1,9 @@
 #include "collect/linux/owner_source.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
+#include <limits>
 #include <span>
 #include <thread>
 
@@ -144,9 +146,16 @@ void index_owner_scan(OwnerScan& scan) {
 
 namespace {
 
-void attach_range(std::span<core::Socket> sockets, const OwnerScan& scan) {
+// Also lists the pids it attached in `holders`, unsorted, each at least once: a small
+// direct-mapped memory of pids already listed drops nearly every repeat (a table's sockets
+// mostly belong to a few processes, interleaved), so the caller sorts a short list.
+void attach_range(std::span<core::Socket> sockets, const OwnerScan& scan,
+                  std::vector<std::int32_t>& holders) {
     const auto& refs = scan.sockets;
     const std::size_t slots = scan.by_inode.size();
+    constexpr std::size_t kRecent = 64;
+    std::array<std::int32_t, kRecent> recent;
+    recent.fill(std::numeric_limits<std::int32_t>::min());
     for (auto& socket : sockets) {
         if (socket.inode == 0) {
             continue;
@@ -165,6 +174,11 @@ void attach_range(std::span<core::Socket> sockets, const OwnerScan& scan) {
         for (auto it = refs.begin() + (found - 1); it != refs.end() && it->inode == socket.inode;
              ++it) {
             socket.owners.push_back(it->pid);
+            auto& seen = recent[static_cast<std::uint32_t>(it->pid) % kRecent];
+            if (seen != it->pid) {
+                seen = it->pid;
+                holders.push_back(it->pid);
+            }
             if (scan.knows_port_locks && it->port_lock_known) {
                 socket.binding =
                     it->port_locked ? core::PortBinding::Explicit : core::PortBinding::Auto;
@@ -179,19 +193,27 @@ void attach_range(std::span<core::Socket> sockets, const OwnerScan& scan) {
 // The lookups miss the cache and each owner list is an allocation: ~0.3 us per socket, on the
 // snapshot's critical path. Large tables are split over two threads (the owner pass's core is
 // idle by now).
-void attach_owners(std::vector<core::Socket>& sockets, const OwnerScan& scan) {
+std::vector<std::int32_t> attach_owners(std::vector<core::Socket>& sockets, const OwnerScan& scan) {
+    std::vector<std::int32_t> holders;
     if (scan.by_inode.empty()) {
-        return;  // not prepared, or no socket descriptor at all
+        return holders;  // not prepared, or no socket descriptor at all
     }
     constexpr std::size_t kSplitAbove = 20000;
     std::span<core::Socket> all(sockets);
     if (all.size() <= kSplitAbove) {
-        attach_range(all, scan);
-        return;
+        attach_range(all, scan, holders);
+    } else {
+        const std::size_t half = all.size() / 2;
+        std::vector<std::int32_t> second;
+        {
+            std::jthread beside([&] { attach_range(all.subspan(half), scan, second); });
+            attach_range(all.first(half), scan, holders);
+        }
+        holders.insert(holders.end(), second.begin(), second.end());
     }
-    const std::size_t half = all.size() / 2;
-    std::jthread beside([&] { attach_range(all.subspan(half), scan); });
-    attach_range(all.first(half), scan);
+    core::radix_sort(holders, [](std::int32_t pid) { return core::ordered_key(pid); });
+    holders.erase(std::unique(holders.begin(), holders.end()), holders.end());
+    return holders;
 }
 
 }  // namespace portwatch::collect

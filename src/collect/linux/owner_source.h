@@ -90,8 +90,8 @@ void index_owner_scan(OwnerScan& scan);
 
 // Sets `owners` and `attribution` on every socket whose inode the (prepared) scan saw (owners
 // ascending, unique); when the scan knows_port_locks, also `binding` (Explicit or Auto) on
-// those sockets.
-void attach_owners(std::vector<core::Socket>& sockets, const OwnerScan& scan);
+// those sockets. Returns the pids it attached, ascending and unique: the processes to read.
+std::vector<std::int32_t> attach_owners(std::vector<core::Socket>& sockets, const OwnerScan& scan);
 
 // One owner pass: the source chosen for `mode` and its prepared scan. File tables belong to
 // processes, not to network namespaces, so one pass serves the snapshots of every namespace

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "collect/linux/owner_source.h"
 
 namespace portwatch::collect {
@@ -18,7 +20,7 @@ TEST(AttachOwners, JoinsByInodeWithSharedAndRepeatedFds) {
     // pid 7 holds 100 twice (dup); 100 is shared with a forked child 9; 0 is never a key.
     scan.sockets = {{100, 9}, {200, 7}, {100, 7}, {100, 7}, {0, 5}};
     prepare_owner_scan(scan);
-    attach_owners(sockets, scan);
+    EXPECT_EQ(attach_owners(sockets, scan), (std::vector<std::int32_t>{7, 9}));  // the holders
     EXPECT_EQ(sockets[0].owners, (std::vector<std::int32_t>{7, 9}));
     EXPECT_EQ(sockets[0].attribution, core::Attribution::Owned);
     EXPECT_TRUE(sockets[1].owners.empty());
@@ -45,7 +47,16 @@ TEST(AttachOwners, LargeTablesJoinEverySocketOnce) {
         }
     }
     prepare_owner_scan(scan);
-    attach_owners(sockets, scan);
+    // Holders from both halves, each once, though pids 100 and 164 share a slot of the
+    // memory of pids already listed.
+    scan.sockets.push_back({1000, 164});
+    std::sort(scan.sockets.begin(), scan.sockets.end(), [](const SocketRef& a, const SocketRef& b) {
+        return a.inode != b.inode ? a.inode < b.inode : a.pid < b.pid;
+    });
+    index_owner_scan(scan);
+    EXPECT_EQ(attach_owners(sockets, scan),
+              (std::vector<std::int32_t>{99, 100, 101, 102, 103, 104, 105, 106, 164}));
+    sockets.front().owners.erase(sockets.front().owners.end() - 1);  // 164: not in `expected`
     for (std::uint64_t i = 0; i < kSockets; ++i) {
         std::vector<std::int32_t> expected;
         if (i % 5 == 0) {
