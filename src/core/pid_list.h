@@ -27,7 +27,9 @@ class PidList {
     using const_iterator = const value_type*;
 
     PidList() noexcept : inline_{} {}
-    PidList(std::initializer_list<value_type> pids) : PidList() { assign(pids.begin(), pids.end()); }
+    PidList(std::initializer_list<value_type> pids) : PidList() {
+        assign(pids.begin(), pids.end());
+    }
     template <std::input_iterator It>
     PidList(It first, It last) : PidList() {
         assign(first, last);

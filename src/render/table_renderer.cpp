@@ -2,12 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <charconv>
-#include <cstdlib>
 #include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "render/utf8.h"
@@ -93,7 +90,7 @@ void process_names(std::string& out, const core::Socket& s, const core::Snapshot
 // strings are refilled in place, so after the first rows a row allocates nothing (six fresh
 // strings a row, twice, cost ~10 ms of the 100k-socket snapshot's ~160).
 void fill_row(Row& row, const core::Socket& s, const core::Snapshot& snapshot,
-              const std::vector<std::string>* safe_names) {
+              const std::vector<std::string>& safe_names) {
     for (auto& cell : row) {
         cell.clear();
     }
@@ -102,23 +99,60 @@ void fill_row(Row& row, const core::Socket& s, const core::Snapshot& snapshot,
     append_endpoint(row[2], s.remote, true);
     row[3] += core::state_name(s.protocol, s.state);
     join_pids(row[4], s);
-    if (safe_names != nullptr) {
-        process_names(row[5], s, snapshot, *safe_names);
-    }
+    process_names(row[5], s, snapshot, safe_names);
 }
 
 using Widths = std::array<std::size_t, kColumns>;
 
-// The widths of the padded columns over `rows` (the process column is never padded).
-Widths column_widths(std::span<const core::Socket* const> rows, const core::Snapshot& snapshot,
-                     const Widths& start) {
-    Widths width = start;
-    Row row;
-    for (const auto* s : rows) {
-        fill_row(row, *s, snapshot, nullptr);
-        for (std::size_t c = 0; c + 1 < kColumns; ++c) {
-            width[c] = std::max(width[c], display_width(row[c]));
+std::size_t decimal_digits(std::uint32_t v) {
+    std::size_t n = 1;
+    for (; v >= 10; v /= 10) {
+        ++n;
+    }
+    return n;
+}
+
+// The width append_endpoint() gives `e`, counted without formatting for a plain IPv4 endpoint
+// (every live IPv4 one); others are formatted into `scratch` and measured.
+std::size_t endpoint_width(const core::Endpoint& e, bool remote, std::string& scratch) {
+    if (e.address.is_v4() && e.name.empty() && !e.cut && e.zone.empty()) {
+        const auto& b = e.address.bytes();
+        std::size_t width = 3 + 1;  // the dots and the colon
+        for (int i = 0; i < 4; ++i) {
+            width += decimal_digits(b[i]);
         }
+        const bool star = remote && e.port == 0 && e.address.is_unspecified();
+        return width + (star ? 1 : decimal_digits(e.port));
+    }
+    scratch.clear();
+    append_endpoint(scratch, e, remote);
+    return display_width(scratch);
+}
+
+// The width join_pids() gives `s`.
+std::size_t pids_width(const core::Socket& s) {
+    if (s.owners.empty()) {
+        return 1;  // "-"
+    }
+    std::size_t width = s.owners.size() - 1;  // the commas
+    for (auto pid : s.owners) {
+        width += core::pid_is_local(pid) ? 1 : decimal_digits(static_cast<std::uint32_t>(pid));
+    }
+    return width;
+}
+
+// The widths of the padded columns over `rows` (the process column is never padded), counted
+// rather than formatted where the text is plain digits and dots: the text pass formats every
+// row anyway, and a width pass that formatted too cost as much again.
+Widths column_widths(std::span<const core::Socket* const> rows, const Widths& start) {
+    Widths width = start;
+    std::string scratch;
+    for (const auto* s : rows) {
+        width[0] = std::max(width[0], proto_label(*s).size());
+        width[1] = std::max(width[1], endpoint_width(s->local, false, scratch));
+        width[2] = std::max(width[2], endpoint_width(s->remote, true, scratch));
+        width[3] = std::max(width[3], core::state_name(s->protocol, s->state).size());
+        width[4] = std::max(width[4], pids_width(*s));
     }
     return width;
 }
@@ -139,7 +173,7 @@ void format_rows(std::span<const core::Socket* const> rows, const core::Snapshot
                  std::string& text) {
     Row row;
     for (const auto* s : rows) {
-        fill_row(row, *s, snapshot, &safe_names);
+        fill_row(row, *s, snapshot, safe_names);
         append_row(text, row, width);
     }
 }
@@ -148,10 +182,9 @@ void format_rows(std::span<const core::Socket* const> rows, const core::Snapshot
 
 // Two passes over the rows (widths, then text) keep memory at a block of rows: formatting
 // every row once into one text was slower here, as its 15 MB of fresh pages at 100k rows took
-// longer to fault in than a second pass takes to format again. The width pass of a large table
-// runs on two threads, a half each (the owner pass's core is idle by now). The text pass stays
-// on one: on two (blocks taken in turn, or the second half held in memory) it ran no faster
-// on these virtual machines.
+// longer to fault in than the width pass takes. The text pass stays on one thread: on two
+// (blocks taken in turn, or the second half held in memory) it ran no faster on these
+// virtual machines.
 void TableSnapshotRenderer::render(std::ostream& out, const core::Snapshot& snapshot,
                                    std::span<const core::Socket* const> sockets) const {
     static const Row kHeader = {"Proto", "Local Address", "Foreign Address",
@@ -160,21 +193,7 @@ void TableSnapshotRenderer::render(std::ostream& out, const core::Snapshot& snap
     for (std::size_t c = 0; c < kColumns; ++c) {
         width[c] = kHeader[c].size();
     }
-    constexpr std::size_t kSplitAbove = 20000;
-    if (sockets.size() > kSplitAbove) {
-        const auto first = sockets.first(sockets.size() / 2);
-        Widths other{};
-        {
-            std::jthread beside(
-                [&] { other = column_widths(sockets.subspan(first.size()), snapshot, width); });
-            width = column_widths(first, snapshot, width);
-        }
-        for (std::size_t c = 0; c < kColumns; ++c) {
-            width[c] = std::max(width[c], other[c]);
-        }
-    } else {
-        width = column_widths(sockets, snapshot, width);
-    }
+    width = column_widths(sockets, width);
     const auto safe_names = safe_process_names(snapshot);
     constexpr std::size_t kBlockRows = 512;  // ~50 KB of text: one write
     std::string text;

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
+#include <vector>
 
 #include "core/socket_query.h"
 #include "render/csv_renderer.h"
@@ -75,6 +77,82 @@ TEST(TableRenderer, LooksLikeNetstatAndIsTerminalSafe) {
               "tcp6   [::1]:41000    [::1]:443        TIME_WAIT  -        -\n"
               "udp    127.0.0.1:53   0.0.0.0:*        UNCONN     200      "
               "evil\\n\\x1b[31m\\x2c\"x\"\n");  // the ',' inside the name is not a separator
+}
+
+// The width pass counts plain IPv4 endpoints and pids instead of formatting them: every
+// column of a table of varied sockets (IPv4 and IPv6, v4-mapped, port 0, wildcards, names,
+// several and capture-local owners) still starts where its header does, and each padded
+// column is exactly as wide as its widest cell, the header's included.
+void expect_aligned_columns(const std::vector<const char*>& addresses, unsigned seed) {
+    core::Snapshot snap;
+    std::mt19937 rng(seed);
+    auto pick = [&] { return *core::IpAddress::parse(addresses[rng() % addresses.size()]); };
+    for (int i = 0; i < 300; ++i) {
+        core::Socket s;
+        s.protocol = rng() % 4 == 0 ? core::Protocol::Udp : core::Protocol::Tcp;
+        s.state = s.protocol == core::Protocol::Udp ? core::TcpState::Close
+                                                    : static_cast<core::TcpState>(1 + rng() % 11);
+        s.local.address = pick();
+        s.local.port = static_cast<std::uint16_t>(rng() % 3 == 0 ? rng() % 10 : rng() % 65536);
+        s.remote.address = pick();
+        if (s.remote.address.is_v4() != s.local.address.is_v4()) {
+            s.remote.address = s.local.address;
+        }
+        s.remote.port = static_cast<std::uint16_t>(rng() % 4 == 0 ? 0 : rng() % 65536);
+        if (!s.local.address.is_v4() && rng() % 50 == 0) {
+            s.remote.name = "host.example";
+        }
+        for (unsigned k = rng() % 4; k > 0; --k) {
+            s.owners.push_back(
+                static_cast<std::int32_t>(rng() % 3 == 0 ? -1 - rng() % 5 : rng() % 4000000));
+        }
+        snap.sockets.push_back(s);
+    }
+    const std::string table = render(Format::Table, snap);
+    std::istringstream lines(table);
+    std::string header;
+    std::getline(lines, header);
+    std::vector<std::size_t> starts;
+    for (const char* name : {"Local Address", "Foreign Address", "State", "PID", "Process"}) {
+        starts.push_back(header.find(name));
+        ASSERT_NE(starts.back(), std::string::npos) << name;
+    }
+    std::vector<bool> tight(starts.size(), false);
+    const std::size_t header_ends[] = {5, starts[0] + 13, starts[1] + 15, starts[2] + 5,
+                                       starts[3] + 3};
+    for (std::size_t c = 0; c < starts.size(); ++c) {
+        tight[c] = header_ends[c] + 2 == starts[c];
+    }
+    std::string line;
+    std::size_t rows = 0;
+    while (std::getline(lines, line)) {
+        ++rows;
+        std::size_t cell_end = line.find(' ');
+        for (std::size_t c = 0; c < starts.size(); ++c) {
+            ASSERT_GT(line.size(), starts[c]) << line;
+            ASSERT_NE(line[starts[c]], ' ') << "column " << c << " of: " << line;
+            ASSERT_EQ(line.substr(starts[c] - 2, 2), "  ") << "column " << c << " of: " << line;
+            ASSERT_LE(cell_end + 2, starts[c]) << line;
+            if (cell_end + 2 == starts[c]) {
+                tight[c] = true;
+            }
+            cell_end = line.find(' ', starts[c]);
+        }
+    }
+    EXPECT_EQ(rows, snap.sockets.size());
+    EXPECT_EQ(tight, std::vector<bool>(starts.size(), true)) << "seed " << seed;
+}
+
+TEST(TableRenderer, ColumnsAlignOverVariedSockets) {
+    // IPv4 alone: its widths are counted, none formatted.
+    const std::vector<const char*> v4 = {"0.0.0.0",      "10.0.0.1", "192.168.100.200",
+                                         "9.99.199.255", "1.2.3.4",  "255.255.255.255"};
+    for (unsigned seed = 1; seed <= 20; ++seed) {
+        expect_aligned_columns(v4, seed);
+    }
+    auto all = v4;
+    all.insert(all.end(), {"::", "::1", "fe80::1", "::ffff:10.1.2.3", "2001:db8::"});
+    expect_aligned_columns(all, 11);
 }
 
 TEST(TableRenderer, RecordedMakersAreMarkedExact) {
