@@ -50,9 +50,16 @@ function(portwatch_bpf_skeleton target name source)
   foreach(dir ${B_INCLUDES} ${LIBBPF_INCLUDE_DIRS})
     list(APPEND include_flags -I${dir})
   endforeach()
+  # The object's BTF names its source and build directories: mapped to fixed names, the same
+  # program gives the same bytes from any checkout or build tree. The owner program's pin is
+  # named by a hash of these bytes (task_file_iterator.cpp), so builds of the same program
+  # share one pin instead of replacing each other's (the release and ASan builds, a
+  # benchmark's baseline build). The build tree, often inside the source tree, is mapped first.
   add_custom_command(
     OUTPUT ${obj}
     COMMAND ${PORTWATCH_CLANG} -target bpf -O2 -g -D__TARGET_ARCH_${PORTWATCH_BPF_ARCH}
+            -ffile-prefix-map=${CMAKE_BINARY_DIR}=build
+            -ffile-prefix-map=${CMAKE_SOURCE_DIR}=portwatch
             -Wall -Werror ${include_flags} -MD -MF ${obj}.d -c ${src} -o ${obj}
     DEPENDS ${src} ${PORTWATCH_BPF_GEN_DIR}/vmlinux.h
     DEPFILE ${obj}.d
